@@ -1,0 +1,43 @@
+"""``kaptain-gitops build OVERLAY``: the overlay's final manifests on stdout (for the Argo CD CMP).
+
+Renders in memory (committed generated files are not needed), then builds: in process for a
+generated-only overlay, otherwise with the real ``kubectl kustomize`` on a temporary copy holding
+the user's files plus the fresh render. Returns (YAML stream, notes for stderr).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from generator import kustomize
+from generator import overlays as ov
+from generator.errors import GeneratorError
+from generator.pipeline import Options, plan_overlay
+from generator.yaml_emit import dump
+
+
+def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
+    targets = ov.select(root, ov.discover(root), [overlay])
+    if len(targets) != 1:
+        raise GeneratorError(f"{overlay!r} matches {len(targets)} overlays; build takes exactly one",
+                             rule="usage", hint="name one overlay directory")
+    o = targets[0]
+    report = plan_overlay(o, Options(root=root, force=True), None)
+    errors = report.errors
+    if errors:
+        first = errors[0]
+        raise GeneratorError(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule)
+    notes = [f"{p.file}:{p.line}:{p.col}: [warning] {p.message} ({p.rule})" for p in report.problems]
+    if kustomize.is_generated_only(report.files):
+        docs = kustomize.build_in_process(report.files, kustomize._jobs(o))
+        return "---\n".join(dump(d) for d in docs), notes
+    with tempfile.TemporaryDirectory(prefix="kaptain-gitops-build-") as tmp:
+        work = Path(tmp) / "overlay"
+        shutil.copytree(o.path, work, symlinks=True)
+        for f in report.files:
+            (work / f.path).parent.mkdir(parents=True, exist_ok=True)
+            (work / f.path).write_text(f.text, encoding="utf-8")
+        notes.append("built with kubectl kustomize (overlay has user patches or resources)")
+        return kustomize.build_kubectl(work), notes

@@ -1,0 +1,263 @@
+"""One overlay, end to end: settings → lint → render → validate → compare with disk.
+
+Everything here returns values (reports with :class:`~generator.problems.Problem` records); nothing
+prints or exits. ``render_overlays``/``check_overlays`` run many overlays in one process: one bad
+overlay never stops the others, and the run's result reflects all of them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from generator import overlays as ov
+from generator.errors import GeneratorError
+from generator.problems import Problem
+from generator.resources import schemas_dir
+from generator.render import KUSTOMIZATION, OverlayInputs, RenderedFile, render_overlay
+from generator.settings import LoadedSettings, Settings, load_settings, lint_settings
+
+Status = Literal["rendered", "up-to-date", "stale", "failed"]
+
+
+@dataclass(frozen=True)
+class Options:
+    root: Path
+    force: bool = False
+    strict: bool = False  # warnings fail too
+    kubernetes_version: str | None = None  # overrides the settings' kubernetesVersion
+    crd_location: str | None = None
+    schema_root: Path = field(default_factory=schemas_dir)
+    kustomize: Literal["auto", "kubectl", "internal", "off"] = "auto"
+    durable: bool = True
+    wait_seconds: float = 30.0
+
+
+@dataclass
+class OverlayReport:
+    overlay: str
+    status: Status = "up-to-date"
+    problems: list[Problem] = field(default_factory=list)
+    changes: list[ov.Change] = field(default_factory=list)
+    settings: Settings | None = None
+    files: list[RenderedFile] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def failed(self, strict: bool) -> bool:
+        return bool(self.errors) or (strict and bool(self.problems))
+
+
+@dataclass
+class RunReport:
+    command: str
+    overlays: list[OverlayReport] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # run-level problems (not tied to one overlay)
+
+    def counts(self) -> dict[str, int]:
+        out = {"rendered": 0, "up-to-date": 0, "stale": 0, "failed": 0}
+        for r in self.overlays:
+            out[r.status] += 1
+        return out
+
+    def ok(self, strict: bool) -> bool:
+        if any(p.is_error or strict for p in self.problems):
+            return False
+        return not any(r.status in ("failed", "stale") or r.failed(strict) for r in self.overlays)
+
+
+def _error_problems(err: GeneratorError, default_file: str) -> list[Problem]:
+    errors = getattr(err, "errors", None) or [err]
+    return [Problem.from_error(e, default_file) for e in errors]
+
+
+def describe_schedule(s: Settings) -> tuple[str, str]:
+    """(plain-English meaning, worst-case delay) for the CronJob's review annotations."""
+    from generator.analysis import analyze
+    from generator.schedule import parse
+    from generator.timefmt import human_duration
+
+    analysis = analyze(parse(s.schedule, s.time_zone))
+    delay = "never runs" if analysis.worst_case_delay is None else human_duration(analysis.worst_case_delay)
+    return analysis.description, delay
+
+
+def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | None = None) -> OverlayReport:
+    """Load, lint, render and validate one overlay, then diff against disk. Never raises for user mistakes."""
+    report = OverlayReport(o.rel)
+    try:
+        loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
+    except GeneratorError as err:
+        report.problems = _error_problems(err, o.settings_rel)
+        report.status = "failed"
+        return report
+    report.settings = loaded.settings
+    report.problems.extend(lint_settings(loaded))
+    if report.errors:
+        report.status = "failed"
+        return report
+    try:
+        inputs = OverlayInputs(
+            overlay=o.rel,
+            settings_file=o.settings_rel,
+            patches=ov.user_files(opts.root, o, "patches"),
+            resources=ov.user_files(opts.root, o, "resources"),
+            jobs=ov.user_files(opts.root, o, ov.JOBS_DIR),
+        )
+        meaning, delay = describe_schedule(loaded.settings)
+        report.files = render_overlay(loaded.settings, inputs, meaning=meaning, worst_case_delay=delay)
+    except GeneratorError as err:
+        report.problems.extend(_error_problems(err, o.settings_rel))
+        report.status = "failed"
+        return report
+    report.problems.extend(validate_files(o, report.files, loaded, opts, registry))
+    if report.errors:
+        report.status = "failed"
+        return report
+    diff = ov.compare(o, report.files, force=opts.force)
+    for conflict in diff.conflicts:
+        report.problems.append(Problem.from_error(conflict, o.rel))
+    if diff.conflicts:
+        report.status = "failed"
+        return report
+    report.changes = diff.changes
+    return report
+
+
+def validate_files(o: ov.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
+                   registry: Callable[[str], Any] | None) -> list[Problem]:
+    """Strict schema + API-server rules for every rendered document; problems point into the rendered file."""
+    from generator.api_rules import check_api_rules
+
+    version = opts.kubernetes_version or loaded.settings.kubernetes_version
+    reg = (registry or schema_registry(opts.schema_root, opts.crd_location))(version)
+    problems = []
+    for f in files:
+        if f.path == KUSTOMIZATION:
+            continue
+        display = f"{o.rel}/{f.path}"
+        starts = _document_lines(f.text)
+        for index, doc in enumerate(f.documents):
+            line = starts[index] if index < len(starts) else 1
+            kind = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
+            for v in [*reg.validate(doc), *check_api_rules(doc)]:
+                problems.append(Problem(display, line, 1, "error", v.rule, f"{kind}: {v.path}: {v.message}"))
+    return problems
+
+
+def _document_lines(text: str) -> list[int]:
+    """1-based line where each YAML document of ``text`` starts (first non-comment content line)."""
+    starts: list[int] = []
+    pending = True
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith("---"):
+            pending = True
+            continue
+        if pending and line.strip() and not line.lstrip().startswith("#"):
+            starts.append(number)
+            pending = False
+    return starts
+
+
+@functools.cache
+def _registry_for(schema_root: Path, crd_location: str | None, version: str) -> Any:
+    from generator.manifest_schemas import SchemaRegistry
+
+    return SchemaRegistry(schema_root / "kubernetes", version, crd_location)
+
+
+def schema_registry(schema_root: Path, crd_location: str | None) -> Callable[[str], Any]:
+    """A factory returning one compiled registry per Kubernetes version for the whole run."""
+    return functools.partial(_registry_for, schema_root, crd_location)
+
+
+def _targets(opts: Options, patterns: list[str]) -> list[ov.Overlay]:
+    found = ov.discover(opts.root)
+    if not found and not patterns:
+        raise GeneratorError(
+            f"no overlays found: no {ov.SETTINGS_FILE} under {ov.rel(opts.root, opts.root / 'overlays') or 'overlays'}/",
+            rule="no-overlays", hint="create overlays/<name>/settings.yaml, or run from the repository root (--root)",
+        )
+    return ov.select(opts.root, found, patterns)
+
+
+def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> RunReport:
+    """Render the selected overlays. All-or-nothing: if any overlay fails, nothing is written
+    (``keep_going`` writes the good ones). Holds the repository lock while it works."""
+    run = RunReport("render")
+    with ov.Lock(opts.root, wait_seconds=opts.wait_seconds):
+        recovered = ov.recover(opts.root)
+        if recovered:
+            run.notices.append(f"completed an interrupted render ({len(recovered)} files)")
+        targets = _targets(opts, patterns)
+        ov.sweep_temporaries(opts.root, targets)
+        registry = schema_registry(opts.schema_root, opts.crd_location)
+        for i, o in enumerate(targets, 1):
+            run.overlays.append(plan_overlay(o, opts, registry))
+            if progress:
+                progress(i, len(targets))
+        failed = [r for r in run.overlays if r.failed(opts.strict) or r.status == "failed"]
+        for r in failed:
+            r.status = "failed"
+        if failed and not keep_going:
+            for r in run.overlays:
+                if r.status != "failed":
+                    r.changes = []
+            run.notices.append("nothing was written because some overlays failed (use --keep-going to write the rest)")
+            return run
+        tx = ov.Transaction(opts.root, durable=opts.durable)
+        by_rel = {o.rel: o for o in targets}
+        try:
+            for r in run.overlays:
+                if r.status != "failed" and r.changes:
+                    tx.add(by_rel[r.overlay], r.changes)
+                    r.status = "rendered"
+            tx.commit()
+        except BaseException:
+            tx.abort()
+            raise
+    return run
+
+
+def check_overlays(opts: Options, patterns: list[str], *,
+                   progress: Callable[[int, int], None] | None = None) -> RunReport:
+    """Validate settings, compare every generated file with a fresh render, and build every overlay."""
+    from generator import kustomize
+
+    run = RunReport("check")
+    with ov.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
+        if ov.journal_path(opts.root).exists():
+            run.problems.append(Problem(ov.rel(opts.root, ov.journal_path(opts.root)), 1, 1, "error",
+                                        "interrupted-render",
+                                        "an interrupted render left a journal; run 'kaptain-gitops render' to finish it"))
+        targets = _targets(opts, patterns)
+        registry = schema_registry(opts.schema_root, opts.crd_location)
+        builder = kustomize.Builder(opts.kustomize)
+        for i, o in enumerate(targets, 1):
+            r = plan_overlay(o, opts, registry)
+            if r.status != "failed":
+                for ch in r.changes:
+                    verb = {"create": "is missing", "update": "is out of date", "delete": "is no longer generated"}
+                    r.problems.append(Problem(f"{o.rel}/{ch.path}", 1, 1, "error", "stale-file",
+                                              f"{o.rel}/{ch.path} {verb[ch.action]}; run 'kaptain-gitops render "
+                                              f"{o.rel}' and commit the result"))
+                if r.changes:
+                    r.status = "stale"
+                else:
+                    r.problems.extend(builder.check(o, r.files))
+                    if r.errors:
+                        r.status = "failed"
+            if r.status == "up-to-date" and r.failed(opts.strict):
+                r.status = "failed"
+            run.overlays.append(r)
+            if progress:
+                progress(i, len(targets))
+        run.notices.extend(builder.notices())
+    return run

@@ -1,0 +1,32 @@
+"""Problem records: the single currency of findings (lint, validation, drift).
+
+Modelled on yamllint's ``LintProblem``: 1-based line/column, a level, a stable rule id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from generator.errors import GeneratorError
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    col: int
+    level: Level
+    rule: str
+    message: str
+
+    @classmethod
+    def from_error(cls, err: GeneratorError, default_file: str = "-") -> Problem:
+        msg = err.message if not err.hint else f"{err.message}; {err.hint}"
+        return cls(err.file or default_file, err.line or 1, err.col or 1, "error", err.rule, msg)
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == "error"

@@ -1,0 +1,484 @@
+"""Load and validate one overlay's ``settings.yaml`` into a :class:`Settings` value.
+
+Flow: bytes (size cap, symlink check) → text (UTF-8, no control chars) → YAML with positions
+(:mod:`generator.yaml_source`) → unknown keys with did-you-mean → JSON Schema
+(``schemas/settings.schema.json``) → defaults → cross-field checks → :class:`Settings`.
+
+Every problem becomes a :class:`SettingsError` carrying file, line, column, rule and a hint.
+Schedule *meaning* (lint) is a separate step, :func:`lint_settings`, so ``explain`` and ``diff`` can reuse it.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import yaml_source
+from generator.errors import GeneratorError, SettingsError
+from generator.problems import Problem
+from generator.resources import schemas_dir
+
+
+_IMAGE = re.compile(
+    r"^(?P<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of one overlay, defaults applied. Field names mirror the YAML keys."""
+
+    enable_secret_rotation: bool
+    schedule: str
+    time_zone: str | None
+    namespace: str
+    cron_job_name: str
+    service_account_name: str
+    source_namespace: str
+    source_secret: str
+    source_key: str
+    target_secret: str
+    target_key: str
+    create_target_if_missing: bool
+    restart_kind: str
+    restart_name: str
+    restart_timeout_seconds: int
+    image: str
+    image_pull_policy: str
+    requests_cpu: str
+    requests_memory: str
+    limits_cpu: str
+    limits_memory: str
+    concurrency_policy: str
+    starting_deadline_seconds: int
+    successful_jobs_history_limit: int
+    failed_jobs_history_limit: int
+    backoff_limit: int
+    active_deadline_seconds: int
+    restart_policy: str
+    run_as_user: int
+    min_interval_minutes: int
+    allow_frequent_schedule: bool
+    max_delay_hours: float
+    kubernetes_version: str
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The settings in the file's own shape (camelCase, Kaptain's ``ingress`` block first)."""
+        ingress: dict[str, Any] = {
+            "enableSecretRotation": self.enable_secret_rotation,
+            "secretRotationSchedule": self.schedule,
+        }
+        if self.time_zone is not None:
+            ingress["secretRotationTimeZone"] = self.time_zone
+        return {
+            "ingress": ingress,
+            "rotation": {
+                "namespace": self.namespace,
+                "cronJobName": self.cron_job_name,
+                "serviceAccountName": self.service_account_name,
+                "sourceSecret": {"namespace": self.source_namespace, "name": self.source_secret, "key": self.source_key},
+                "targetSecret": {
+                    "name": self.target_secret,
+                    "key": self.target_key,
+                    "createIfMissing": self.create_target_if_missing,
+                },
+                "restart": {
+                    "kind": self.restart_kind,
+                    "name": self.restart_name,
+                    "timeoutSeconds": self.restart_timeout_seconds,
+                },
+                "image": self.image,
+                "imagePullPolicy": self.image_pull_policy,
+                "resources": {
+                    "requests": {"cpu": self.requests_cpu, "memory": self.requests_memory},
+                    "limits": {"cpu": self.limits_cpu, "memory": self.limits_memory},
+                },
+                "concurrencyPolicy": self.concurrency_policy,
+                "startingDeadlineSeconds": self.starting_deadline_seconds,
+                "successfulJobsHistoryLimit": self.successful_jobs_history_limit,
+                "failedJobsHistoryLimit": self.failed_jobs_history_limit,
+                "backoffLimit": self.backoff_limit,
+                "activeDeadlineSeconds": self.active_deadline_seconds,
+                "restartPolicy": self.restart_policy,
+                "runAsUser": self.run_as_user,
+            },
+            "lint": {
+                "minIntervalMinutes": self.min_interval_minutes,
+                "allowFrequentSchedule": self.allow_frequent_schedule,
+                "maxDelayHours": self.max_delay_hours,
+            },
+            "kubernetesVersion": self.kubernetes_version,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Settings plus the parsed document they came from (for positions in later checks)."""
+
+    file: str
+    settings: Settings
+    document: yaml_source.Document
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    with (schemas_dir() / "settings.schema.json").open(encoding="utf-8") as fh:
+        loaded: dict[str, Any] = json.load(fh)
+    return loaded
+
+
+@functools.cache
+def _validator() -> Any:
+    import jsonschema  # lazy: keeps CLI start-up fast for commands that never validate settings
+
+    cls = jsonschema.validators.validator_for(schema())
+    return cls(schema())
+
+
+def read_bytes(path: Path, root: Path, display: str) -> bytes:
+    """Read a settings file safely: no symlink leaving ``root``, no special files, size-capped."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        raise SettingsError("file not found", file=display, line=1, col=1, rule="file-missing",
+                            hint="create it, or point the command at an overlay that has settings.yaml") from None
+    if path.is_symlink():
+        real = path.resolve()
+        try:
+            real.relative_to(root.resolve())
+        except ValueError:
+            raise SettingsError(
+                f"settings file is a symlink to {real}, outside the repository",
+                file=display, line=1, col=1, rule="symlink-outside-repo",
+                hint="replace the symlink with a regular file inside the repository",
+            ) from None
+        st = real.stat()
+    import stat as stat_mod
+
+    if not stat_mod.S_ISREG(st.st_mode):
+        raise SettingsError("not a regular file", file=display, line=1, col=1, rule="file-type",
+                            hint="settings.yaml must be a regular file")
+    if st.st_size > yaml_source.MAX_BYTES:
+        raise SettingsError(
+            f"file is {st.st_size} bytes, over the {yaml_source.MAX_BYTES}-byte limit for settings files",
+            file=display, line=1, col=1, rule="file-too-large",
+            hint="a settings file needs a few lines; check that the right file is named settings.yaml",
+        )
+    with open(path, "rb") as fh:
+        return fh.read(yaml_source.MAX_BYTES + 1)
+
+
+def load_settings(path: Path, root: Path, display: str | None = None) -> LoadedSettings:
+    """Read, parse and validate ``path``. ``display`` is the name used in messages (repo-relative)."""
+    name = display or path.as_posix()
+    data = read_bytes(path, root, name)
+    return parse_settings(data, name)
+
+
+def parse_settings(data: bytes, name: str) -> LoadedSettings:
+    text = yaml_source.decode(data, name)
+    doc = yaml_source.parse(text, name)
+    if doc.value is None:
+        raise SettingsError(
+            "settings file is empty (or only comments)", file=name, line=1, col=1, rule="empty-file",
+            hint='add at least:\ningress:\n  enableSecretRotation: true\n  secretRotationSchedule: "0 0 * * *"'
+            .replace("\n", " "),
+        )
+    if not isinstance(doc.value, dict):
+        line, col = doc.position(())
+        raise SettingsError(
+            f"the top level must be a mapping of keys, not a {_type_name(doc.value)}",
+            file=name, line=line, col=col, rule="not-a-mapping", hint="start the file with 'ingress:'",
+        )
+    errors = list(_unknown_keys(doc.value, schema(), (), doc))
+    if not errors:
+        errors = sorted(_schema_errors(doc), key=lambda e: (e.line or 0, e.col or 0, e.message))
+    if errors:
+        raise _combine(errors)
+    values = apply_defaults(doc.value)
+    settings = settings_from_mapping(values)
+    _check_image(settings, doc)
+    return LoadedSettings(file=name, settings=settings, document=doc)
+
+
+class SettingsErrors(SettingsError):
+    """Several independent problems in one file; ``errors`` lists them all (the first is the message)."""
+
+    def __init__(self, errors: list[GeneratorError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule,
+                         hint=first.hint)
+        self.errors = errors
+
+
+def _combine(errors: list[GeneratorError]) -> GeneratorError:
+    return errors[0] if len(errors) == 1 else SettingsErrors(errors)
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "null"
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        merged = dict(schema()["$defs"][ref.split("/")[-1]])
+        merged.update({k: v for k, v in node.items() if k != "$ref"})
+        return merged
+    return node
+
+
+def _dotted(path: yaml_source.Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _unknown_keys(value: Any, node: dict[str, Any], path: yaml_source.Path,
+                  doc: yaml_source.Document) -> Iterator[SettingsError]:
+    node = _resolve(node)
+    props = node.get("properties")
+    if not isinstance(value, dict) or not isinstance(props, dict):
+        return
+    for key, sub in value.items():
+        if key in props:
+            yield from _unknown_keys(sub, props[key], (*path, key), doc)
+            continue
+        line, col = doc.position((*path, key), key=True)
+        where = f"under {_dotted(path)}" if path else "at the top level"
+        close = difflib.get_close_matches(key, list(props), n=1, cutoff=0.6)
+        if not close:
+            close = [p for p in props if p.lower() == str(key).lower()]
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys here: {', '.join(sorted(props))}"
+        yield SettingsError(f"unknown key {key!r} {where}", file=doc.file, line=line, col=col,
+                            rule="unknown-key", hint=hint)
+
+
+def _schema_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
+    for err in _validator().iter_errors(doc.value):
+        path = tuple(err.absolute_path)
+        where = _dotted(path)
+        line, col = doc.position(path)
+        validator = err.validator
+        value = err.instance
+        rule = "schema"
+        hint = "see the settings reference in docs/settings.md"
+        if validator == "type":
+            expected = err.validator_value
+            message = f"{where} must be {_article(expected)}, got {_type_name(value)} {_show(value)}"
+            rule = "wrong-type"
+            if expected == "string" and not isinstance(value, (dict, list)):
+                hint = f"quote the value: \"{_plain(value)}\""
+            elif expected == "boolean":
+                hint = "write true or false"
+            elif expected == "integer":
+                hint = "write a whole number without quotes"
+        elif validator == "required":
+            missing = [k for k in err.validator_value if k not in (value or {})]
+            message = f"{where} is missing required key {missing[0]!r}" if missing else err.message
+            rule = "missing-key"
+            hint = f"add {missing[0]}: to {where}" if missing else hint
+        elif validator == "enum":
+            options = ", ".join(json.dumps(v) for v in err.validator_value)
+            message = f"{where} is {_show(value)}, which is not one of {options}"
+            rule = "not-allowed"
+            close = difflib.get_close_matches(str(value), [str(v) for v in err.validator_value], n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}?" if close else f"use one of {options}"
+        elif validator == "pattern":
+            message, hint, rule = _pattern_message(where, path, value)
+        elif validator in ("maxLength", "minLength"):
+            rule = "length"
+            limit = err.validator_value
+            if validator == "maxLength":
+                message = f"{where} is {len(value)} characters long, over the limit of {limit}"
+                hint = f"shorten it to at most {limit} characters"
+            else:
+                message = f"{where} must not be empty"
+                hint = "write a value or remove the key to use the default"
+        elif validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            rule = "out-of-range"
+            bound = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
+                     "exclusiveMaximum": "less than"}[str(validator)]
+            message = f"{where} is {_show(value)}; it must be {bound} {err.validator_value}"
+            hint = f"use a value {bound} {err.validator_value}"
+        else:  # pragma: no cover - the schema uses only the validators above
+            message = f"{where}: {err.message}"
+        yield SettingsError(message, file=doc.file, line=line, col=col, rule=rule, hint=hint)
+
+
+def _article(expected: Any) -> str:
+    names = {"string": "a string", "boolean": "true or false", "integer": "a whole number", "number": "a number",
+             "object": "a mapping", "array": "a list"}
+    return names.get(str(expected), str(expected))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return ""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _pattern_message(where: str, path: yaml_source.Path, value: str) -> tuple[str, str, str]:
+    shown = json.dumps(value, ensure_ascii=False)
+    leaf = path[-1] if path else ""
+    if leaf == "key":
+        return (f"{where} is {shown}, not a valid Secret data key",
+                "use only letters, digits, '-', '_' and '.'", "invalid-name")
+    if leaf in ("cpu", "memory"):
+        return (f"{where} is {shown}, not a Kubernetes quantity",
+                "write e.g. \"100m\" for CPU or \"64Mi\" for memory", "invalid-quantity")
+    return (f"{where} is {shown}, not a valid Kubernetes name (DNS-1123: lowercase letters, digits, '-', '.')",
+            "use lowercase letters, digits and '-', starting and ending with a letter or digit", "invalid-name")
+
+
+def apply_defaults(value: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``value`` with every schema default filled in (recursively, objects created as needed)."""
+    result = copy.deepcopy(value)
+    _fill(result, schema())
+    return result
+
+
+def _fill(value: dict[str, Any], node: dict[str, Any]) -> None:
+    for key, sub in node.get("properties", {}).items():
+        sub = _resolve(sub)
+        if key not in value:
+            if "default" in sub:
+                value[key] = copy.deepcopy(sub["default"])
+            elif sub.get("type") == "object" and "properties" in sub:
+                value[key] = {}
+            else:
+                continue
+        if isinstance(value[key], dict) and "properties" in sub:
+            _fill(value[key], sub)
+
+
+def settings_from_mapping(values: dict[str, Any]) -> Settings:
+    """Build :class:`Settings` from a mapping that already has defaults applied."""
+    ing = values["ingress"]
+    rot = values["rotation"]
+    lint = values["lint"]
+    return Settings(
+        enable_secret_rotation=ing["enableSecretRotation"],
+        schedule=ing["secretRotationSchedule"],
+        time_zone=ing.get("secretRotationTimeZone"),
+        namespace=rot["namespace"],
+        cron_job_name=rot["cronJobName"],
+        service_account_name=rot["serviceAccountName"],
+        source_namespace=rot["sourceSecret"]["namespace"],
+        source_secret=rot["sourceSecret"]["name"],
+        source_key=rot["sourceSecret"]["key"],
+        target_secret=rot["targetSecret"]["name"],
+        target_key=rot["targetSecret"]["key"],
+        create_target_if_missing=rot["targetSecret"]["createIfMissing"],
+        restart_kind=rot["restart"]["kind"],
+        restart_name=rot["restart"]["name"],
+        restart_timeout_seconds=rot["restart"]["timeoutSeconds"],
+        image=rot["image"],
+        image_pull_policy=rot["imagePullPolicy"],
+        requests_cpu=rot["resources"]["requests"]["cpu"],
+        requests_memory=rot["resources"]["requests"]["memory"],
+        limits_cpu=rot["resources"]["limits"]["cpu"],
+        limits_memory=rot["resources"]["limits"]["memory"],
+        concurrency_policy=rot["concurrencyPolicy"],
+        starting_deadline_seconds=rot["startingDeadlineSeconds"],
+        successful_jobs_history_limit=rot["successfulJobsHistoryLimit"],
+        failed_jobs_history_limit=rot["failedJobsHistoryLimit"],
+        backoff_limit=rot["backoffLimit"],
+        active_deadline_seconds=rot["activeDeadlineSeconds"],
+        restart_policy=rot["restartPolicy"],
+        run_as_user=rot["runAsUser"],
+        min_interval_minutes=lint["minIntervalMinutes"],
+        allow_frequent_schedule=lint["allowFrequentSchedule"],
+        max_delay_hours=float(lint["maxDelayHours"]),
+        kubernetes_version=values["kubernetesVersion"],
+    )
+
+
+def _check_image(settings: Settings, doc: yaml_source.Document) -> None:
+    path = ("rotation", "image")
+    line, col = doc.position(path)
+    match = _IMAGE.match(settings.image)
+    if not match:
+        raise SettingsError(
+            f"rotation.image is {json.dumps(settings.image)}, not a valid image reference",
+            file=doc.file, line=line, col=col, rule="invalid-image",
+            hint="write registry/repository:tag, optionally @sha256:<digest>",
+        )
+    tag, digest = match.group("tag"), match.group("digest")
+    if tag is None and digest is None:
+        raise SettingsError(
+            f"rotation.image {json.dumps(settings.image)} has no tag or digest, so every pull may differ",
+            file=doc.file, line=line, col=col, rule="image-not-pinned",
+            hint="pin a version tag (e.g. :1.32.4) and optionally a digest (@sha256:…)",
+        )
+    if tag == "latest":
+        raise SettingsError(
+            f"rotation.image {json.dumps(settings.image)} uses the moving tag 'latest'",
+            file=doc.file, line=line, col=col, rule="image-not-pinned",
+            hint="pin a version tag (e.g. :1.32.4) and optionally a digest (@sha256:…)",
+        )
+
+
+def schedule_position(doc: yaml_source.Document, field: str = "schedule", offset: int | None = None) -> tuple[int, int]:
+    """File position of the schedule (or time zone) value; ``offset`` is a 1-based column inside the value."""
+    key = "secretRotationSchedule" if field == "schedule" else "secretRotationTimeZone"
+    path = ("ingress", key)
+    line, col = doc.position(path)
+    if offset is not None and path in doc.positions:
+        quote = 1 if doc.quoted.get(path) in ("'", '"') else 0
+        col = col + quote + offset - 1
+    return line, col
+
+
+def lint_settings(loaded: LoadedSettings) -> list[Problem]:
+    """Schedule and time-zone problems (errors and warnings), placed at the value in the settings file."""
+    from generator.lint import LintOptions, lint_schedule
+
+    s = loaded.settings
+    options = LintOptions(
+        min_interval_minutes=s.min_interval_minutes,
+        allow_frequent=s.allow_frequent_schedule,
+        max_delay_hours=s.max_delay_hours,
+    )
+    problems = []
+    for finding in lint_schedule(s.schedule, s.time_zone, options):
+        field = finding.field if s.time_zone is not None or finding.field == "schedule" else "schedule"
+        line, col = schedule_position(loaded.document, field, finding.col if field == "schedule" else None)
+        problems.append(Problem(loaded.file, line, col, finding.level, finding.rule, finding.message))
+    return problems
+
+
+def environment_root() -> Path:  # pragma: no cover - tiny helper used by the CLI
+    return Path(os.environ.get("KAPTAIN_GITOPS_ROOT", ".")).resolve()

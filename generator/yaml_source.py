@@ -1,0 +1,240 @@
+"""Read untrusted YAML text into plain Python values while keeping every node's position.
+
+Only the small, unsurprising subset of YAML that a settings file needs is accepted:
+
+* one document, UTF-8, at most ``MAX_BYTES``, no NUL or other C0 control characters;
+* no aliases (which also rules out "billion laughs" alias bombs), no duplicate keys, no tags;
+* YAML 1.2 core scalars only: ``true``/``false``, ``null``/``~``, decimal integers and floats.
+  YAML 1.1 surprises — ``yes``/``no``/``on``/``off``, octal-looking ``0755``, sexagesimal ``1:30`` —
+  are errors that say how to write the value unambiguously.
+
+The result maps each value's path (a tuple of keys and indexes) to the 1-based line/column of
+its node, and of its key, so later layers can point at the exact spot.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from generator.errors import SettingsError
+
+MAX_BYTES = 1024 * 1024
+
+Path = tuple[str | int, ...]
+
+_BOOL_TRUE = {"true", "True", "TRUE"}
+_BOOL_FALSE = {"false", "False", "FALSE"}
+_NULL = {"", "~", "null", "Null", "NULL"}
+_YAML11_BOOL = re.compile(r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_OCTAL_LIKE = re.compile(r"^[-+]?(0[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|0b[01]+)$")
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class Document:
+    """A parsed YAML document: the value plus where each part of it was written."""
+
+    file: str
+    value: Any
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    quoted: dict[Path, str] = field(default_factory=dict)
+
+    def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """Best position for ``path``: the key (if asked and known), else the value, else the nearest parent."""
+        table = self.key_positions if key else self.positions
+        probe = path
+        while True:
+            if probe in table:
+                return table[probe]
+            if probe in self.positions:
+                return self.positions[probe]
+            if not probe:
+                return (1, 1)
+            probe = probe[:-1]
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader whose composer refuses aliases before expanding anything."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            mark = event.start_mark
+            raise SettingsError(
+                "YAML aliases (*name) are not allowed in settings files",
+                line=mark.line + 1,
+                col=mark.column + 1,
+                rule="yaml-alias",
+                hint="write the value out in full; if this is a cron schedule starting with '*', quote it",
+            )
+        event = self.peek_event()
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):
+            mark = event.start_mark
+            raise SettingsError(
+                f"YAML tags ({tag}) are not allowed in settings files",
+                line=mark.line + 1,
+                col=mark.column + 1,
+                rule="yaml-tag",
+                hint="remove the tag and write a plain value (quote it if it is text)",
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def _position_of_offset(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def decode(data: bytes, file: str) -> str:
+    """Bytes → text, refusing oversized, non-UTF-8 and control-character input with a position."""
+    if len(data) > MAX_BYTES:
+        raise SettingsError(
+            f"file is {len(data)} bytes, over the {MAX_BYTES}-byte limit for settings files",
+            file=file, line=1, col=1, rule="file-too-large",
+            hint="a settings file needs a few lines; check that the right file is named settings.yaml",
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", errors="replace")
+        line, col = _position_of_offset(good, len(good))
+        raise SettingsError(
+            f"invalid UTF-8 (byte 0x{data[exc.start]:02x})",
+            file=file, line=line, col=col, rule="encoding", hint="save the file as UTF-8",
+        ) from None
+    bad = _CONTROL.search(text)
+    if bad:
+        line, col = _position_of_offset(text, bad.start())
+        raise SettingsError(
+            f"control character U+{ord(bad.group()):04X} is not allowed",
+            file=file, line=line, col=col, rule="control-character", hint="remove it (the file must be plain text)",
+        )
+    return text
+
+
+def parse(text: str, file: str) -> Document:
+    """Parse one YAML document from ``text``; raise :class:`SettingsError` with a position on any problem."""
+    loader = _NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+    except SettingsError as err:
+        raise err.located(file) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, file, text) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
+        raise SettingsError(f"invalid YAML: {exc}", file=file, line=1, col=1, rule="yaml-syntax") from None
+    finally:
+        loader.dispose()
+    doc = Document(file=file, value=None)
+    if node is None:
+        return doc
+    doc.value = _build(node, (), doc)
+    return doc
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SettingsError:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    hint = "fix the YAML syntax"
+    if "expected a single document" in f"{exc.context} {problem}":
+        return SettingsError(
+            "more than one YAML document (found '---' followed by another document)",
+            file=file, line=line, col=col, rule="yaml-multiple-documents",
+            hint="keep exactly one document in settings.yaml",
+        )
+    if "'\\t'" in problem or "\\t" in problem:
+        hint = "indent with spaces, not tabs"
+    elif "found character '@'" in problem or "found character '`'" in problem:
+        hint = "quote the value (e.g. \"@daily\")"
+    elif "found unexpected end of stream" in problem or "found unexpected end of stream" in (exc.context or ""):
+        hint = "close the quoted string"
+    elif "found undefined alias" in problem or "expected alphabetic or numeric character" in problem:
+        hint = "quote the value: a cron schedule starting with '*' must be written in quotes, e.g. \"*/15 * * * *\""
+    context = f" {exc.context}" if exc.context else ""
+    message = f"invalid YAML:{context} {problem}".replace("  ", " ")
+    return SettingsError(message, file=file, line=line, col=col, rule="yaml-syntax", hint=hint)
+
+
+def _build(node: Node, path: Path, doc: Document) -> Any:
+    doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise SettingsError(
+                    "mapping keys must be plain names (no merge keys, no complex keys)",
+                    file=doc.file, line=key_node.start_mark.line + 1, col=key_node.start_mark.column + 1,
+                    rule="yaml-key", hint="write each key as a simple name",
+                )
+            key = key_node.value
+            kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in result:
+                first = doc.key_positions[(*path, key)]
+                raise SettingsError(
+                    f"duplicate key {key!r} (first defined at line {first[0]}, column {first[1]})",
+                    file=doc.file, line=kpos[0], col=kpos[1], rule="duplicate-key",
+                    hint="keep one of them",
+                )
+            doc.key_positions[(*path, key)] = kpos
+            result[key] = _build(value_node, (*path, key), doc)
+        return result
+    if isinstance(node, SequenceNode):
+        return [_build(item, (*path, i), doc) for i, item in enumerate(node.value)]
+    assert isinstance(node, ScalarNode)
+    if node.style is not None:  # quoted or block scalar: always a string
+        doc.quoted[path] = node.style
+        return node.value
+    return _plain_scalar(node, path, doc)
+
+
+def _plain_scalar(node: ScalarNode, path: Path, doc: Document) -> Any:
+    text = node.value
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    if text in _BOOL_TRUE:
+        return True
+    if text in _BOOL_FALSE:
+        return False
+    if text in _NULL:
+        return None
+    if _YAML11_BOOL.match(text):
+        raise SettingsError(
+            f"ambiguous value {text!r}: YAML 1.1 tools read it as a boolean, YAML 1.2 tools as a string",
+            file=doc.file, line=line, col=col, rule="yaml11-boolean",
+            hint=f"write true or false, or quote it (\"{text}\") if you mean the text",
+        )
+    if _OCTAL_LIKE.match(text):
+        raise SettingsError(
+            f"ambiguous number {text!r}: YAML 1.1 reads leading-zero/0o/0x/0b numbers differently from YAML 1.2",
+            file=doc.file, line=line, col=col, rule="yaml11-number",
+            hint=f"write a plain decimal number, or quote it (\"{text}\") if you mean the text",
+        )
+    if _SEXAGESIMAL.match(text):
+        raise SettingsError(
+            f"ambiguous value {text!r}: YAML 1.1 reads it as a base-60 number",
+            file=doc.file, line=line, col=col, rule="yaml11-number", hint=f"quote it (\"{text}\")",
+        )
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
+        return float(text)
+    if text.lower() in {".inf", "-.inf", "+.inf", ".nan"}:
+        raise SettingsError(
+            f"{text!r} is not allowed here", file=doc.file, line=line, col=col, rule="yaml-number",
+            hint="write a finite number",
+        )
+    return text
