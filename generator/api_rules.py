@@ -7,7 +7,8 @@ to the schema validator: every check here quietly skips what it cannot interpret
 
 Rule ids: ``name-too-long``, ``invalid-name``, ``invalid-label`` (label and annotation keys/values,
 annotation total size), ``invalid-restart-policy``, ``invalid-concurrency-policy``, ``negative-value``,
-``invalid-schedule``, ``invalid-time-zone``, ``configmap-too-large``, and three more that name the
+``invalid-schedule`` (including ``TZ=`` in the schedule), ``invalid-time-zone`` (format or unknown
+zone; both via :func:`generator.schedule.parse`), ``configmap-too-large``, and three more that name the
 object they concern: ``invalid-configmap-key``, ``invalid-pod-spec`` (container/volume names and
 volume mounts), ``invalid-rbac`` (Role rules, RoleBinding roleRef/subjects).
 """
@@ -361,6 +362,8 @@ def _check_cronjob_spec(spec: Any, out: _Collector) -> None:
 
 
 def _explain(exc: ScheduleError) -> str:
+    if exc.rule == "tz-in-schedule":  # the schedule module's hint speaks about the settings file
+        return "cannot use TZ or CRON_TZ in schedule; use the spec.timeZone field instead"
     return f"{exc.message}; {exc.hint}" if exc.hint else exc.message
 
 

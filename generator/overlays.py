@@ -396,3 +396,14 @@ def iter_texts(overlay: Overlay, paths: list[str]) -> Iterator[tuple[str, str | 
 
 __all__ = ["KUSTOMIZATION", "Change", "DiskDiff", "Lock", "Overlay", "Transaction", "compare", "discover",
            "recover", "select", "user_files"]
+
+
+def read_bytes_safe(path: Path) -> bytes | None:
+    """Bytes of a regular file (None if absent or a symlink/special file: treated as not there)."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        with open(path, "rb") as fh:
+            return fh.read(2 * 1024 * 1024)
+    except OSError:
+        return None

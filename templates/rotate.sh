@@ -55,38 +55,48 @@ die() {
 
 # --- validation -------------------------------------------------------------
 
-# not_longer_than VALUE MAX: VALUE holds no newline (checked by the callers first).
-not_longer_than() {
-	n=$(printf '%s' "$1" | awk '{ n += length($0) } END { print n + 0 }')
-	[ "$n" -le "$2" ]
+# Glob patterns that match any string longer than 5, 63 or 253 characters.
+Q8='????????'
+Q64="$Q8$Q8$Q8$Q8$Q8$Q8$Q8$Q8"
+LONGER_THAN_5='??????*'
+LONGER_THAN_63="$Q64*"
+LONGER_THAN_253="$Q64$Q64$Q64$Q8$Q8$Q8$Q8$Q8$Q8$Q8??????*"
+
+# longer_than VALUE PATTERN
+longer_than() {
+	# shellcheck disable=SC2254 # PATTERN is meant as a glob: a run of "?" wildcards
+	case $1 in
+	$2) return 0 ;;
+	esac
+	return 1
 }
 
 valid_label() {
 	case $1 in
 	'' | *[!a-z0-9-]* | -* | *-) return 1 ;;
 	esac
-	not_longer_than "$1" 63
+	! longer_than "$1" "$LONGER_THAN_63"
 }
 
 valid_subdomain() {
 	case $1 in
 	'' | *[!a-z0-9.-]* | [.-]* | *[.-] | *..* | *.-* | *-.*) return 1 ;;
 	esac
-	not_longer_than "$1" 253
+	! longer_than "$1" "$LONGER_THAN_253"
 }
 
 valid_key() {
 	case $1 in
 	'' | . | .. | *[!A-Za-z0-9._-]*) return 1 ;;
 	esac
-	not_longer_than "$1" 253
+	! longer_than "$1" "$LONGER_THAN_253"
 }
 
 valid_timeout() {
 	case $1 in
 	'' | *[!0-9]* | 0*) return 1 ;;
 	esac
-	not_longer_than "$1" 5 && [ "$1" -le 86400 ]
+	! longer_than "$1" "$LONGER_THAN_5" && [ "$1" -le 86400 ]
 }
 
 valid_kind() {

@@ -1,0 +1,605 @@
+#!/usr/bin/env python3
+"""A stateful fake ``kubectl`` for the tests of ``templates/rotate.sh``.
+
+It accepts exactly the command lines that the rotation script runs, and nothing else. Any other
+command line, any unknown flag, a flag in another position, or an unexpected patch shape makes it
+print ``fake kubectl: unsupported invocation`` and exit 99, so a test fails as soon as the script
+changes how it calls kubectl. Accepted command lines (``NS``/``NAME`` are DNS names)::
+
+    kubectl -n NS get secret NAME --ignore-not-found -o jsonpath=TEMPLATE
+    kubectl -n NS get pod NAME --ignore-not-found -o jsonpath=TEMPLATE
+    kubectl -n NS patch secret NAME --type=merge -p JSON
+    kubectl -n NS create -f -                         (a v1 Secret as JSON on stdin)
+    kubectl -n NS delete pod NAME --ignore-not-found --wait=false
+    kubectl -n NS rollout restart statefulset/NAME
+    kubectl -n NS rollout status statefulset/NAME --timeout=<N>s
+
+``TEMPLATE`` may use only literal text plus ``{.field.path}`` actions (with ``\\.`` escapes) and
+``[?(@.field=="value")]`` filters; missing fields print as empty strings, as in kubectl.
+
+State lives in the directory named by ``FAKE_KUBE_STATE``:
+
+* ``objects/<resource>/<namespace>/<name>/object.json``: Secrets, Pods and StatefulSets as JSON.
+  A top-level ``fake`` key in an object holds the fake's own bookkeeping and is not API data.
+* ``faults.json`` (optional): failure injection and behaviour, see :data:`DEFAULT_FAULTS`.
+* ``audit.jsonl``: one line per API request, as the API server would see it:
+  ``{"verb": ..., "resource": ..., "namespace": ..., "name": ...}``. A request is logged when it is
+  made, whether or not it then fails. The mapping follows kubectl's own code:
+
+  - ``get secret|pod NAME``: get
+  - ``patch secret NAME``: get (kubectl fetches the object first), then patch
+  - ``create -f -``: create
+  - ``delete pod NAME --wait=false``: delete (no wait, so no list/watch)
+  - ``rollout restart statefulset/NAME``: get, then patch (pod-template annotation)
+  - ``rollout status statefulset/NAME``: get, then list and watch (field selector on the name)
+
+* ``argv.jsonl``: every command line received, including rejected ones.
+
+What the fake does not model (so the tests cannot catch problems in these areas):
+
+* RBAC: every request is allowed. The audit log tells which accesses a Role must grant; whether
+  a Role really grants them is not tested here.
+* Concurrency: no other writer exists unless a fault simulates one. resourceVersion is a counter,
+  and a merge patch that carries ``metadata.resourceVersion`` is checked against it (409 Conflict).
+  Nothing else about optimistic concurrency is modelled.
+* Watches and time: ``rollout status`` answers at once (done, or "timed out" at once when the
+  fault says so); there are no watch events, no resync, and nothing happens in the background.
+* Pod lifecycle: a deleted pod is replaced at once by its "controller" (a new uid), without a
+  graceful-termination period. A terminating old pod can be shown for a few reads
+  (``pod_terminating_gets``); readiness is a flag, not the result of real probes.
+* StatefulSet controller: no revisions, partitions, OnDelete strategy or real pod replacement.
+* Admission and validation: no webhooks, no immutable Secrets, no size limits, no field
+  validation beyond base64 data, names and namespaces; no server-side field managers.
+* kubectl itself: no kubeconfig, contexts, discovery, retries, request timeouts, output formats
+  other than the jsonpath subset, or exact error-message wording.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import sys
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # typing and pathlib are not imported at run time: this fake starts often
+    from typing import Any, NoReturn
+
+    StrPath = str | os.PathLike[str]
+
+EXIT_UNSUPPORTED = 99
+
+#: Behaviour knobs stored in ``faults.json``; any key left out takes the value here.
+DEFAULT_FAULTS: dict[str, Any] = {
+    # "<verb> <resource>" -> how many more requests of that kind fail (counts down to 0).
+    # Examples: "delete pods", "patch secrets", "create secrets", "watch statefulsets".
+    "fail": {},
+    # The pod's controller recreates a deleted pod under a new uid.
+    "pod_recreate": True,
+    # A recreated pod becomes Ready (after pod_ready_after_gets further reads of it).
+    "pod_ready": True,
+    "pod_ready_after_gets": 0,
+    # After a delete, this many reads still return the old, terminating pod (old uid, Ready).
+    "pod_terminating_gets": 0,
+    # rollout status reports success (False: "timed out waiting for the condition").
+    "rollout_ready": True,
+    # Before this many secret patches, another writer bumps the resourceVersion.
+    "concurrent_writes_before_patch": 0,
+}
+
+RESOURCE_OF_KIND = {"secret": "secrets", "pod": "pods", "statefulset": "statefulsets"}
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_TIMEOUT = re.compile(r"^--timeout=[1-9][0-9]*s$")
+
+
+class Unsupported(Exception):
+    """The command line is not one the script is known to run."""
+
+
+# --- state helpers (also used by the tests to seed and inspect state) ---------------------------
+
+
+def state_dir() -> str:
+    raw = os.environ.get("FAKE_KUBE_STATE", "")
+    if not raw:
+        raise Unsupported("FAKE_KUBE_STATE is not set")
+    return raw
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def _write_text(path: str, text: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _append_line(path: str, line: str) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def object_path(root: StrPath, resource: str, namespace: str, name: str) -> str:
+    return os.path.join(root, "objects", resource, namespace, name, "object.json")
+
+
+def read_object(root: StrPath, resource: str, namespace: str, name: str) -> dict[str, Any] | None:
+    path = object_path(root, resource, namespace, name)
+    if not os.path.exists(path):
+        return None
+    obj: dict[str, Any] = json.loads(_read_text(path))
+    return obj
+
+
+def write_object(root: StrPath, resource: str, obj: dict[str, Any]) -> None:
+    meta = obj["metadata"]
+    path = object_path(root, resource, meta["namespace"], meta["name"])
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    _write_text(path, json.dumps(obj, indent=2, sort_keys=True))
+
+
+def delete_object(root: StrPath, resource: str, namespace: str, name: str) -> None:
+    path = object_path(root, resource, namespace, name)
+    os.unlink(path)
+    os.rmdir(os.path.dirname(path))
+
+
+def next_resource_version(root: StrPath) -> str:
+    counter = os.path.join(root, "resource-version")
+    value = int(_read_text(counter)) + 1 if os.path.exists(counter) else 1000
+    _write_text(counter, str(value))
+    return str(value)
+
+
+def new_uid() -> str:
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def now_rfc3339() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def load_faults(root: StrPath) -> dict[str, Any]:
+    path = os.path.join(root, "faults.json")
+    faults = dict(DEFAULT_FAULTS)
+    if os.path.exists(path):
+        faults.update(json.loads(_read_text(path)))
+    return faults
+
+
+def save_faults(root: StrPath, faults: dict[str, Any]) -> None:
+    _write_text(os.path.join(root, "faults.json"), json.dumps(faults, indent=2, sort_keys=True))
+
+
+def make_secret(
+    root: StrPath,
+    namespace: str,
+    name: str,
+    data: dict[str, bytes],
+    annotations: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Store a Secret (``data`` values are raw bytes; they are base64-encoded here)."""
+    obj: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "uid": new_uid(),
+            "resourceVersion": next_resource_version(root),
+            "creationTimestamp": now_rfc3339(),
+            "annotations": dict(annotations or {}),
+        },
+        "data": {k: base64.b64encode(v).decode("ascii") for k, v in data.items()},
+    }
+    write_object(root, "secrets", obj)
+    return obj
+
+
+def _pod(root: StrPath, namespace: str, name: str, ready: bool) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "uid": new_uid(),
+            "resourceVersion": next_resource_version(root),
+            "creationTimestamp": now_rfc3339(),
+        },
+        "status": {
+            "phase": "Running",
+            "conditions": [
+                {"type": "PodScheduled", "status": "True"},
+                {"type": "Ready", "status": "True" if ready else "False"},
+            ],
+        },
+    }
+
+
+def make_pod(root: StrPath, namespace: str, name: str, ready: bool = True) -> dict[str, Any]:
+    obj = _pod(root, namespace, name, ready)
+    write_object(root, "pods", obj)
+    return obj
+
+
+def make_statefulset(root: StrPath, namespace: str, name: str, replicas: int = 1) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "uid": new_uid(),
+            "resourceVersion": next_resource_version(root),
+            "generation": 1,
+        },
+        "spec": {"replicas": replicas, "template": {"metadata": {"annotations": {}}}},
+        "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": replicas},
+        "fake": {"restarts": 0},
+    }
+    write_object(root, "statefulsets", obj)
+    return obj
+
+
+def read_audit(root: StrPath) -> list[dict[str, str]]:
+    path = os.path.join(root, "audit.jsonl")
+    if not os.path.exists(path):
+        return []
+    return [json.loads(line) for line in _read_text(path).splitlines() if line.strip()]
+
+
+# --- jsonpath subset ------------------------------------------------------------------------------
+
+_ACTION = re.compile(r"\{([^{}]*)\}")
+_FILTER = re.compile(r'^\[\?\(@\.([A-Za-z][A-Za-z0-9]*)=="([^"\\]*)"\)\]')
+_FIELD_TERMINATORS = set(" \t\r\n.,[]$@{}")
+
+
+def _parse_action(expr: str) -> list[tuple[str, str, str]]:
+    """Parse ``.a.b\\.c[?(@.type=="Ready")].d`` into steps; anything else is unsupported."""
+    steps: list[tuple[str, str, str]] = []
+    pos = 0
+    if not expr.startswith("."):
+        raise Unsupported(f"jsonpath action {expr!r}")
+    while pos < len(expr):
+        rest = expr[pos:]
+        match = _FILTER.match(rest)
+        if match:
+            steps.append(("filter", match.group(1), match.group(2)))
+            pos += match.end()
+            continue
+        if rest[0] != ".":
+            raise Unsupported(f"jsonpath action {expr!r}")
+        pos += 1
+        name = []
+        while pos < len(expr) and expr[pos] not in _FIELD_TERMINATORS:
+            if expr[pos] == "\\":
+                pos += 1
+                if pos >= len(expr):
+                    raise Unsupported(f"jsonpath action {expr!r}")
+            name.append(expr[pos])
+            pos += 1
+        if not name or "".join(name) == "*":
+            raise Unsupported(f"jsonpath action {expr!r}")
+        steps.append(("field", "".join(name), ""))
+    return steps
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def render_jsonpath(template: str, obj: dict[str, Any]) -> str:
+    out: list[str] = []
+    pos = 0
+    for match in _ACTION.finditer(template):
+        text = template[pos : match.start()]
+        if "{" in text or "}" in text:
+            raise Unsupported(f"jsonpath template {template!r}")
+        out.append(text)
+        nodes: list[Any] = [obj]
+        for kind, key, value in _parse_action(match.group(1)):
+            found: list[Any] = []
+            for node in nodes:
+                if kind == "field" and isinstance(node, dict) and key in node:
+                    found.append(node[key])
+                elif kind == "filter" and isinstance(node, list):
+                    found.extend(item for item in node if isinstance(item, dict) and item.get(key) == value)
+            nodes = found
+        out.append(" ".join(_format(node) for node in nodes))
+        pos = match.end()
+    tail = template[pos:]
+    if "{" in tail or "}" in tail:
+        raise Unsupported(f"jsonpath template {template!r}")
+    out.append(tail)
+    return "".join(out)
+
+
+# --- API emulation --------------------------------------------------------------------------------
+
+
+class Api:
+    def __init__(self, root: str, namespace: str) -> None:
+        self.root = root
+        self.namespace = namespace
+        self.faults = load_faults(root)
+
+    def request(self, verb: str, resource: str, name: str) -> None:
+        """Log one API request, then fail it if a fault says so."""
+        entry = {"verb": verb, "resource": resource, "namespace": self.namespace, "name": name}
+        _append_line(os.path.join(self.root, "audit.jsonl"), json.dumps(entry, sort_keys=True))
+        fail: dict[str, int] = self.faults.setdefault("fail", {})
+        key = f"{verb} {resource}"
+        if fail.get(key, 0) > 0:
+            fail[key] -= 1
+            save_faults(self.root, self.faults)
+            die(1, f'Error from server (InternalError): fake fault injected for {key} "{name}"')
+
+    def get(self, resource: str, name: str) -> dict[str, Any] | None:
+        self.request("get", resource, name)
+        return read_object(self.root, resource, self.namespace, name)
+
+    def must_get(self, resource: str, name: str) -> dict[str, Any]:
+        obj = self.get(resource, name)
+        if obj is None:
+            die(1, f'Error from server (NotFound): {resource} "{name}" not found')
+        return obj
+
+
+def die(code: int, message: str) -> NoReturn:
+    print(message, file=sys.stderr)
+    sys.exit(code)
+
+
+def _check_name(name: str) -> None:
+    if not (_DNS_SUBDOMAIN.match(name) and len(name) <= 253):
+        raise Unsupported(f"invalid object name {name!r}")
+
+
+def _check_data(data: Any) -> dict[str, str]:
+    if not isinstance(data, dict):
+        raise Unsupported("Secret data must be an object")
+    for key, value in data.items():
+        if not _DATA_KEY.match(key):
+            die(
+                1,
+                f'The Secret is invalid: data[{key}]: Invalid value: "{key}": a valid config key must consist of '
+                "alphanumeric characters, '-', '_' or '.'",
+            )
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            die(1, f"The Secret is invalid: data[{key}] must be a base64 string")
+        try:
+            base64.b64decode(value.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError):
+            die(1, f"The Secret is invalid: data[{key}]: illegal base64 data")
+    return data
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def cmd_get(api: Api, kind: str, name: str, template: str) -> None:
+    resource = RESOURCE_OF_KIND[kind]
+    _check_name(name)
+    obj = api.get(resource, name)
+    if obj is None:
+        return  # --ignore-not-found: no output, exit 0
+    if resource == "pods":
+        obj = _pod_read(api, obj)
+    sys.stdout.write(render_jsonpath(template, obj))
+
+
+def _pod_read(api: Api, pod: dict[str, Any]) -> dict[str, Any]:
+    """Apply the fake's pod bookkeeping on a read (terminating old pod, delayed readiness)."""
+    fake = pod.get("fake", {})
+    if fake.get("terminating_gets", 0) > 0:
+        fake["terminating_gets"] -= 1
+        write_object(api.root, "pods", pod)
+        old: dict[str, Any] = fake["old"]
+        return old
+    if fake.get("ready_after_gets", 0) > 0:
+        shown: dict[str, Any] = json.loads(json.dumps(pod))  # this read still sees the pod not Ready
+        fake["ready_after_gets"] -= 1
+        if fake["ready_after_gets"] == 0 and fake.get("will_be_ready", True):
+            for cond in pod["status"]["conditions"]:
+                if cond["type"] == "Ready":
+                    cond["status"] = "True"
+        write_object(api.root, "pods", pod)
+        return shown
+    return pod
+
+
+def cmd_patch_secret(api: Api, name: str, raw_patch: str) -> None:
+    _check_name(name)
+    try:
+        patch = json.loads(raw_patch)
+    except json.JSONDecodeError as exc:
+        raise Unsupported(f"patch is not JSON: {exc}") from exc
+    if not isinstance(patch, dict) or not patch or set(patch) - {"metadata", "data"}:
+        raise Unsupported(f"unexpected patch shape {sorted(patch) if isinstance(patch, dict) else patch!r}")
+    meta_patch = patch.get("metadata", {})
+    if not isinstance(meta_patch, dict) or set(meta_patch) - {"annotations", "resourceVersion"}:
+        raise Unsupported("unexpected metadata in patch")
+    obj = api.must_get("secrets", name)  # kubectl reads the object before patching it
+    api.request("patch", "secrets", name)
+    if "data" in patch:
+        _check_data(patch["data"])
+    if api.faults.get("concurrent_writes_before_patch", 0) > 0:
+        api.faults["concurrent_writes_before_patch"] -= 1
+        save_faults(api.root, api.faults)
+        obj["metadata"]["resourceVersion"] = next_resource_version(api.root)
+        write_object(api.root, "secrets", obj)
+    wanted_rv = meta_patch.get("resourceVersion")
+    if wanted_rv is not None and wanted_rv != obj["metadata"]["resourceVersion"]:
+        die(
+            1,
+            f'Error from server (Conflict): Operation cannot be fulfilled on secrets "{name}": the object has been '
+            "modified; please apply your changes to the latest version and try again",
+        )
+    patched = merge_patch(obj, patch)
+    patched["metadata"]["resourceVersion"] = next_resource_version(api.root)
+    for key in ("name", "namespace", "uid", "creationTimestamp"):
+        patched["metadata"][key] = obj["metadata"][key]
+    write_object(api.root, "secrets", patched)
+    print(f"secret/{name} patched")
+
+
+def cmd_create_from_stdin(api: Api) -> None:
+    raw = sys.stdin.read()
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise Unsupported(f"create -f - expects one JSON object on stdin: {exc}") from exc
+    if not isinstance(obj, dict) or obj.get("apiVersion") != "v1" or obj.get("kind") != "Secret":
+        raise Unsupported("create -f - is only supported for a v1 Secret")
+    if set(obj) - {"apiVersion", "kind", "type", "metadata", "data"}:
+        raise Unsupported(f"unexpected Secret fields {sorted(obj)}")
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or set(meta) - {"name", "namespace", "annotations"}:
+        raise Unsupported("unexpected Secret metadata")
+    name = meta.get("name", "")
+    _check_name(name)
+    if meta.get("namespace", api.namespace) != api.namespace:
+        die(
+            1,
+            f'error: the namespace from the provided object "{meta["namespace"]}" does not match the namespace '
+            f"\"{api.namespace}\". You must pass '--namespace={meta['namespace']}' to perform this operation.",
+        )
+    api.request("create", "secrets", name)
+    _check_data(obj.get("data", {}))
+    if read_object(api.root, "secrets", api.namespace, name) is not None:
+        die(1, f'Error from server (AlreadyExists): secrets "{name}" already exists')
+    meta.update(
+        namespace=api.namespace,
+        uid=new_uid(),
+        resourceVersion=next_resource_version(api.root),
+        creationTimestamp=now_rfc3339(),
+    )
+    write_object(api.root, "secrets", obj)
+    print(f"secret/{name} created")
+
+
+def cmd_delete_pod(api: Api, name: str) -> None:
+    _check_name(name)
+    api.request("delete", "pods", name)
+    old = read_object(api.root, "pods", api.namespace, name)
+    if old is None:
+        return  # --ignore-not-found
+    delete_object(api.root, "pods", api.namespace, name)
+    faults = api.faults
+    if faults.get("pod_recreate", True):
+        ready_after = int(faults.get("pod_ready_after_gets", 0))
+        will_be_ready = bool(faults.get("pod_ready", True))
+        new = _pod(api.root, api.namespace, name, ready=will_be_ready and ready_after == 0)
+        terminating = dict(old)
+        terminating.pop("fake", None)
+        terminating["metadata"] = dict(old["metadata"], deletionTimestamp=now_rfc3339())
+        new["fake"] = {
+            "ready_after_gets": ready_after,
+            "will_be_ready": will_be_ready,
+            "terminating_gets": int(faults.get("pod_terminating_gets", 0)),
+            "old": terminating,
+            "replaces_uid": old["metadata"]["uid"],
+        }
+        write_object(api.root, "pods", new)
+    print(f'pod "{name}" deleted')
+
+
+def cmd_rollout_restart(api: Api, name: str) -> None:
+    _check_name(name)
+    sts = api.must_get("statefulsets", name)
+    api.request("patch", "statefulsets", name)
+    annotations = sts["spec"]["template"]["metadata"].setdefault("annotations", {})
+    annotations["kubectl.kubernetes.io/restartedAt"] = now_rfc3339()
+    sts["metadata"]["generation"] += 1
+    sts["metadata"]["resourceVersion"] = next_resource_version(api.root)
+    sts.setdefault("fake", {}).setdefault("restarts", 0)
+    sts["fake"]["restarts"] += 1
+    write_object(api.root, "statefulsets", sts)
+    print(f"statefulset.apps/{name} restarted")
+
+
+def cmd_rollout_status(api: Api, name: str) -> None:
+    _check_name(name)
+    sts = api.must_get("statefulsets", name)
+    api.request("list", "statefulsets", name)  # list with fieldSelector metadata.name=NAME
+    api.request("watch", "statefulsets", name)
+    if not api.faults.get("rollout_ready", True):
+        print("Waiting for 1 pods to be ready...", flush=True)
+        die(1, "error: timed out waiting for the condition")
+    sts["status"]["observedGeneration"] = sts["metadata"]["generation"]
+    write_object(api.root, "statefulsets", sts)
+    print(f"partitioned roll out complete: {sts['spec']['replicas']} new pods have been updated...")
+
+
+def dispatch(argv: list[str]) -> None:
+    if len(argv) < 3 or argv[0] != "-n":
+        raise Unsupported("the first arguments must be -n NAMESPACE")
+    namespace, rest = argv[1], argv[2:]
+    if not _DNS_LABEL.match(namespace):
+        raise Unsupported(f"invalid namespace {namespace!r}")
+    api = Api(state_dir(), namespace)
+    match rest:
+        case ["get", ("secret" | "pod") as kind, name, "--ignore-not-found", "-o", output] if output.startswith(
+            "jsonpath="
+        ):
+            cmd_get(api, kind, name, output.removeprefix("jsonpath="))
+        case ["patch", "secret", name, "--type=merge", "-p", raw_patch]:
+            cmd_patch_secret(api, name, raw_patch)
+        case ["create", "-f", "-"]:
+            cmd_create_from_stdin(api)
+        case ["delete", "pod", name, "--ignore-not-found", "--wait=false"]:
+            cmd_delete_pod(api, name)
+        case ["rollout", "restart", target] if target.startswith("statefulset/"):
+            cmd_rollout_restart(api, target.removeprefix("statefulset/"))
+        case ["rollout", "status", target, timeout] if target.startswith("statefulset/") and _TIMEOUT.match(timeout):
+            cmd_rollout_status(api, target.removeprefix("statefulset/"))
+        case _:
+            raise Unsupported("command line not recognised")
+
+
+def main(argv: list[str]) -> int:
+    raw_state = os.environ.get("FAKE_KUBE_STATE", "")
+    if raw_state:
+        _append_line(os.path.join(raw_state, "argv.jsonl"), json.dumps(argv))
+    try:
+        dispatch(argv)
+    except Unsupported as exc:
+        print(f"fake kubectl: unsupported invocation ({exc}): kubectl {' '.join(argv)}", file=sys.stderr)
+        return EXIT_UNSUPPORTED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

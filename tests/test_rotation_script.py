@@ -1,0 +1,854 @@
+"""Behaviour tests for ``templates/rotate.sh``, run against the fake kubectl in ``tests/fake_kubectl.py``.
+
+The script runs under every POSIX shell found here (``sh``, ``dash``, ``bash --posix``,
+``busybox sh``; the same binary is used once). ``PATH`` holds only a temporary bin directory with
+the fake as ``kubectl`` and the few tools that the script declares (GNU ones for the ordinary shells,
+busybox applets for ``busybox sh``, as in the alpine/k8s image). So a new tool dependency fails too.
+
+Limits: what these tests cannot catch, because the fake does not model it:
+
+* RBAC: the fake allows every request. The tests check which accesses the script makes
+  (``tests/rotation_calls.py``), not that a Role grants them.
+* Concurrency and resourceVersion: there is no other writer except one simulated conflict.
+  resourceVersion is a counter, and only the precondition in a merge patch is checked.
+* Watches and time: ``rollout status`` answers at once (complete, or "timed out" at once). There
+  are no watch events, reconnects or resyncs, and no background controllers.
+* Pod lifecycle: a deleted pod is replaced at once under a new uid; there is no grace period,
+  except an optional few reads that still show the old terminating pod. Readiness is a flag, not
+  the result of probes.
+* StatefulSet semantics: no revisions, partitions, OnDelete update strategy or pod replacement.
+* Admission: no webhooks, immutable Secrets, size limits, quotas or policy engines.
+* kubectl itself: no kubeconfig, in-cluster auth, discovery, retries, request timeouts or
+  exact error wording. The argv shapes and the verbs per command follow kubectl's code as read,
+  and have not been checked against a live cluster.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+SCRIPT = HERE.parent / "templates" / "rotate.sh"
+FAKE = HERE / "fake_kubectl.py"
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+fake = _load("_rotation_fake_kubectl", FAKE)
+calls = _load("_rotation_calls", HERE / "rotation_calls.py")
+
+#: External tools the script may use besides kubectl (see its header).
+TOOLS = ("awk", "base64", "date", "sed", "sha256sum", "sleep")
+
+ANN_SOURCE = "kaptain-gitops/source-sha256"
+ANN_ROTATED = "kaptain-gitops/rotated-at"
+ANN_RESTARTED = "kaptain-gitops/restarted-for-sha256"
+
+BASE_ENV: dict[str, str] = {
+    "SOURCE_NAMESPACE": "kommander",
+    "SOURCE_SECRET": "kommander-traefik-certificate",
+    "SOURCE_KEY": "ca.crt",
+    "TARGET_NAMESPACE": "kaptain-ingress",
+    "TARGET_SECRET": "kubeflow-oidc-ca-bundle",
+    "TARGET_KEY": "oidcCABundle.crt",
+    "RESTART_KIND": "Pod",
+    "RESTART_NAME": "authservice-0",
+    "RESTART_TIMEOUT_SECONDS": "2",
+    "CREATE_TARGET_IF_MISSING": "false",
+}
+STS_ENV = {"RESTART_KIND": "StatefulSet", "RESTART_NAME": "authservice"}
+SRC_NS, SRC = BASE_ENV["SOURCE_NAMESPACE"], BASE_ENV["SOURCE_SECRET"]
+TGT_NS, TGT = BASE_ENV["TARGET_NAMESPACE"], BASE_ENV["TARGET_SECRET"]
+POD, STS = BASE_ENV["RESTART_NAME"], STS_ENV["RESTART_NAME"]
+
+
+def pem(tag: str) -> bytes:
+    body = base64.b64encode(f"not a real certificate: {tag} ".encode() * 4).decode()
+    lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n".encode()
+
+
+CA_OLD = pem("old root")
+CA_NEW = pem("new root") + pem("new intermediate")
+SHA_OLD = hashlib.sha256(CA_OLD).hexdigest()
+SHA_NEW = hashlib.sha256(CA_NEW).hexdigest()
+RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+# --- shells and the sandbox -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shell:
+    id: str
+    argv: tuple[str, ...]
+    busybox: bool
+
+
+def _find_shells() -> list[Shell]:
+    candidates = [
+        ("sh", ("sh",), False),
+        ("dash", ("dash",), False),
+        ("bash-posix", ("bash", "--posix"), False),
+        ("busybox-sh", ("busybox", "sh"), True),
+    ]
+    shells: list[Shell] = []
+    seen: set[tuple[str, ...]] = set()
+    for ident, argv, is_busybox in candidates:
+        exe = shutil.which(argv[0])
+        if exe is None:
+            continue
+        key = (os.path.realpath(exe), *argv[1:])
+        if key in seen:
+            continue
+        seen.add(key)
+        shells.append(Shell(ident, (exe, *argv[1:]), is_busybox))
+    return shells
+
+
+SHELLS = _find_shells()
+assert SHELLS, "no POSIX sh found"
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class Cluster:
+    """A fake cluster (state directory) plus a sandboxed PATH to run the script in."""
+
+    def __init__(self, tmp: Path, shell: Shell) -> None:
+        self.shell = shell
+        self.root = tmp / "state"
+        self.root.mkdir()
+        self.bin = tmp / "bin"
+        self.bin.mkdir()
+        self.home = tmp / "home"
+        self.home.mkdir()
+        kubectl = self.bin / "kubectl"
+        kubectl.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -S {shlex.quote(str(FAKE))} "$@"\n')
+        kubectl.chmod(0o755)
+        for tool in TOOLS:
+            source = shutil.which("busybox") if shell.busybox else shutil.which(tool)
+            assert source is not None, f"{tool} not found"
+            (self.bin / tool).symlink_to(source)
+
+    # seeding
+    def add_secret(
+        self, ns: str, name: str, data: Mapping[str, bytes], annotations: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        obj: dict[str, Any] = fake.make_secret(self.root, ns, name, dict(data), dict(annotations or {}))
+        return obj
+
+    def add_pod(self, name: str = POD, ready: bool = True) -> dict[str, Any]:
+        obj: dict[str, Any] = fake.make_pod(self.root, TGT_NS, name, ready)
+        return obj
+
+    def add_statefulset(self, name: str = STS) -> dict[str, Any]:
+        obj: dict[str, Any] = fake.make_statefulset(self.root, TGT_NS, name)
+        return obj
+
+    def faults(self, **knobs: Any) -> None:
+        fake.save_faults(self.root, knobs)
+
+    def standard(self, *, target: bytes | None = CA_OLD, annotations: Mapping[str, str] | None = None) -> None:
+        """Source holds CA_NEW; target (unless None) holds ``target`` plus an unrelated key; pod and sts exist."""
+        self.add_secret(SRC_NS, SRC, {"ca.crt": CA_NEW, "tls.crt": b"leaf", "tls.key": b"key"})
+        if target is not None:
+            self.add_secret(TGT_NS, TGT, {"oidcCABundle.crt": target, "keep.me": b"untouched"}, annotations)
+        self.add_pod()
+        self.add_statefulset()
+
+    # inspection
+    def secret(self, ns: str = TGT_NS, name: str = TGT) -> dict[str, Any] | None:
+        obj: dict[str, Any] | None = fake.read_object(self.root, "secrets", ns, name)
+        return obj
+
+    def target(self) -> dict[str, Any]:
+        obj = self.secret()
+        assert obj is not None
+        return obj
+
+    def target_bytes(self, key: str = "oidcCABundle.crt") -> bytes:
+        return base64.b64decode(self.target()["data"][key])
+
+    def pod(self, name: str = POD) -> dict[str, Any] | None:
+        obj: dict[str, Any] | None = fake.read_object(self.root, "pods", TGT_NS, name)
+        return obj
+
+    def statefulset(self, name: str = STS) -> dict[str, Any]:
+        obj: dict[str, Any] | None = fake.read_object(self.root, "statefulsets", TGT_NS, name)
+        assert obj is not None
+        return obj
+
+    def audit(self) -> list[dict[str, str]]:
+        entries: list[dict[str, str]] = fake.read_audit(self.root)
+        return entries
+
+    def count(self, verb: str, resource: str) -> int:
+        return sum(1 for e in self.audit() if e["verb"] == verb and e["resource"] == resource)
+
+    def reset_audit(self) -> None:
+        (self.root / "audit.jsonl").unlink(missing_ok=True)
+
+    def objects_snapshot(self) -> dict[str, bytes]:
+        objects = self.root / "objects"
+        return {str(p.relative_to(objects)): p.read_bytes() for p in sorted(objects.rglob("*.json"))}
+
+    # running
+    def run(self, env: Mapping[str, str | None] | None = None, **overrides: str | None) -> Result:
+        merged: dict[str, str | None] = {**BASE_ENV, **(env or {}), **overrides}
+        proc_env = {"PATH": str(self.bin), "HOME": str(self.home), "FAKE_KUBE_STATE": str(self.root)}
+        proc_env.update({k: v for k, v in merged.items() if v is not None})
+        proc = subprocess.run(
+            [*self.shell.argv, str(SCRIPT)],
+            env=proc_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=self.home,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(params=SHELLS, ids=[s.id for s in SHELLS])
+def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Cluster:
+    """A fresh fake cluster; the test runs once per available shell."""
+    shell: Shell = request.param
+    return Cluster(tmp_path, shell)
+
+
+@pytest.fixture
+def cl(tmp_path: Path) -> Cluster:
+    """A fresh fake cluster under the default ``sh`` only (for the slower or narrower cases)."""
+    return Cluster(tmp_path, SHELLS[0])
+
+
+def assert_no_writes(cluster: Cluster) -> None:
+    writes = [e for e in cluster.audit() if e["verb"] not in ("get", "list", "watch")]
+    assert writes == [], writes
+
+
+# --- static checks --------------------------------------------------------------------------------
+
+
+def test_script_contains_no_braced_expansion() -> None:
+    """Flux postBuild substitution rewrites ``${...}`` anywhere, comments and embedded scripts included."""
+    text = SCRIPT.read_text()
+    assert "${" not in text
+    assert "$${" not in text
+
+
+def test_script_is_static_and_uses_only_declared_tools() -> None:
+    text = SCRIPT.read_text()
+    assert text.startswith("#!/bin/sh\n")
+    assert "{{" not in text and "{%" not in text, "the script must not be templated"
+    for tool in TOOLS:
+        assert re.search(rf"\b{tool}\b", text), f"{tool} is declared but unused; drop it from TOOLS"
+
+
+def test_shellcheck_clean() -> None:
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("shellcheck is required in CI (apt-get install -y shellcheck)")
+        pytest.skip("shellcheck not installed")
+    proc = subprocess.run([shellcheck, "-s", "sh", str(SCRIPT)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- the main paths, under every shell -----------------------------------------------------------
+
+
+def test_unchanged_is_a_noop(cluster: Cluster) -> None:
+    cluster.standard(target=CA_NEW, annotations={ANN_SOURCE: SHA_NEW, ANN_RESTARTED: SHA_NEW})
+    before = cluster.objects_snapshot()
+
+    res = cluster.run()
+
+    assert res.returncode == 0, res.output
+    assert "up to date" in res.stdout
+    assert cluster.objects_snapshot() == before
+    assert cluster.audit() == [
+        {"verb": "get", "resource": "secrets", "namespace": SRC_NS, "name": SRC},
+        {"verb": "get", "resource": "secrets", "namespace": TGT_NS, "name": TGT},
+    ]
+
+
+def test_changed_updates_in_place_and_restarts_pod_once(cluster: Cluster) -> None:
+    cluster.standard()
+    old_target = cluster.target()
+    old_pod = cluster.pod()
+    assert old_pod is not None
+    started = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+
+    res = cluster.run()
+
+    finished = datetime.datetime.now(datetime.UTC)
+    assert res.returncode == 0, res.output
+    target = cluster.target()
+    # updated in place: same object, new content, other keys kept
+    assert target["metadata"]["uid"] == old_target["metadata"]["uid"]
+    assert target["metadata"]["creationTimestamp"] == old_target["metadata"]["creationTimestamp"]
+    assert cluster.target_bytes() == CA_NEW
+    assert cluster.target_bytes("keep.me") == b"untouched"
+    annotations = target["metadata"]["annotations"]
+    assert annotations[ANN_SOURCE] == SHA_NEW
+    assert annotations[ANN_RESTARTED] == SHA_NEW
+    assert RFC3339_UTC.match(annotations[ANN_ROTATED])
+    rotated_at = datetime.datetime.strptime(annotations[ANN_ROTATED], "%Y-%m-%dT%H:%M:%S%z")
+    assert started <= rotated_at <= finished
+    # restarted once, and the new pod is a different one
+    new_pod = cluster.pod()
+    assert new_pod is not None
+    assert new_pod["metadata"]["uid"] != old_pod["metadata"]["uid"]
+    assert cluster.count("delete", "pods") == 1
+    assert cluster.count("delete", "secrets") == 0
+    assert cluster.count("create", "secrets") == 0
+    # order: read source, read target, patch data, restart, await Ready, then record the restart
+    steps = [(e["verb"], e["resource"]) for e in cluster.audit()]
+    assert steps == [
+        ("get", "secrets"),
+        ("get", "secrets"),
+        ("get", "secrets"),
+        ("patch", "secrets"),
+        ("get", "pods"),
+        ("delete", "pods"),
+        ("get", "pods"),
+        ("get", "secrets"),
+        ("patch", "secrets"),
+    ]
+    assert "Ready" in res.stdout
+    for line in res.output.splitlines():
+        assert line.startswith("rotate: "), line
+
+
+def test_source_secret_missing_fails_and_leaves_target_untouched(cluster: Cluster) -> None:
+    cluster.add_secret(TGT_NS, TGT, {"oidcCABundle.crt": CA_OLD})
+    cluster.add_pod()
+    before = cluster.objects_snapshot()
+
+    res = cluster.run()
+
+    assert res.returncode == 1, res.output
+    assert "rotate: ERROR: source secret kommander/kommander-traefik-certificate not found" in res.stderr
+    assert cluster.objects_snapshot() == before
+    assert_no_writes(cluster)
+
+
+def test_restart_failure_then_rerun_converges(cluster: Cluster) -> None:
+    cluster.standard()
+    cluster.faults(fail={"delete pods": 1})
+
+    first = cluster.run()
+    assert first.returncode == 1, first.output
+    assert "ERROR" in first.stderr and "restart failed" in first.stderr
+    # the Secret is already updated, but no restart is recorded
+    assert cluster.target_bytes() == CA_NEW
+    assert ANN_RESTARTED not in cluster.target()["metadata"]["annotations"]
+    uid_after_failure = cluster.pod()["metadata"]["uid"]  # type: ignore[index]
+
+    cluster.reset_audit()
+    second = cluster.run()
+    assert second.returncode == 0, second.output
+    assert "no restart is recorded" in second.stdout
+    assert cluster.count("delete", "pods") == 1
+    assert cluster.count("patch", "secrets") == 1  # only the restart record; the data is already equal
+    assert cluster.pod()["metadata"]["uid"] != uid_after_failure  # type: ignore[index]
+    assert cluster.target()["metadata"]["annotations"][ANN_RESTARTED] == SHA_NEW
+
+    cluster.reset_audit()
+    third = cluster.run()
+    assert third.returncode == 0, third.output
+    assert "up to date" in third.stdout
+    assert_no_writes(cluster)
+
+
+def test_statefulset_restart(cluster: Cluster) -> None:
+    cluster.standard()
+
+    res = cluster.run(STS_ENV)
+
+    assert res.returncode == 0, res.output
+    assert cluster.target_bytes() == CA_NEW
+    assert cluster.target()["metadata"]["annotations"][ANN_RESTARTED] == SHA_NEW
+    sts = cluster.statefulset()
+    assert sts["fake"]["restarts"] == 1
+    assert "kubectl.kubernetes.io/restartedAt" in sts["spec"]["template"]["metadata"]["annotations"]
+    assert [(e["verb"], e["resource"]) for e in cluster.audit() if e["resource"] == "statefulsets"] == [
+        ("get", "statefulsets"),
+        ("patch", "statefulsets"),
+        ("get", "statefulsets"),
+        ("list", "statefulsets"),
+        ("watch", "statefulsets"),
+    ]
+    assert not [e for e in cluster.audit() if e["resource"] == "pods"]
+
+    cluster.reset_audit()
+    again = cluster.run(STS_ENV)
+    assert again.returncode == 0 and "up to date" in again.stdout, again.output
+    assert cluster.statefulset()["fake"]["restarts"] == 1
+
+
+# --- invalid configuration ------------------------------------------------------------------------
+
+INJECTIONS = [
+    "$(touch {m})",
+    "`touch {m}`",
+    "x;touch {m}",
+    "x\ntouch {m}",
+    "x && touch {m}",
+    "x|touch {m}",
+    "x > {m}",
+    "a b",
+    " x",
+    "x ",
+    "x\t",
+    "$HOME",
+    "*",
+    "x'y",
+    'x"y',
+    "x\\y",
+    "ünï",
+    "",
+]
+EXTRA_INVALID: dict[str, list[str]] = {
+    "SOURCE_NAMESPACE": ["Kommander", "a.b", "-a", "a-", "a" * 64],
+    "TARGET_NAMESPACE": ["a_b", "a" * 64],
+    "SOURCE_SECRET": ["-a", "a..b", "a.-b", "a/b", "A", "a" * 254],
+    "TARGET_SECRET": [".a", "a.", "a" * 254],
+    "SOURCE_KEY": [".", "..", "a/b", "a:b", "k" * 254],
+    "TARGET_KEY": [".", "a/b", "a=b"],
+    "RESTART_KIND": ["pod", "Deployment", "statefulset"],
+    "RESTART_NAME": ["-a", "Auth", "a_b"],
+    "RESTART_TIMEOUT_SECONDS": ["0", "-1", "1.5", "10s", "012", "86401", "999999", "1e3"],
+    "CREATE_TARGET_IF_MISSING": ["TRUE", "yes", "1", "False"],
+}
+
+
+@pytest.mark.parametrize("var", sorted(BASE_ENV))
+def test_invalid_env_is_rejected_before_anything_runs(cluster: Cluster, var: str, tmp_path: Path) -> None:
+    cluster.standard()
+    before = cluster.objects_snapshot()
+    marker = tmp_path / "pwned"
+    values: list[str | None] = [v.format(m=marker) for v in INJECTIONS]
+    values += [*EXTRA_INVALID[var], None]  # None: unset
+    for value in values:
+        res = cluster.run(**{var: value})
+        assert res.returncode == 2, (var, value, res.output)
+        assert f"rotate: ERROR: {var} is " in res.stderr, (var, value, res.stderr)
+        assert "invalid configuration" in res.stderr
+        assert res.stdout == "", (var, value, res.stdout)
+        assert not marker.exists(), (var, value)
+        assert not (cluster.root / "argv.jsonl").exists(), f"kubectl ran for {var}={value!r}"
+        assert cluster.objects_snapshot() == before
+        if value and "touch" in value:
+            assert value not in res.output, "the invalid value must not be echoed"
+
+
+def test_every_invalid_variable_is_reported(cl: Cluster) -> None:
+    cl.standard()
+    res = cl.run(**dict.fromkeys(BASE_ENV, "$(x)"))
+    assert res.returncode == 2
+    for var in BASE_ENV:
+        assert f"rotate: ERROR: {var} is invalid" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"SOURCE_NAMESPACE": "a" * 63, "TARGET_NAMESPACE": "0-z"},
+        {"SOURCE_SECRET": "a." + "b" * 251, "RESTART_NAME": "auth.service-0"},
+        {"RESTART_TIMEOUT_SECONDS": "86400"},
+        {"CREATE_TARGET_IF_MISSING": "true"},
+    ],
+    ids=["long-namespace", "dotted-names", "max-timeout", "create-true"],
+)
+def test_valid_edge_values_are_accepted(cl: Cluster, overrides: dict[str, str]) -> None:
+    env = {**BASE_ENV, **overrides}
+    cl.add_secret(env["SOURCE_NAMESPACE"], env["SOURCE_SECRET"], {"ca.crt": CA_NEW})
+    cl.add_secret(env["TARGET_NAMESPACE"], env["TARGET_SECRET"], {"oidcCABundle.crt": CA_NEW}, {ANN_RESTARTED: SHA_NEW})
+    res = cl.run(overrides)
+    assert res.returncode == 0, res.output
+    assert "up to date" in res.stdout
+
+
+def test_dotted_keys_are_escaped_in_jsonpath(cl: Cluster) -> None:
+    cl.add_secret(SRC_NS, SRC, {"tls.ca.crt": CA_NEW, "ca.crt": CA_OLD, "tls": b"decoy"})
+    cl.add_secret(TGT_NS, TGT, {"bundle.v1.pem": CA_OLD, "bundle": b"decoy"})
+    cl.add_pod()
+
+    res = cl.run(SOURCE_KEY="tls.ca.crt", TARGET_KEY="bundle.v1.pem")
+
+    assert res.returncode == 0, res.output
+    assert cl.target_bytes("bundle.v1.pem") == CA_NEW
+    assert cl.target_bytes("bundle") == b"decoy"
+    args = [json.loads(line) for line in (cl.root / "argv.jsonl").read_text().splitlines()]
+    templates = [a[-1] for a in args if a[2] == "get" and a[3] == "secret"]
+    assert "jsonpath={.metadata.name}|{.data.tls\\.ca\\.crt}" in templates
+
+
+# --- source problems ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [{"ca.crt": b""}, {"tls.crt": CA_NEW}], ids=["empty-value", "key-absent"])
+def test_source_key_empty_fails(cl: Cluster, data: dict[str, bytes]) -> None:
+    cl.add_secret(SRC_NS, SRC, data)
+    cl.add_secret(TGT_NS, TGT, {"oidcCABundle.crt": CA_OLD})
+    cl.add_pod()
+    before = cl.objects_snapshot()
+
+    res = cl.run()
+
+    assert res.returncode == 1, res.output
+    assert "rotate: ERROR:" in res.stderr and "no data under key ca.crt" in res.stderr
+    assert cl.objects_snapshot() == before
+    assert_no_writes(cl)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"hello, not a certificate\n",
+        b"-----BEGIN CERTIFICATE-----\nMIIB\n",
+        b"-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIB\n",
+        b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+        b"\x00\x01\x02binary",
+    ],
+    ids=["text", "no-end", "end-before-begin", "private-key", "binary"],
+)
+def test_source_not_pem_fails(cl: Cluster, content: bytes) -> None:
+    cl.standard()
+    cl.add_secret(SRC_NS, SRC, {"ca.crt": content})
+    before = cl.objects_snapshot()
+
+    res = cl.run()
+
+    assert res.returncode == 1, res.output
+    assert "rotate: ERROR:" in res.stderr and "no PEM certificate" in res.stderr
+    assert cl.objects_snapshot() == before
+    assert_no_writes(cl)
+
+
+# --- target absent --------------------------------------------------------------------------------
+
+
+def test_target_absent_without_create_fails(cl: Cluster) -> None:
+    cl.standard(target=None)
+    before = cl.objects_snapshot()
+
+    res = cl.run()
+
+    assert res.returncode == 1, res.output
+    assert "not found and CREATE_TARGET_IF_MISSING=false" in res.stderr
+    assert cl.secret() is None
+    assert cl.objects_snapshot() == before
+    assert_no_writes(cl)
+
+
+def test_target_absent_with_create_creates_and_restarts(cl: Cluster) -> None:
+    cl.standard(target=None)
+
+    res = cl.run(CREATE_TARGET_IF_MISSING="true")
+
+    assert res.returncode == 0, res.output
+    target = cl.target()
+    assert target["type"] == "Opaque"
+    assert cl.target_bytes() == CA_NEW
+    annotations = target["metadata"]["annotations"]
+    assert annotations[ANN_SOURCE] == SHA_NEW
+    assert annotations[ANN_RESTARTED] == SHA_NEW
+    assert RFC3339_UTC.match(annotations[ANN_ROTATED])
+    assert cl.count("create", "secrets") == 1
+    assert cl.count("delete", "pods") == 1
+
+
+# --- restart details ------------------------------------------------------------------------------
+
+
+def test_readiness_is_awaited(cl: Cluster) -> None:
+    cl.standard()
+    cl.faults(pod_ready_after_gets=1)
+
+    res = cl.run()
+
+    assert res.returncode == 0, res.output
+    steps = [(e["verb"], e["resource"]) for e in cl.audit()]
+    after_delete = steps[steps.index(("delete", "pods")) + 1 :]
+    assert after_delete.count(("get", "pods")) == 2  # not Ready yet, then Ready
+
+
+def test_old_terminating_pod_is_not_taken_for_the_new_one(cl: Cluster) -> None:
+    cl.standard()
+    cl.faults(pod_terminating_gets=1)
+
+    res = cl.run()
+
+    assert res.returncode == 0, res.output
+    steps = [(e["verb"], e["resource"]) for e in cl.audit()]
+    after_delete = steps[steps.index(("delete", "pods")) + 1 :]
+    assert after_delete.count(("get", "pods")) == 2  # old uid (still Ready), then the new pod
+
+
+def test_pod_never_ready_times_out_and_rerun_restarts(cl: Cluster) -> None:
+    cl.standard()
+    cl.faults(pod_ready=False)
+    started = time.monotonic()
+
+    res = cl.run(RESTART_TIMEOUT_SECONDS="1")
+
+    assert res.returncode == 1, res.output
+    assert time.monotonic() - started < 10
+    assert "timed out after 1 s" in res.stderr
+    assert cl.target_bytes() == CA_NEW
+    assert ANN_RESTARTED not in cl.target()["metadata"]["annotations"]
+
+    cl.faults()
+    cl.reset_audit()
+    again = cl.run()
+    assert again.returncode == 0, again.output
+    assert cl.count("delete", "pods") == 1
+    assert cl.target()["metadata"]["annotations"][ANN_RESTARTED] == SHA_NEW
+
+
+def test_pod_not_recreated_times_out(cl: Cluster) -> None:
+    cl.standard()
+    cl.faults(pod_recreate=False)
+
+    res = cl.run(RESTART_TIMEOUT_SECONDS="1")
+
+    assert res.returncode == 1, res.output
+    assert "recreated and Ready" in res.stderr
+    assert ANN_RESTARTED not in cl.target()["metadata"]["annotations"]
+
+
+def test_rollout_failure_then_rerun_converges(cl: Cluster) -> None:
+    cl.standard()
+    cl.faults(rollout_ready=False)
+
+    first = cl.run(STS_ENV)
+    assert first.returncode == 1, first.output
+    assert "did not complete" in first.stderr
+    assert ANN_RESTARTED not in cl.target()["metadata"]["annotations"]
+
+    cl.faults()
+    second = cl.run(STS_ENV)
+    assert second.returncode == 0, second.output
+    third = cl.run(STS_ENV)
+    assert third.returncode == 0 and "up to date" in third.stdout, third.output
+    assert cl.statefulset()["fake"]["restarts"] == 2  # the failed rollout, then one more
+
+
+def test_equal_content_without_record_restarts_once(cl: Cluster) -> None:
+    """A target that already matches but was never restarted for (e.g. adopted) gets one restart."""
+    cl.standard(target=CA_NEW)
+
+    first = cl.run()
+    second = cl.run()
+
+    assert first.returncode == 0 and second.returncode == 0, first.output + second.output
+    assert cl.count("delete", "pods") == 1
+    assert "up to date" in second.stdout
+    assert ANN_SOURCE not in cl.target()["metadata"]["annotations"]  # data was not rewritten
+
+
+def test_record_failure_means_restart_again(cl: Cluster) -> None:
+    """At-least-once: if recording the restart fails, the next run restarts again."""
+    cl.standard(target=CA_NEW, annotations={ANN_SOURCE: SHA_NEW})
+    cl.faults(fail={"patch secrets": 1})
+
+    first = cl.run()
+    assert first.returncode == 1, first.output
+    assert "recording it" in first.stderr
+    assert cl.count("delete", "pods") == 1
+
+    second = cl.run()
+    assert second.returncode == 0, second.output
+    assert cl.count("delete", "pods") == 2
+    assert cl.run().returncode == 0
+    assert cl.count("delete", "pods") == 2
+
+
+def test_concurrent_write_conflict_changes_nothing(cl: Cluster) -> None:
+    cl.standard()
+    cl.faults(concurrent_writes_before_patch=1)
+
+    res = cl.run()
+
+    assert res.returncode == 1, res.output
+    assert "Conflict" in res.stderr and "cannot patch target secret" in res.stderr
+    assert cl.target_bytes() == CA_OLD
+    assert cl.count("delete", "pods") == 0
+
+    assert cl.run().returncode == 0
+    assert cl.target_bytes() == CA_NEW
+
+
+@pytest.mark.parametrize("fault", ["get secrets", "create secrets"])
+def test_api_errors_fail_without_restart(cl: Cluster, fault: str) -> None:
+    cl.standard(target=None)
+    cl.faults(fail={fault: 1})
+
+    res = cl.run(CREATE_TARGET_IF_MISSING="true")
+
+    assert res.returncode == 1, res.output
+    assert "rotate: ERROR: cannot" in res.stderr
+    assert cl.count("delete", "pods") == 0
+
+
+# --- the accesses a Role must grant ---------------------------------------------------------------
+
+Scenario = Callable[[Cluster], None]
+
+
+def _changed(c: Cluster) -> None:
+    c.standard()
+
+
+def _unchanged(c: Cluster) -> None:
+    c.standard(target=CA_NEW, annotations={ANN_RESTARTED: SHA_NEW})
+
+
+def _pending(c: Cluster) -> None:
+    c.standard(target=CA_NEW)
+
+
+def _target_absent(c: Cluster) -> None:
+    c.standard(target=None)
+
+
+def _source_missing(c: Cluster) -> None:
+    c.add_secret(TGT_NS, TGT, {"oidcCABundle.crt": CA_OLD})
+
+
+def _restart_fails(c: Cluster) -> None:
+    c.standard()
+    c.faults(fail={"delete pods": 1, "patch statefulsets": 1})
+
+
+SCENARIOS: list[Scenario] = [_changed, _unchanged, _pending, _target_absent, _source_missing, _restart_fails]
+
+
+def _placeholders(env: Mapping[str, str], entry: Mapping[str, str]) -> Any:
+    namespaces = {env["SOURCE_NAMESPACE"]: "SOURCE_NAMESPACE", env["TARGET_NAMESPACE"]: "TARGET_NAMESPACE"}
+    names = {
+        env["SOURCE_SECRET"]: "SOURCE_SECRET",
+        env["TARGET_SECRET"]: "TARGET_SECRET",
+        env["RESTART_NAME"]: "RESTART_NAME",
+    }
+    assert len(namespaces) == 2 and len(names) == 3, "test values must be distinct"
+    return calls.Access(namespaces[entry["namespace"]], entry["verb"], entry["resource"], names[entry["name"]])
+
+
+@pytest.mark.parametrize("kind", ["Pod", "StatefulSet"])
+@pytest.mark.parametrize("create", [False, True])
+def test_api_accesses_per_configuration(tmp_path: Path, kind: str, create: bool) -> None:
+    """The audit log of all paths, put together, equals rotation_calls.API_ACCESSES for the configuration."""
+    env = {**BASE_ENV, "RESTART_KIND": kind, "CREATE_TARGET_IF_MISSING": "true" if create else "false"}
+    if kind == "StatefulSet":
+        env["RESTART_NAME"] = STS
+    seen: set[Any] = set()
+    for index, scenario in enumerate(SCENARIOS):
+        c = Cluster(_fresh(tmp_path, index), SHELLS[0])
+        scenario(c)
+        c.run(env)
+        seen |= {_placeholders(env, e) for e in c.audit()}
+    assert seen == set(calls.API_ACCESSES[(kind, create)])
+    assert calls.resolve(env) == {
+        calls.Access(env[a.namespace], a.verb, a.resource, env[a.name]) for a in calls.API_ACCESSES[(kind, create)]
+    }
+
+
+def _fresh(tmp_path: Path, index: int) -> Path:
+    path = tmp_path / f"scenario-{index}"
+    path.mkdir()
+    return path
+
+
+# --- the fake itself ------------------------------------------------------------------------------
+
+
+def _fake(cluster: Cluster, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(cluster.bin / "kubectl"), *args],
+        env={"PATH": str(cluster.bin), "FAKE_KUBE_STATE": str(cluster.root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["version"],
+        ["get", "secret", TGT, "-n", TGT_NS],
+        ["-n", TGT_NS, "get", "secrets", TGT, "--ignore-not-found", "-o", "jsonpath={.data}"],
+        ["-n", TGT_NS, "get", "secret", TGT, "-o", "json"],
+        ["-n", TGT_NS, "get", "secret", TGT, "--ignore-not-found", "-o", "jsonpath={range .items[*]}{end}"],
+        ["-n", TGT_NS, "delete", "secret", TGT],
+        ["-n", TGT_NS, "delete", "pod", POD],
+        ["-n", TGT_NS, "patch", "secret", TGT, "--type=merge", "-p", '{"spec": {}}'],
+        ["-n", TGT_NS, "patch", "secret", TGT, "--type=json", "-p", "[]"],
+        ["-n", TGT_NS, "rollout", "restart", "deployment/x"],
+        ["-n", TGT_NS, "wait", "--for=condition=Ready", f"pod/{POD}"],
+        ["-n", "Bad_NS", "get", "secret", TGT, "--ignore-not-found", "-o", "jsonpath={.metadata.name}"],
+    ],
+)
+def test_fake_rejects_other_invocations(cl: Cluster, argv: list[str]) -> None:
+    cl.standard()
+    proc = _fake(cl, *argv)
+    assert proc.returncode == fake.EXIT_UNSUPPORTED, proc.stderr
+    assert "unsupported invocation" in proc.stderr
+
+
+def test_fake_jsonpath_subset(cl: Cluster) -> None:
+    cl.standard()
+    proc = _fake(
+        cl,
+        "-n",
+        TGT_NS,
+        "get",
+        "pod",
+        POD,
+        "--ignore-not-found",
+        "-o",
+        'jsonpath={.metadata.name}|{.status.conditions[?(@.type=="Ready")].status}|{.missing.field}',
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"{POD}|True|"
+    missing = _fake(cl, "-n", TGT_NS, "get", "pod", "nope", "--ignore-not-found", "-o", "jsonpath={.metadata.name}")
+    assert (missing.returncode, missing.stdout) == (0, "")
