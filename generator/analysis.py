@@ -25,6 +25,7 @@ import bisect
 import calendar
 import datetime as dt
 import importlib.resources
+import itertools
 import os
 import re
 import struct
@@ -35,7 +36,16 @@ from functools import lru_cache
 
 from generator.schedule import UTC, Schedule
 
-__all__ = ["HORIZON_START", "HORIZON_YEARS", "Analysis", "analyze", "format_duration", "go_duration_string"]
+__all__ = [
+    "HORIZON_START",
+    "HORIZON_YEARS",
+    "Analysis",
+    "analyze",
+    "describe",
+    "format_duration",
+    "format_hours",
+    "go_duration_string",
+]
 
 HORIZON_START = dt.date(2026, 1, 1)
 HORIZON_YEARS = 400
@@ -97,7 +107,7 @@ class _Calendar:
         self.s = schedule
         self.times = schedule.times_of_day
         self.n = len(self.times)
-        self.tdiffs = [b - a for a, b in zip(self.times, self.times[1:])]
+        self.tdiffs = [b - a for a, b in itertools.pairwise(self.times)]
         self.day_agg = _agg_of(self.times, self.tdiffs, 0, self.n)
         self._patterns: dict[tuple[int, int], tuple[tuple[int, ...], list[int], Agg | None]] = {}
         self._years: dict[tuple[bool, int], Agg | None] = {}
@@ -109,7 +119,7 @@ class _Calendar:
         pat = self._patterns.get(key)
         if pat is None:
             days = self.s.month_days(length, first_weekday)
-            diffs = [b - a for a, b in zip(days, days[1:])]
+            diffs = [b - a for a, b in itertools.pairwise(days)]
             pat = (days, diffs, _agg_of(days, diffs, 0, len(days)))
             self._patterns[key] = pat
         return pat
@@ -708,7 +718,7 @@ def go_duration_string(delta: dt.timedelta) -> str:
 
 
 def format_duration(delta: dt.timedelta) -> str:
-    """Compact human form: ``45s``, ``15m``, ``6h 0m``, ``7d 0h``, ``2922d 0h (about 8.0 years)``."""
+    """Compact human form: ``45s``, ``15m``, ``6h 0m``, ``7d 0h``, ``2921d 0h, about 8.0 years``."""
     secs = int(delta.total_seconds())
     if secs < 60:
         return f"{secs}s"
@@ -722,5 +732,10 @@ def format_duration(delta: dt.timedelta) -> str:
     h, rem = divmod(rem, 3600)
     text = f"{d}d {h}h" + (f" {rem // 60}m" if rem // 60 else "")
     if d >= 365:
-        text += f" (about {secs / 86400 / 365.2425:.1f} years)"
+        text += f", about {secs / 86400 / 365.2425:.1f} years"
     return text
+
+
+def format_hours(hours: frozenset[int] | Sequence[int]) -> str:
+    """``00, 06, 12 and 18`` / ``09-17``: an hour set as text."""
+    return _list(sorted(hours), "{:02d}")

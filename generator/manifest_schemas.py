@@ -310,19 +310,6 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-class _Unbool:
-    __slots__ = ("value",)
-
-    def __init__(self, value: bool) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Unbool) and other.value is self.value
-
-    def __hash__(self) -> int:
-        return hash(("bool", self.value))
-
-
 def json_equal(one: Any, two: Any) -> bool:
     """Equality as JSON Schema (and jsonschema) define it: ``true != 1``, ``1 == 1.0``."""
     if one is two:
@@ -385,6 +372,8 @@ def compile_schema(schema: Any) -> _Check:
     if "type" in schema:
         raw = schema["type"]
         types = [raw] if isinstance(raw, str) else list(raw)
+        if not types or any(name not in _PY_TYPES for name in types):
+            raise UnsupportedSchema(f"unknown type {raw!r}")
         type_ok = _compile_type(types)
 
         def check_type(instance: Any, path: PathLink, errors: list[_Err]) -> None:

