@@ -118,8 +118,10 @@ def week_strip_svg(schedule: Schedule, start: dt.date | None = None) -> str:
     height = top + 7 * cell + 30
     title = f"{schedule.expression} ({_zone_label(schedule)}), week of {rows[0][0].isoformat()}"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="monospace" font-size="10">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="monospace" font-size="10">'
+        ),
         f"<title>{escape(title)}</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]

@@ -261,3 +261,45 @@ def check_overlays(opts: Options, patterns: list[str], *,
                 progress(i, len(targets))
         run.notices.extend(builder.notices())
     return run
+
+
+def run_kubeconform_on(run: RunReport, opts: Options) -> None:
+    """When kubeconform is on PATH, validate every built overlay with it too (strict, offline schemas).
+
+    Its findings join the overlay's problems in the same format; without it, one notice says so.
+    """
+    from generator import kubeconform, kustomize
+    from generator.yaml_emit import dump
+
+    binary = kubeconform.find_kubeconform()
+    if binary is None:
+        run.notices.append("kubeconform not on PATH: skipped (the built-in strict schema check ran)")
+        return
+    checked = 0
+    for r in run.overlays:
+        if r.status == "failed" or not r.files or r.settings is None:
+            continue
+        overlay = ov.Overlay(opts.root / r.overlay, r.overlay)
+        if kustomize.is_generated_only(r.files):
+            stream = "---\n".join(dump(d) for d in kustomize.build_in_process(r.files, kustomize._jobs(overlay)))
+        else:
+            try:
+                stream = kustomize.build_kubectl(overlay.path)
+            except GeneratorError:
+                continue  # the kustomize failure is already reported by check
+        version = opts.kubernetes_version or r.settings.kubernetes_version
+        try:
+            results = kubeconform.run_kubeconform(binary, stream, opts.schema_root / "kubernetes", version,
+                                                  opts.crd_location)
+        except GeneratorError as err:
+            r.problems.append(Problem.from_error(err, r.overlay))
+            r.status = "failed"
+            continue
+        checked += 1
+        for res in results:
+            if res.status in ("invalid", "error"):
+                details = "; ".join(f"{e.path}: {e.message}" for e in res.validation_errors) or res.message
+                r.problems.append(Problem(f"{r.overlay}/{KUSTOMIZATION}", 1, 1, "error", "kubeconform",
+                                          f"{res.kind}/{res.name}: {details}"))
+                r.status = "failed"
+    run.notices.append(f"kubeconform -strict checked {checked} overlays")
