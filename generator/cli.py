@@ -108,12 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, default=None, help="repository root (default: current directory)")
     p.set_defaults(func=cmd_build)
 
-    for extra in _EXTRA_COMMANDS:
-        extra(sub)
+    from generator.cli_extra import COMMANDS
+
+    for add in COMMANDS:
+        add(sub)
     return parser
-
-
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -235,16 +234,9 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _register_extra() -> None:
-    from generator import cli_extra
-
-    _EXTRA_COMMANDS.extend(cli_extra.COMMANDS)
-
-
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    _register_extra()
     parser = build_parser()
     try:
         try:

@@ -33,7 +33,6 @@ __all__ = [
 
 UTC = dt.UTC
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-_DAY = dt.timedelta(days=1)
 
 #: Go ``unicode.IsSpace`` (what ``strings.Fields`` splits on). Python's ``str.split()`` also splits on
 #: U+001C..U+001F (file/group/record/unit separators), which Go does not; everything else is the same set.
@@ -726,8 +725,8 @@ class Schedule:
         else:
             if not self.fires:
                 return []
-            start = dt.datetime.fromtimestamp(after_s, zone).date() - _DAY
-            last_day = start + dt.timedelta(days=_SEARCH_DAYS)
+            start = dt.date.fromordinal(max(1, dt.datetime.fromtimestamp(after_s, zone).date().toordinal() - 1))
+            last_day = dt.date.fromordinal(min(dt.date.max.toordinal(), start.toordinal() + _SEARCH_DAYS))
             found: list[int] = []
             for day in self.matching_days(start):
                 if day > last_day:

@@ -194,8 +194,8 @@ def parse_settings(data: bytes, name: str) -> LoadedSettings:
     if doc.value is None:
         raise SettingsError(
             "settings file is empty (or only comments)", file=name, line=1, col=1, rule="empty-file",
-            hint='add at least:\ningress:\n  enableSecretRotation: true\n  secretRotationSchedule: "0 0 * * *"'
-            .replace("\n", " "),
+            hint='start with the ingress block, e.g. ingress: {enableSecretRotation: true, '
+                 'secretRotationSchedule: "0 0 * * *"}',
         )
     if not isinstance(doc.value, dict):
         line, col = doc.position(())
@@ -205,7 +205,7 @@ def parse_settings(data: bytes, name: str) -> LoadedSettings:
         )
     errors = list(_unknown_keys(doc.value, schema(), (), doc))
     if not errors:
-        errors = sorted(_schema_errors(doc), key=lambda e: (e.line or 0, e.col or 0, e.message))
+        errors = _one_per_path(list(_schema_errors(doc)))
     if errors:
         raise _combine(errors)
     values = apply_defaults(doc.value)
@@ -222,6 +222,16 @@ class SettingsErrors(SettingsError):
         super().__init__(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule,
                          hint=first.hint)
         self.errors = errors
+
+
+def _one_per_path(errors: list[SettingsError]) -> list[GeneratorError]:
+    """One message per value: a wrong type explains everything else wrong with the same value."""
+    best: dict[tuple[int | None, int | None], SettingsError] = {}
+    for e in errors:
+        key = (e.line, e.col)
+        if key not in best or e.rule == "wrong-type":
+            best[key] = e
+    return sorted(best.values(), key=lambda e: (e.line or 0, e.col or 0, e.message))
 
 
 def _combine(errors: list[GeneratorError]) -> GeneratorError:
@@ -320,7 +330,8 @@ def _schema_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
                 hint = f"shorten it to at most {limit} characters"
             else:
                 message = f"{where} must not be empty"
-                hint = "write a value or remove the key to use the default"
+                hint = ('write a cron schedule, e.g. "0 0 * * *"' if path == ("ingress", "secretRotationSchedule")
+                        else "write a value, or remove the key to use the default")
         elif validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             rule = "out-of-range"
             bound = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",

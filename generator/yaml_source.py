@@ -147,9 +147,11 @@ def parse(text: str, file: str) -> Document:
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SettingsError:
-    mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = exc.problem or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    if "end of stream" in problem and exc.context_mark is not None:
+        mark = exc.context_mark  # point at the opening quote, not at the end of the file
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     hint = "fix the YAML syntax"
     if "expected a single document" in f"{exc.context} {problem}":
         return SettingsError(

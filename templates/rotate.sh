@@ -179,8 +179,8 @@ is_pem_certificate() {
 		END { exit found ? 0 : 1 }'
 }
 
-# pod_state: prints "<uid>|<Ready condition status>", or "|" style emptiness
-# when the pod does not exist.
+# pod_state: prints "<uid>|<status of the Ready condition>"; prints nothing when
+# the pod does not exist.
 pod_state() {
 	kubectl -n "$TARGET_NAMESPACE" get pod "$RESTART_NAME" --ignore-not-found \
 		-o 'jsonpath={.metadata.uid}|{.status.conditions[?(@.type=="Ready")].status}'

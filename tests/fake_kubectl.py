@@ -262,14 +262,18 @@ def read_audit(root: StrPath) -> list[dict[str, str]]:
 
 # --- jsonpath subset ------------------------------------------------------------------------------
 
+Step = tuple[str, str, str]
+Part = str | list[Step]  # literal text, or the steps of one {...} action
+
+
 _ACTION = re.compile(r"\{([^{}]*)\}")
 _FILTER = re.compile(r'^\[\?\(@\.([A-Za-z][A-Za-z0-9]*)=="([^"\\]*)"\)\]')
 _FIELD_TERMINATORS = set(" \t\r\n.,[]$@{}")
 
 
-def _parse_action(expr: str) -> list[tuple[str, str, str]]:
+def _parse_action(expr: str) -> list[Step]:
     """Parse ``.a.b\\.c[?(@.type=="Ready")].d`` into steps; anything else is unsupported."""
-    steps: list[tuple[str, str, str]] = []
+    steps: list[Step] = []
     pos = 0
     if not expr.startswith("."):
         raise Unsupported(f"jsonpath action {expr!r}")
@@ -307,16 +311,28 @@ def _format(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
-def render_jsonpath(template: str, obj: dict[str, Any]) -> str:
-    out: list[str] = []
+def parse_jsonpath(template: str) -> list[Part]:
+    """Parse a template (done before any request, as kubectl does); raise Unsupported outside the subset."""
+    parts: list[Part] = []
     pos = 0
     for match in _ACTION.finditer(template):
-        text = template[pos : match.start()]
-        if "{" in text or "}" in text:
-            raise Unsupported(f"jsonpath template {template!r}")
-        out.append(text)
+        parts.append(template[pos : match.start()])
+        parts.append(_parse_action(match.group(1)))
+        pos = match.end()
+    parts.append(template[pos:])
+    if any(isinstance(part, str) and ("{" in part or "}" in part) for part in parts):
+        raise Unsupported(f"jsonpath template {template!r}")
+    return parts
+
+
+def render_jsonpath(parts: list[Part], obj: dict[str, Any]) -> str:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
         nodes: list[Any] = [obj]
-        for kind, key, value in _parse_action(match.group(1)):
+        for kind, key, value in part:
             found: list[Any] = []
             for node in nodes:
                 if kind == "field" and isinstance(node, dict) and key in node:
@@ -325,11 +341,6 @@ def render_jsonpath(template: str, obj: dict[str, Any]) -> str:
                     found.extend(item for item in node if isinstance(item, dict) and item.get(key) == value)
             nodes = found
         out.append(" ".join(_format(node) for node in nodes))
-        pos = match.end()
-    tail = template[pos:]
-    if "{" in tail or "}" in tail:
-        raise Unsupported(f"jsonpath template {template!r}")
-    out.append(tail)
     return "".join(out)
 
 
@@ -411,12 +422,13 @@ def merge_patch(target: Any, patch: Any) -> Any:
 def cmd_get(api: Api, kind: str, name: str, template: str) -> None:
     resource = RESOURCE_OF_KIND[kind]
     _check_name(name)
+    parts = parse_jsonpath(template)
     obj = api.get(resource, name)
     if obj is None:
         return  # --ignore-not-found: no output, exit 0
     if resource == "pods":
         obj = _pod_read(api, obj)
-    sys.stdout.write(render_jsonpath(template, obj))
+    sys.stdout.write(render_jsonpath(parts, obj))
 
 
 def _pod_read(api: Api, pod: dict[str, Any]) -> dict[str, Any]:

@@ -260,7 +260,7 @@ class Cluster:
         return {str(p.relative_to(objects)): p.read_bytes() for p in sorted(objects.rglob("*.json"))}
 
     # running
-    def run(self, env: Mapping[str, str | None] | None = None, **overrides: str | None) -> Result:
+    def run(self, env: Mapping[str, str | None] | None = None, /, **overrides: str | None) -> Result:
         """Run the script; then check that every API access it made is listed in rotation_calls."""
         merged: dict[str, str | None] = {**BASE_ENV, **(env or {}), **overrides}
         audited_before = len(self.audit())
@@ -533,9 +533,9 @@ def test_invalid_env_is_rejected_before_anything_runs(any_cluster: Cluster, var:
         assert res.stdout == "", (var, value, res.stdout)
         assert not marker.exists(), (var, value)
         assert not (any_cluster.root / "argv.jsonl").exists(), f"kubectl ran for {var}={value!r}"
-        assert any_cluster.objects_snapshot() == before
         if value and "touch" in value:
             assert value not in res.output, "the invalid value must not be echoed"
+    assert any_cluster.objects_snapshot() == before
 
 
 def test_every_invalid_variable_is_reported(cl: Cluster) -> None:
@@ -869,11 +869,16 @@ def _fake(cluster: Cluster, *args: str) -> subprocess.CompletedProcess[str]:
         ["-n", "Bad_NS", "get", "secret", TGT, "--ignore-not-found", "-o", "jsonpath={.metadata.name}"],
     ],
 )
-def test_fake_rejects_other_invocations(cl: Cluster, argv: list[str]) -> None:
+def test_fake_rejects_other_invocations(
+    cl: Cluster, argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     cl.standard()
-    proc = _fake(cl, *argv)
-    assert proc.returncode == fake.EXIT_UNSUPPORTED, proc.stderr
-    assert "unsupported invocation" in proc.stderr
+    before = cl.objects_snapshot()
+    monkeypatch.setenv("FAKE_KUBE_STATE", str(cl.root))
+    assert fake.main(argv) == fake.EXIT_UNSUPPORTED
+    assert "unsupported invocation" in capsys.readouterr().err
+    assert cl.audit() == []
+    assert cl.objects_snapshot() == before
 
 
 def test_fake_jsonpath_subset(cl: Cluster) -> None:
