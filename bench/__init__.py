@@ -1,0 +1,1 @@
+"""Fleet benchmark for kaptain-gitops (`python -m bench`, `make bench`)."""

@@ -124,17 +124,17 @@ def _patch(namespace: str, cronjob: str, index: int) -> str:
 def make_fleet(root: Path, count: int, seed: int = 1) -> Fleet:
     """Write ``count`` overlays under ``root/overlays`` (settings and user patches only: nothing rendered)."""
     rng = random.Random(seed)
+    # ~10 % with a user patch (at least one, so even a tiny fleet exercises the kubectl path)
+    with_patch = set(random.Random(seed * 31 + 1).sample(range(1, count + 1), max(1, round(count * PATCH_SHARE))))
     names: list[str] = []
     patched: list[str] = []
-    patch_every = max(1, round(1 / PATCH_SHARE))
     for i in range(1, count + 1):
         name = f"cluster-{i:04d}"
         d = root / "overlays" / name
         d.mkdir(parents=True, exist_ok=True)
         text, namespace, cronjob = _settings(rng, i)
         (d / "settings.yaml").write_text(text, encoding="utf-8")
-        # exactly ~10 %, spread over the fleet, but with a random phase so it is not always the same names
-        if (i + seed) % patch_every == 0:
+        if i in with_patch:
             (d / "patches").mkdir(exist_ok=True)
             (d / "patches" / "owner-annotation.yaml").write_text(_patch(namespace, cronjob, i), encoding="utf-8")
             patched.append(name)

@@ -20,7 +20,7 @@ from generator.resources import schemas_dir
 from generator.render import KUSTOMIZATION, OverlayInputs, RenderedFile, render_overlay
 from generator.settings import LoadedSettings, Settings, load_settings, lint_settings
 
-Status = Literal["rendered", "up-to-date", "stale", "failed"]
+Status = Literal["rendered", "up-to-date", "stale", "failed", "not-written"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class RunReport:
     problems: list[Problem] = field(default_factory=list)  # run-level problems (not tied to one overlay)
 
     def counts(self) -> dict[str, int]:
-        out = {"rendered": 0, "up-to-date": 0, "stale": 0, "failed": 0}
+        out = {"rendered": 0, "up-to-date": 0, "stale": 0, "failed": 0, "not-written": 0}
         for r in self.overlays:
             out[r.status] += 1
         return out
@@ -208,8 +208,8 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
             r.status = "failed"
         if failed and not keep_going:
             for r in run.overlays:
-                if r.status != "failed":
-                    r.changes = []
+                if r.status != "failed" and r.changes:
+                    r.status = "not-written"
             run.notices.append("nothing was written because some overlays failed (use --keep-going to write the rest)")
             return run
         tx = ov.Transaction(opts.root, durable=opts.durable)

@@ -42,11 +42,12 @@ def summary_line(run: RunReport) -> str:
     noun = "overlay" if n == 1 else "overlays"
     if run.command == "check":
         return f"{n} {noun}: {c['up-to-date']} up to date, {c['stale']} stale, {c['failed']} failed"
-    return f"{n} {noun}: {c['rendered']} rendered, {c['up-to-date']} up to date, {c['failed']} failed"
+    blocked = f", {c['not-written']} not written" if c["not-written"] else ""
+    return f"{n} {noun}: {c['rendered']} rendered, {c['up-to-date']} up to date, {c['failed']} failed{blocked}"
 
 
 def _ordered(run: RunReport) -> list[OverlayReport]:
-    rank = {"failed": 0, "stale": 1, "rendered": 2, "up-to-date": 3}
+    rank = {"failed": 0, "stale": 1, "not-written": 2, "rendered": 3, "up-to-date": 4}
     return sorted(run.overlays, key=lambda r: (rank[r.status], r.overlay))
 
 
@@ -85,8 +86,7 @@ def format_run(run: RunReport, fmt: str, *, verbose: bool = False) -> tuple[str,
         if verbose or run.command == "render":
             for r in _ordered(run):
                 if r.status == "rendered" or (verbose and r.changes):
-                    lines.extend(f"{r.overlay}/{c.path}: {c.action}d" if c.action != "create"
-                                 else f"{r.overlay}/{c.path}: created" for c in r.changes)
+                    lines.extend(f"{r.overlay}/{c.path}: {c.action}d" for c in r.changes)
     notes = [f"note: {n}" for n in run.notices]
     out = "\n".join([*lines, *notes, summary_line(run)]) + "\n"
     return out, ""

@@ -1,9 +1,11 @@
 """Behaviour tests for ``templates/rotate.sh``, run against the fake kubectl in ``tests/fake_kubectl.py``.
 
-The script runs under every POSIX shell found here (``sh``, ``dash``, ``bash --posix``,
-``busybox sh``; the same binary is used once). ``PATH`` holds only a temporary bin directory with
-the fake as ``kubectl`` and the few tools that the script declares (GNU ones for the ordinary shells,
-busybox applets for ``busybox sh``, as in the alpine/k8s image). So a new tool dependency fails too.
+The main paths run under ``sh``, ``dash`` and ``busybox sh`` when present (one run per distinct
+binary: here ``sh`` is ``dash``); the invalid-input and changed-content cases also run under
+``bash --posix``; the narrower cases run under ``sh`` only. ``PATH`` holds only a temporary bin
+directory with the fake as ``kubectl`` and the tools that the script declares (GNU ones, or busybox
+applets for ``busybox sh`` as in the alpine/k8s image), so an undeclared tool fails the tests.
+Timeout cases use a fake clock (``sleep`` advances it, ``date +%s`` reads it), so they take no time.
 
 Limits: what these tests cannot catch, because the fake does not model it:
 
@@ -898,3 +900,108 @@ def test_fake_jsonpath_subset(cl: Cluster) -> None:
     assert proc.stdout == f"{POD}|True|"
     missing = _fake(cl, "-n", TGT_NS, "get", "pod", "nope", "--ignore-not-found", "-o", "jsonpath={.metadata.name}")
     assert (missing.returncode, missing.stdout) == (0, "")
+
+
+# --- the fake against the real kubectl binary (offline) -------------------------------------------
+
+UNREACHABLE_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: none, cluster: {server: "http://127.0.0.1:1"}}]
+contexts: [{name: none, context: {cluster: none, user: none}}]
+users: [{name: none, user: {}}]
+current-context: none
+"""
+
+
+def _real_kubectl() -> str:
+    path = shutil.which("kubectl")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("kubectl is required in CI")
+        pytest.skip("kubectl not on PATH")
+    return path
+
+
+def _script_argvs(tmp_path: Path, pycache: Path) -> list[list[str]]:
+    """Every distinct kubectl command line the script runs on its Pod, StatefulSet and create paths."""
+    argvs: list[list[str]] = []
+    runs: list[tuple[Scenario, dict[str, str]]] = [
+        (_changed, {}),
+        (_changed, dict(STS_ENV)),
+        (_target_absent, {"CREATE_TARGET_IF_MISSING": "true"}),
+    ]
+    for index, (scenario, env) in enumerate(runs):
+        c = Cluster(_fresh(tmp_path, index), SHELLS[0], pycache)
+        scenario(c)
+        assert c.run(env).returncode == 0
+        for line in (c.root / "argv.jsonl").read_text().splitlines():
+            if json.loads(line) not in argvs:
+                argvs.append(json.loads(line))
+    return argvs
+
+
+def test_every_command_line_parses_with_real_kubectl(tmp_path: Path, pycache: Path) -> None:
+    """Real kubectl accepts each command and flag that the script uses; it fails only at connecting."""
+    kubectl = _real_kubectl()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
+    argvs = _script_argvs(tmp_path, pycache)
+    assert len(argvs) >= 8
+    for argv in argvs:
+        proc = subprocess.run(
+            [kubectl, *argv],
+            env={"PATH": os.defpath, "HOME": str(tmp_path), "KUBECONFIG": str(kubeconfig)},
+            input='{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}',
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode != 0, argv
+        assert "127.0.0.1:1" in proc.stderr, (argv, proc.stderr)
+        for problem in ("unknown flag", "unknown command", "invalid argument", "usage"):
+            assert problem not in proc.stderr.lower(), (argv, proc.stderr)
+
+
+def _local_kubectl(kubectl: str, tmp_path: Path, obj: Mapping[str, Any], patch: str, output: str) -> str:
+    path = tmp_path / "object.json"
+    path.write_text(json.dumps(obj))
+    proc = subprocess.run(
+        [kubectl, "patch", "--local", "-f", str(path), "--type=merge", "-p", patch, "-o", output],
+        env={"PATH": os.defpath, "HOME": str(tmp_path), "KUBECONFIG": str(tmp_path / "no-kubeconfig")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_fake_matches_real_kubectl_jsonpath_and_merge_patch(tmp_path: Path, pycache: Path) -> None:
+    """The fake's jsonpath subset and merge patch give what kubectl's own code gives, for the script's inputs."""
+    kubectl = _real_kubectl()
+    argvs = _script_argvs(tmp_path, pycache)
+    seed = Cluster(_fresh(tmp_path, 99), SHELLS[0], pycache)
+    seed.standard(annotations={ANN_RESTARTED: SHA_OLD})
+    secrets = [seed.target(), seed.secret(SRC_NS, SRC), seed.add_secret(TGT_NS, "bare", {})]
+    ready_pod = seed.add_pod()
+    unready_pod = seed.add_pod("other", ready=False)
+    bare_pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "uid": "u"}}
+    objects: dict[str, list[Any]] = {"secret": secrets, "pod": [ready_pod, unready_pod, bare_pod]}
+
+    templates = [(a[3], a[-1].removeprefix("jsonpath=")) for a in argvs if a[2] == "get"]
+    assert {kind for kind, _ in templates} == {"secret", "pod"}
+    for kind, template in templates:
+        for obj in objects[kind]:
+            expected = _local_kubectl(kubectl, tmp_path, obj, "{}", f"jsonpath={template}")
+            assert fake.render_jsonpath(fake.parse_jsonpath(template), obj) == expected, (template, obj)
+
+    patches = [a[-1] for a in argvs if a[2] == "patch"]
+    assert len(patches) >= 2
+    for patch in patches:
+        real = json.loads(_local_kubectl(kubectl, tmp_path, secrets[0], patch, "json"))
+        ours = fake.merge_patch(secrets[0], json.loads(patch))
+        for field in ("data", "type"):
+            assert real[field] == ours[field]
+        assert real["metadata"]["annotations"] == ours["metadata"]["annotations"]

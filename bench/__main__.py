@@ -1,0 +1,540 @@
+"""Fleet benchmark: ``python -m bench`` (``make bench``) measures kaptain-gitops on a synthetic fleet.
+
+Sections (all in one run, figures are min / median / max over ``--repeat`` repetitions):
+
+1. ``render`` of the whole fleet, first from empty and again when up to date;
+2. ``check`` of the whole fleet, ``--kustomize auto`` and ``--kustomize kubectl``;
+3. the baseline a user would otherwise run: ``kubectl kustomize`` per overlay in a shell loop (piped into
+   ``kubeconform -strict`` when it is on PATH), measured on a subsample and extrapolated linearly;
+4. CLI cold start against ``python -c pass`` on the same interpreter;
+5. worst-case-delay analysis of hard schedules, in process;
+6. peak RSS of ``check`` at a tenth of the fleet and at the whole fleet.
+
+Every command runs in a small runner subprocess that times it with ``time.perf_counter`` and reports
+``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``, so each memory figure comes from a fresh process.
+Nothing here asserts a timing; targets are only marked met / not met in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.fleet import Fleet, make_fleet, subsample
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO / "bench" / "RESULTS.md"
+
+# Runs argv[3:] with output to the file argv[1] in directory argv[2]; prints "seconds rc maxrss_kib".
+_RUNNER = r"""
+import resource, subprocess, sys, time
+with open(sys.argv[1], "ab") as out:
+    start = time.perf_counter()
+    rc = subprocess.run(sys.argv[3:], cwd=sys.argv[2], stdout=out, stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL, check=False).returncode
+    seconds = time.perf_counter() - start
+print(seconds, rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+ANALYSIS_CASES: tuple[tuple[str, str | None], ...] = (
+    ("* * * * *", None),
+    ("0 0 29 2 *", None),
+    ("*/7 3-5 */3 * 1-5", None),
+    ("@every 7m", None),
+    ("30 2 * * *", "Europe/Berlin"),
+    ("0 1 * * *", "America/Santiago"),
+    ("0 0 1 1 *", "Australia/Lord_Howe"),
+)
+
+TARGET_CHECK_SPEEDUP = 10.0
+TARGET_COLD_START = 4.0
+TARGET_ANALYSIS_MS = 20.0
+TARGET_RSS_GROWTH = 1.5
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Measuring
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    rc: int
+    maxrss_kib: int
+
+
+@dataclass
+class Series:
+    label: str
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def times(self) -> list[float]:
+        return [r.seconds for r in self.runs]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def min(self) -> float:
+        return min(self.times)
+
+    @property
+    def max(self) -> float:
+        return max(self.times)
+
+    @property
+    def rss_median_mib(self) -> float:
+        return statistics.median(r.maxrss_kib for r in self.runs) / 1024
+
+    def exits(self) -> str:
+        codes = sorted({r.rc for r in self.runs})
+        return "exit " + "/".join(str(c) for c in codes)
+
+
+class Bench:
+    def __init__(self, workdir: Path, verbose: bool = True) -> None:
+        self.workdir = workdir
+        self.logs = workdir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.verbose = verbose
+        self.started = time.perf_counter()
+        self._count = 0
+
+    def say(self, message: str) -> None:
+        if self.verbose:
+            print(f"[bench {time.perf_counter() - self.started:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+    def run(self, argv: Sequence[str], cwd: Path) -> Run:
+        """Run ``argv`` once in a fresh runner process; time it there and read its children's peak RSS."""
+        self._count += 1
+        log = self.logs / f"{self._count:04d}.log"
+        log.write_text(f"$ {shlex.join(argv)}\n", encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-c", _RUNNER, str(log), str(cwd), *argv],
+                              capture_output=True, text=True, check=True)
+        seconds, rc, rss = proc.stdout.split()
+        return Run(float(seconds), int(rc), int(rss))
+
+    def log_tail(self, lines: int = 5) -> str:
+        text = (self.logs / f"{self._count:04d}.log").read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.rstrip("\n").split("\n")[-lines:])
+
+
+def _tool(name: str) -> str:
+    """A console script of this interpreter's environment (the venv), else from PATH."""
+    here = Path(sys.executable).parent / name
+    if here.exists():
+        return str(here)
+    found = shutil.which(name)
+    if found is None:
+        raise SystemExit(f"bench: {name} not found beside {sys.executable} or on PATH")
+    return found
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Formatting
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _s(x: float) -> str:
+    return f"{x:.2f} s" if x >= 1 else f"{x * 1000:.0f} ms"
+
+
+def _ms(x: float) -> str:
+    return f"{x:.2f}" if x < 10 else f"{x:.1f}"
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.1f}×" if x >= 10 else f"{x:.2f}×"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return [*out, ""]
+
+
+def _met(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def _first_line(argv: Sequence[str]) -> str:
+    try:
+        proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unavailable"
+    text = (proc.stdout or proc.stderr).strip()
+    return " ".join(text.splitlines()[:2]) if text else "unavailable"
+
+
+def machine_description(kubectl: str | None, kubeconform: str | None, workdir: Path) -> list[str]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    commit = _first_line(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True, check=False).stdout.strip()
+    fs = _first_line(["df", "--output=fstype", str(workdir)]).split()[-1]
+    return [
+        f"- CPU: {cpu}; {os.cpu_count()} logical CPUs ({usable} usable)",
+        f"- OS: {platform.platform()}",
+        f"- Python: {platform.python_version()} ({sys.executable})",
+        f"- kaptain-gitops: {_first_line([_tool('kaptain-gitops'), '--version'])}, commit {commit}"
+        + (" (with uncommitted changes)" if dirty else ""),
+        f"- kubectl: {_first_line([kubectl, 'version', '--client']) if kubectl else 'not on PATH'}",
+        f"- kubeconform: {_first_line([kubeconform, '-v']) if kubeconform else 'not on PATH'}",
+        f"- temp directory: {workdir} ({fs})",
+        f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The sections
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _copy_fleet(src: Path, dst: Path) -> None:
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst, symlinks=True)
+
+
+def _baseline_command(dirs: Sequence[Path], kubectl: str, kubeconform: str | None) -> list[str]:
+    """The shell loop a user would write: kubectl kustomize each overlay (| kubeconform -strict)."""
+    if kubeconform:
+        schemas = (REPO / "schemas" / "kubernetes").as_posix()
+        body = (f'{shlex.quote(kubectl)} kustomize "$d" | {shlex.quote(kubeconform)} -strict -summary '
+                f"-kubernetes-version 1.35.0 -schema-location {shlex.quote(schemas)} - >/dev/null || exit 1")
+    else:
+        body = f'{shlex.quote(kubectl)} kustomize "$d" >/dev/null || exit 1'
+    return ["bash", "-c", f"set -o pipefail; for d in \"$@\"; do {body}; done", "loop", *map(str, dirs)]
+
+
+def _analysis(iterations: int) -> tuple[float, list[tuple[str, str | None, list[float], str]]]:
+    """In process: (import ms, [(schedule, zone, [ms per call, first call first], worst-case delay)])."""
+    start = time.perf_counter()
+    from generator.analysis import analyze
+    from generator.schedule import parse
+
+    import_ms = (time.perf_counter() - start) * 1000
+    out = []
+    for expr, zone in ANALYSIS_CASES:
+        samples = []
+        worst = ""
+        for _ in range(iterations):
+            t = time.perf_counter()
+            result = analyze(parse(expr, zone))
+            samples.append((time.perf_counter() - t) * 1000)
+            worst = "never" if result.worst_case_delay is None else str(result.worst_case_delay)
+        out.append((expr, zone, samples, worst))
+    return import_ms, out
+
+
+@dataclass
+class Config:
+    overlays: int
+    repeat: int
+    seed: int
+    out: Path
+    baseline_sample: int
+    cold_runs: int
+    analysis_iterations: int
+    workdir: Path | None
+    quiet: bool
+
+
+def run_bench(cfg: Config) -> str:
+    tmp_owner = None
+    if cfg.workdir is None:
+        tmp_owner = tempfile.TemporaryDirectory(prefix="kaptain-bench-")
+        workdir = Path(tmp_owner.name)
+    else:
+        workdir = cfg.workdir.resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run_in(cfg, workdir)
+    finally:
+        if tmp_owner is not None:
+            tmp_owner.cleanup()
+
+
+def _run_in(cfg: Config, workdir: Path) -> str:
+    b = Bench(workdir, verbose=not cfg.quiet)
+    kg = _tool("kaptain-gitops")
+    kubectl = shutil.which("kubectl")
+    kubeconform = shutil.which("kubeconform")
+    n = cfg.overlays
+    notes: list[str] = []
+
+    b.say(f"generating {n} overlays (seed {cfg.seed}) in {workdir}")
+    pristine = workdir / "pristine"
+    if pristine.exists():
+        shutil.rmtree(pristine)
+    fleet: Fleet = make_fleet(pristine, n, cfg.seed)
+    repo = workdir / "repo"
+
+    render_first = Series("render (first, from empty)")
+    render_again = Series("render (up to date)")
+    check_auto = Series("check --kustomize auto")
+    check_kubectl = Series("check --kustomize kubectl")
+    loop = Series("kubectl kustomize loop")
+    sample_dirs: list[Path] = []
+    k = min(cfg.baseline_sample, n)
+
+    def timed(series: Series, argv: list[str], cwd: Path) -> None:
+        r = b.run(argv, cwd)
+        series.runs.append(r)
+        b.say(f"  {series.label}: {_s(r.seconds)} (exit {r.rc}, max RSS {r.maxrss_kib / 1024:.0f} MiB)")
+        if r.rc != 0:
+            b.say("  output tail:\n" + b.log_tail())
+
+    for rep in range(1, cfg.repeat + 1):
+        b.say(f"repetition {rep}/{cfg.repeat}")
+        _copy_fleet(pristine, repo)
+        timed(render_first, [kg, "render", "--root", str(repo)], repo)
+        timed(render_again, [kg, "render", "--root", str(repo)], repo)
+        timed(check_auto, [kg, "check", "--root", str(repo), "--kustomize", "auto"], repo)
+        if kubectl:
+            timed(check_kubectl, [kg, "check", "--root", str(repo), "--kustomize", "kubectl"], repo)
+            sample_dirs = [repo / p.relative_to(pristine) for p in subsample(fleet, k, cfg.seed)]
+            timed(loop, _baseline_command(sample_dirs, kubectl, kubeconform), repo)
+    if not kubectl:
+        notes.append("kubectl is not on PATH: the kubectl check mode and the baseline loop were not measured.")
+
+    # 4. cold start (interleaved, one warm-up round not counted)
+    b.say(f"cold start: {cfg.cold_runs} runs each")
+    py = Series("python -c pass")
+    version = Series("kaptain-gitops --version")
+    explain = Series('kaptain-gitops explain "0 0 * * *"')
+    cold = ((py, [sys.executable, "-c", "pass"]), (version, [kg, "--version"]),
+            (explain, [kg, "explain", "0 0 * * *"]))
+    for i in range(cfg.cold_runs + 1):
+        for series, argv in cold:
+            r = b.run(argv, workdir)
+            if i:
+                series.runs.append(r)
+
+    # 5. analysis, in process (this process has not imported the generator before)
+    b.say(f"analysis: {cfg.analysis_iterations} calls per schedule")
+    import_ms, cases = _analysis(cfg.analysis_iterations)
+
+    # 6. peak memory: a fresh process per figure, at a tenth of the fleet and at the whole fleet
+    small = max(1, round(n / 10))
+    mem: dict[tuple[str, int], Run] = {}
+    mem_modes = (("auto", "check --kustomize auto: largest process of the run (kubectl included)"),
+                 ("internal", "check --kustomize internal: the Python process alone"))
+    for size in (small, n):
+        root = workdir / f"mem-{size}"
+        if size == n:
+            root = repo
+        else:
+            if root.exists():
+                shutil.rmtree(root)
+            for name in fleet.names[:size]:
+                shutil.copytree(repo / "overlays" / name, root / "overlays" / name, symlinks=True)
+        for mode, _label in mem_modes:
+            r = b.run([kg, "check", "--root", str(root), "--kustomize", mode], root)
+            mem[(mode, size)] = r
+            b.say(f"  memory {mode} @ {size}: {r.maxrss_kib / 1024:.1f} MiB (exit {r.rc})")
+
+    b.say("done measuring")
+    total = time.perf_counter() - b.started
+
+    # ---------------------------------------------------------------------------------------------------------
+    lines: list[str] = [
+        "# kaptain-gitops fleet benchmark",
+        "",
+        (f"Fleet: {n} synthetic overlays ({len(fleet.patched)} with a user patch under `patches/`, so built with "
+         f"`kubectl kustomize`), seed {cfg.seed}; {cfg.repeat} repetition(s). Times are wall-clock "
+         "(`time.perf_counter` around one subprocess); min / median / max over the repetitions. "
+         f"Written by `python -m bench` ({' '.join(sys.argv[1:]) or 'defaults'}); the whole run took {_s(total)}."),
+        "",
+    ]
+    per = f"per overlay ({n})"
+    lines += [f"## 1. Render (whole fleet, {n} overlays)", ""]
+    rows = [[s.label, _s(s.min), _s(s.median), _s(s.max), f"{s.median / n * 1000:.1f} ms", s.exits()]
+            for s in (render_first, render_again)]
+    lines += _table(["measurement", "min", "median", "max", per, "exit"], rows)
+
+    lines += [f"## 2. Check (whole fleet, {n} overlays)", ""]
+    rows = [[s.label, _s(s.min), _s(s.median), _s(s.max), f"{s.median / n * 1000:.1f} ms", s.exits()]
+            for s in (check_auto, check_kubectl) if s.runs]
+    if check_kubectl.runs:
+        rows.append(["ratio kubectl mode / auto mode (medians)", "", _ratio(check_kubectl.median / check_auto.median),
+                     "", "", ""])
+    lines += _table(["measurement", "min", "median", "max", per, "exit"], rows)
+    lines.append(f"`auto` builds the {n - len(fleet.patched)} generated-only overlays in process and the "
+                 f"{len(fleet.patched)} patched one(s) with `kubectl kustomize`; `kubectl` builds all {n} with kubectl. "
+                 + ("kubeconform is on PATH, so check also ran it." if kubeconform
+                    else "kubeconform is not on PATH, so check ran only its built-in strict schema check."))
+    lines.append("")
+
+    lines += ["## 3. Baseline: `kubectl kustomize` per overlay in a shell loop", ""]
+    speedup = None
+    if loop.runs:
+        scale = n / k
+        what = "kubectl kustomize | kubeconform -strict" if kubeconform else "kubectl kustomize (kubeconform not on PATH)"
+        rows = [[f"{what}, {k} overlays measured", _s(loop.min), _s(loop.median), _s(loop.max),
+                 f"{loop.median / k * 1000:.1f} ms", loop.exits()]]
+        if k < n:
+            rows.append([f"extrapolated linearly to {n} overlays (×{scale:g})", _s(loop.min * scale),
+                         _s(loop.median * scale), _s(loop.max * scale), "", "estimate"])
+        else:
+            rows.append([f"whole fleet ({n} overlays)", _s(loop.min), _s(loop.median), _s(loop.max), "", "measured"])
+        speedup = loop.median * scale / check_auto.median
+        rows.append(["check --kustomize auto vs loop (loop median / check median)", "", _ratio(speedup), "", "",
+                     f"target ≥{TARGET_CHECK_SPEEDUP:g}×: {_met(speedup >= TARGET_CHECK_SPEEDUP)}"])
+        rows.append(["check --kustomize kubectl vs loop", "", _ratio(loop.median * scale / check_kubectl.median),
+                     "", "", ""])
+        lines += _table(["measurement", "min", "median", "max", "per overlay", "notes"], rows)
+        lines.append(
+            ("The loop was measured on a random subsample and extrapolated linearly; " if k < n
+             else "The loop ran over the whole fleet; ")
+            + "it only builds"
+            + (" and schema-checks" if kubeconform else "")
+            + ", while `check` also validates the settings, re-renders every overlay, compares it with the "
+              "committed files and runs strict schema and API-server rules.")
+    else:
+        lines.append("Not measured: kubectl is not on PATH.")
+    lines.append("")
+
+    lines += [f"## 4. CLI cold start ({cfg.cold_runs} runs each, interleaved, after one warm-up round)", ""]
+    rows = []
+    for series in (py, version, explain):
+        ratio = series.median / py.median
+        verdict = "" if series is py else f"{_ratio(ratio)} (target ≤{TARGET_COLD_START:g}×: " \
+                                          f"{_met(ratio <= TARGET_COLD_START)})"
+        rows.append([series.label, _s(series.min), _s(series.median), _s(series.max), verdict, series.exits()])
+    lines += _table(["command", "min", "median", "max", "vs python -c pass (medians)", "exit"], rows)
+    lines.append(f"Same interpreter for all: `{sys.executable}`.")
+    lines.append("")
+
+    lines += [(f"## 5. Worst-case-delay analysis (in process, `analyze(parse(...))`, fresh parse each call, "
+               f"{cfg.analysis_iterations} calls per schedule)"), ""]
+    rows = []
+    worst_max = 0.0
+    for expr, zone, samples, worst in cases:
+        worst_max = max(worst_max, max(samples))
+        rows.append([f"`{expr}`", zone or "(none)", _ms(samples[0]), _ms(min(samples)),
+                     _ms(statistics.median(samples)), _ms(max(samples)), worst])
+    lines += _table(["schedule", "time zone", "first call ms", "min ms", "median ms", "max ms", "worst-case delay"], rows)
+    lines.append(f"Importing `generator.schedule` and `generator.analysis` took {import_ms:.1f} ms (not included). "
+                 f"The first call of each schedule includes its zone's one-time setup; max = {worst_max:.2f} ms "
+                 f"(target ≤{TARGET_ANALYSIS_MS:g} ms: {_met(worst_max <= TARGET_ANALYSIS_MS)}).")
+    lines.append("")
+
+    lines += ["## 6. Peak memory of check (max RSS, `getrusage(RUSAGE_CHILDREN)` of a fresh process per figure)", ""]
+    rows = []
+    growth: dict[str, float] = {}
+    for mode, label in mem_modes:
+        a, z = mem[(mode, small)], mem[(mode, n)]
+        growth[mode] = z.maxrss_kib / a.maxrss_kib
+        rows.append([label, f"{a.maxrss_kib / 1024:.1f} MiB", f"{z.maxrss_kib / 1024:.1f} MiB",
+                     (f"{_ratio(growth[mode])} (target ≤{TARGET_RSS_GROWTH:g}×: "
+                      f"{_met(growth[mode] <= TARGET_RSS_GROWTH)})"), f"exit {a.rc}/{z.rc}"])
+    lines += _table(["measurement", f"{small} overlays", f"{n} overlays", f"ratio {n}/{small}", "exit"], rows)
+    lines.append("`RUSAGE_CHILDREN` reports the largest single process of the tree, so in `auto` mode a `kubectl` "
+                 "child can be the figure. `internal` mode never starts kubectl (its patched overlays end in "
+                 "`kustomize-needed`, hence exit 1, after being loaded, rendered and validated like the others), so "
+                 "it isolates how the Python process grows with the fleet.")
+    lines.append("")
+
+    lines += ["## Targets", ""]
+    rows = []
+    if speedup is not None:
+        rows.append(["check (auto) vs kubectl kustomize loop", _ratio(speedup) + " faster",
+                     f"≥{TARGET_CHECK_SPEEDUP:g}×", _met(speedup >= TARGET_CHECK_SPEEDUP)])
+    for series in (version, explain):
+        ratio = series.median / py.median
+        rows.append([f"cold start `{series.label}` vs `python -c pass`", _ratio(ratio), f"≤{TARGET_COLD_START:g}×",
+                     _met(ratio <= TARGET_COLD_START)])
+    rows.append(["worst-case-delay analysis, slowest call", f"{worst_max:.2f} ms", f"≤{TARGET_ANALYSIS_MS:g} ms",
+                 _met(worst_max <= TARGET_ANALYSIS_MS)])
+    for mode, label in mem_modes:
+        rows.append([f"peak RSS {n}/{small} overlays, {label.split(':')[0]}", _ratio(growth[mode]),
+                     f"≤{TARGET_RSS_GROWTH:g}×", _met(growth[mode] <= TARGET_RSS_GROWTH)])
+    lines += _table(["target", "measured", "goal", "result"], rows)
+
+    if notes:
+        lines += ["## Notes", "", *[f"- {x}" for x in notes], ""]
+    lines += ["## Machine", "", *machine_description(kubectl, kubeconform, workdir), ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parse_args(argv: Sequence[str] | None) -> Config:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--overlays", type=_positive, default=None, help="fleet size (default 1000; --quick: 5)")
+    p.add_argument("--repeat", type=_positive, default=None, help="repetitions per measurement (default 5; --quick: 1)")
+    p.add_argument("--seed", type=int, default=1, help="fleet generator seed (default 1)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown report (default bench/RESULTS.md)")
+    p.add_argument("--baseline-sample", type=_positive, default=None,
+                   help="overlays in the kubectl kustomize loop, extrapolated to the fleet (default 100)")
+    p.add_argument("--cold-runs", type=_positive, default=None, help="runs per cold-start command (default 20)")
+    p.add_argument("--analysis-iterations", type=_positive, default=None,
+                   help="calls per schedule in the analysis section (default 50)")
+    p.add_argument("--workdir", type=Path, default=None,
+                   help="generate the fleet here and keep it (default: a temporary directory, removed afterwards)")
+    p.add_argument("--quick", action="store_true", help="a tiny smoke run (5 overlays, 1 repetition)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    a = p.parse_args(argv)
+
+    def pick(value: int | None, normal: int, quick: int) -> int:
+        return value if value is not None else (quick if a.quick else normal)
+
+    return Config(
+        overlays=pick(a.overlays, 1000, 5),
+        repeat=pick(a.repeat, 5, 1),
+        seed=a.seed,
+        out=a.out,
+        baseline_sample=pick(a.baseline_sample, 100, 5),
+        cold_runs=pick(a.cold_runs, 20, 3),
+        analysis_iterations=pick(a.analysis_iterations, 50, 3),
+        workdir=a.workdir,
+        quiet=a.quiet,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    cfg = parse_args(argv)
+    report = run_bench(cfg)
+    print(report)
+    cfg.out.parent.mkdir(parents=True, exist_ok=True)
+    cfg.out.write_text(report, encoding="utf-8")
+    print(f"bench: wrote {cfg.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""generator.lint: one test group per rule, plus ordering and options."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import generator.lint
+from generator.lint import Finding, LintOptions, lint_schedule, rules
+
+ZONE = "Etc/UTC"
+DEFAULTS = LintOptions()
+
+
+def only(expression: str, time_zone: str | None = ZONE, options: LintOptions = DEFAULTS) -> list[str]:
+    return [f.rule for f in lint_schedule(expression, time_zone, options)]
+
+
+def find(expression: str, rule: str, time_zone: str | None = ZONE, options: LintOptions = DEFAULTS) -> Finding:
+    found = [f for f in lint_schedule(expression, time_zone, options) if f.rule == rule]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_every_rule_module_is_registered_with_id_level_check() -> None:
+    parser_rules, semantic_rules = rules()
+    registered = {r.ID for r in (*parser_rules, *semantic_rules)}
+    modules = {m.name for m in pkgutil.iter_modules(generator.lint.__path__)}
+    assert len(modules) == len(registered) == 9
+    for name in modules:
+        module = importlib.import_module(f"generator.lint.{name}")
+        assert module.ID in registered
+        assert name.replace("_", "-") == module.ID
+        assert module.LEVEL in ("error", "warning")
+        assert callable(module.check)
+
+
+def test_clean_schedule_has_no_findings() -> None:
+    assert lint_schedule("0 */6 * * *", ZONE) == []
+    assert lint_schedule("0 0 * * *", "Europe/Berlin") == []  # 25 h across fall-back is within the DST slack
+
+
+def test_messages_are_one_line() -> None:
+    for expr, zone in [("* */6 * * *", None), ("0 0 31 2 *", ZONE), ("*/5 * * * *", ZONE), ("0 0 * * 0", ZONE),
+                       ("0 0 * * 7", "Local"), ("TZ=UTC 0 0 * * *", ZONE)]:
+        for f in lint_schedule(expr, zone):
+            assert "\n" not in f.message and f.message
+
+
+# -- parser rules ------------------------------------------------------------------------------------------------
+
+
+def test_invalid_schedule_stops_further_rules() -> None:
+    found = lint_schedule("* */6 * * 7", None)  # would also be a burst and lack a zone
+    assert [f.rule for f in found] == ["invalid-schedule"]
+    f = found[0]
+    assert f.level == "error" and f.field == "schedule" and f.col == 11
+    assert "7 is rejected by Kubernetes: use 0" in f.message
+
+
+def test_tz_in_schedule() -> None:
+    f = find("CRON_TZ=Europe/Berlin 0 0 * * *", "tz-in-schedule")
+    assert "cannot use TZ or CRON_TZ in schedule, use the time-zone setting" in f.message
+    assert f.col == 1 and f.level == "error"
+
+
+def test_zone_errors_point_at_the_time_zone_field() -> None:
+    f = find("0 0 * * *", "invalid-time-zone", "Local")
+    assert f.field == "timeZone" and f.col is None
+    f = find("0 0 * * *", "unknown-time-zone", "Europe/Berln")
+    assert f.field == "timeZone" and "IANA" in f.message
+
+
+def test_schedule_and_zone_errors_are_both_reported() -> None:
+    assert only("0 0 * * 7", "Mars/Olympus") == ["invalid-schedule", "unknown-time-zone"]
+    assert only("TZ=UTC 0 0 * * *", "") == ["tz-in-schedule", "invalid-time-zone"]
+
+
+# -- every-minute-burst ------------------------------------------------------------------------------------------
+
+
+def test_every_minute_burst_the_kaptain_trap() -> None:
+    f = find("* */6 * * *", "every-minute-burst")
+    assert f.level == "error" and f.col == 1
+    assert 'use "0 */6 * * *" to run once at the start of each of those hours' in f.message
+    assert "every minute during hours 00, 06, 12 and 18" in f.message and "240 runs a day" in f.message
+    assert "too-frequent" not in only("* */6 * * *")  # one explanation is enough
+
+
+@pytest.mark.parametrize("expr", ["*/2 9-17 * * 1-5", "? 3 * * *", "*/10 0 * * *", "*-5 0 * * *", "* 0-22 * * *"])
+def test_every_minute_burst_variants(expr: str) -> None:
+    assert "every-minute-burst" in only(expr)
+
+
+@pytest.mark.parametrize("expr", ["0 */6 * * *", "*/15 */6 * * *", "0-59 */6 * * *", "* * * * *", "@hourly",
+                                  "5,10,15,20,25,30 3 * * *"])
+def test_not_a_burst(expr: str) -> None:
+    assert "every-minute-burst" not in only(expr, options=LintOptions(allow_frequent=True))
+
+
+def test_burst_keeps_the_other_fields_and_column() -> None:
+    f = find("  */2  9-17 * * MON-FRI", "every-minute-burst")
+    assert f.col == 3
+    assert 'use "0 9-17 * * MON-FRI"' in f.message and "30 times an hour" in f.message
+    assert "on each day it runs" in f.message
+
+
+# -- never-fires -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "text", "col"),
+    [
+        ("0 0 31 2 *", "day-of-month 31 never occurs in February", 5),
+        ("0 0 30,31 2 *", "day-of-month 30, 31 never occurs in February", 5),
+        ("0 0 31 4,6 *", "never occurs in April, June", 5),
+        (", 0 * * *", 'the minute field "," selects no value', 1),
+        ("0 0 * * ,", 'the day-of-week field "," selects no value', 9),
+        ("0 0 , * ,", 'neither the day-of-month field "," nor the day-of-week field ","', 5),
+    ],
+)
+def test_never_fires(expr: str, text: str, col: int) -> None:
+    f = find(expr, "never-fires")
+    assert f.level == "error" and f.col == col
+    assert text in f.message and "InvalidSchedule" in f.message
+
+
+def test_never_fires_suppresses_the_rest() -> None:
+    assert only("* 0 31 2 *", None) == ["never-fires", "no-time-zone"]
+
+
+# -- too-frequent ------------------------------------------------------------------------------------------------
+
+
+def test_too_frequent() -> None:
+    f = find("*/5 * * * *", "too-frequent")
+    assert f.level == "error"
+    assert "every 5m" in f.message and "15-minute minimum" in f.message and "allowFrequentSchedule" in f.message
+    assert find("@every 1m", "too-frequent").level == "error"
+    assert "too-frequent" not in only("*/15 * * * *")
+    assert "too-frequent" not in only("*/5 * * * *", options=LintOptions(allow_frequent=True))
+    assert "too-frequent" in only("*/30 * * * *", options=LintOptions(min_interval_minutes=60))
+
+
+def test_too_frequent_sees_dst_repeats() -> None:
+    # 01:30 runs twice on New York's fall-back night, one hour apart
+    assert "too-frequent" in only("30 1 * * *", "America/New_York", LintOptions(min_interval_minutes=120))
+    assert "too-frequent" not in only("30 3 * * *", "America/New_York", LintOptions(min_interval_minutes=120))
+
+
+# -- long-delay --------------------------------------------------------------------------------------------------
+
+
+def test_long_delay_weekly() -> None:
+    f = find("0 0 * * 0", "long-delay")
+    assert f.level == "warning"
+    assert f.message.startswith("worst-case delay 7d 0h (after Sun 00:00) exceeds 24h")
+    assert "long-delay" not in only("0 0 * * 0", options=LintOptions(max_delay_hours=168))
+
+
+def test_long_delay_names_dst_and_date() -> None:
+    f = find("30 2 * * *", "long-delay", "Europe/Berlin")
+    assert "worst-case delay 1d 23h (after Sat 02:30, first on 2026-03-28)" in f.message
+    assert "daylight-saving time in Europe/Berlin" in f.message
+
+
+def test_long_delay_leap_day() -> None:
+    f = find("0 0 29 2 *", "long-delay")
+    assert "2921d 0h, about 8.0 years" in f.message and "first on 2096-02-29" in f.message
+
+
+def test_long_delay_ignores_the_clock_change_itself() -> None:
+    assert "long-delay" not in only("0 0 * * *", "Europe/Berlin")  # 25 h
+    assert "long-delay" in only("0 0 * * *", "Europe/Berlin", LintOptions(max_delay_hours=20))
+
+
+# -- no-time-zone ------------------------------------------------------------------------------------------------
+
+
+def test_no_time_zone() -> None:
+    f = find("0 0 * * *", "no-time-zone", None)
+    assert f.level == "warning" and f.field == "timeZone"
+    assert "kube-controller-manager's local time zone decides when it runs" in f.message
+    assert 'set secretRotationTimeZone (e.g. "Etc/UTC")' in f.message
+    assert "no-time-zone" not in only("@every 6h", None)  # @every does not depend on a zone
+    assert "no-time-zone" not in only("0 0 * * *", "UTC")
+
+
+def test_fixed_order() -> None:
+    assert only("*/2 9-17 * * 1-5", None) == ["every-minute-burst", "long-delay", "no-time-zone"]
+    assert only("*/5 * * * 0", None) == ["too-frequent", "long-delay", "no-time-zone"]
