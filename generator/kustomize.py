@@ -87,9 +87,9 @@ def build_kubectl(overlay_dir: Path, kubectl: str | None = None) -> str:
 
 
 def parse_stream(text: str) -> list[dict[str, Any]]:
-    import yaml
+    from generator.yaml_emit import load_all
 
-    return [d for d in yaml.safe_load_all(text) if d is not None]
+    return [d for d in load_all(text) if d is not None]
 
 
 class Builder:

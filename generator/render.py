@@ -140,12 +140,10 @@ def settings_digest(s: Settings) -> str:
 
 def render_job_template(s: Settings) -> dict[str, Any]:
     """The CronJob's ``jobTemplate`` as data (also the spec of manual Jobs made by ``trigger``)."""
-    import yaml
-
     text = _environment().get_template("job-template.yaml.j2").render(
         s=s, labels=labels(s), env=script_env(s), settings_sha256=settings_digest(s)
     )
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = yaml_emit.load(text)
     return loaded
 
 
@@ -193,7 +191,7 @@ def _parse(body: str, path: str) -> tuple[dict[str, Any], ...]:
     import yaml
 
     try:
-        docs = tuple(d for d in yaml.safe_load_all(body) if d is not None)
+        docs = tuple(d for d in yaml_emit.load_all(body) if d is not None)
     except yaml.YAMLError as exc:  # a template bug, never user input: the filters make that impossible
         raise RenderError(f"rendered {path} is not valid YAML: {exc}", file=path, rule="render-invalid-yaml") from None
     for d in docs:
@@ -230,10 +228,8 @@ def check_documents(s: Settings, files: list[RenderedFile]) -> None:
             f"rendered objects {found} differ from the expected {expected}", rule="render-shape",
             hint="this is a bug in the templates; please report it",
         )
-    import yaml
-
     config = next(d for f in files for d in f.documents if d.get("kind") == "ConfigMap")
-    if config["data"]["rotate.sh"] != rotation_script() or yaml.safe_load(config["data"]["values.yaml"]) != s.to_mapping():
+    if config["data"]["rotate.sh"] != rotation_script() or yaml_emit.load(config["data"]["values.yaml"]) != s.to_mapping():
         raise RenderError("rendered ConfigMap does not carry the script and settings verbatim", rule="render-shape",
                           hint="this is a bug in the templates; please report it")
     cron = next(d for f in files for d in f.documents if d.get("kind") == "CronJob")

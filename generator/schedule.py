@@ -665,6 +665,20 @@ class Schedule:
 
     # -- runs -------------------------------------------------------------------------------------------------
 
+    def _constant_offset(self, day: dt.date) -> int | None:
+        """The UTC offset in effect for the whole of local ``day``, or ``None`` when it changes that day.
+
+        Samples the day's real-time span hourly (no zone has two transitions within one hour).
+        """
+        zone = self.zone
+        if zone is UTC:
+            return 0
+        offset = _offset_fold(zone, day, 0)
+        real0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400 - offset
+        if all(_offset_at(zone, real0 + k * 3600) == offset for k in range(-1, 26)):
+            return offset
+        return None
+
     def day_runs(self, day: dt.date) -> list[int]:
         """Epoch seconds of the runs on local date ``day`` in real-time order (the day is assumed to match).
 
@@ -673,15 +687,10 @@ class Schedule:
         """
         wall0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400
         times = self.times_of_day
+        offset = self._constant_offset(day)
+        if offset is not None:
+            return [wall0 - offset + t * 60 for t in times]
         zone = self.zone
-        if zone is UTC:
-            return [wall0 + t * 60 for t in times]
-        offset = _offset_fold(zone, day, 0)
-        real0 = wall0 - offset
-        # Constant-offset fast path: sample the real-time span of the day hourly (no zone has two transitions
-        # within one hour). Otherwise resolve every wall time exactly.
-        if all(_offset_at(zone, real0 + k * 3600) == offset for k in range(-1, 26)):
-            return [real0 + t * 60 for t in times]
         out: set[int] = set()
         for t in times:
             wall = wall0 + t * 60
@@ -695,11 +704,10 @@ class Schedule:
 
     def day_wall_minutes(self, day: dt.date) -> list[int]:
         """Minutes-of-day of the runs on ``day`` (the day is assumed to match); repeated wall times appear twice."""
-        zone = self.zone
-        if zone is UTC:
+        if self._constant_offset(day) is not None:
             return list(self.times_of_day)
         wall0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400
-        return sorted((r + _offset_at(zone, r) - wall0) // 60 for r in self.day_runs(day))
+        return sorted((r + _offset_at(self.zone, r) - wall0) // 60 for r in self.day_runs(day))
 
     def next_runs(self, after: dt.datetime, count: int) -> list[dt.datetime]:
         """The next ``count`` run times strictly after ``after``, tz-aware in the schedule's zone.

@@ -15,31 +15,74 @@ from typing import Any
 import yaml
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that writes multi-line strings as literal blocks and indents sequences under keys."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    if "\n" in data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+# Plain (unquoted) strings are used only when no YAML 1.1 or 1.2 reader could take them for anything else.
+_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*$")
+_PLAIN_RESERVED = re.compile(
+    r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$"
+)
 
 
-_Dumper.add_representer(str, _represent_str)
+def _key(key: Any) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"mapping keys must be strings, got {type(key).__name__}")
+    return key if _PLAIN.match(key) and not _PLAIN_RESERVED.match(key) else json.dumps(key, ensure_ascii=True)
+
+
+def _scalar_text(value: Any, indent: int) -> str:
+    if isinstance(value, str):
+        if "\n" in value.rstrip("\n") or value.endswith("\n"):
+            return text(value, indent - 2)
+        if _PLAIN.match(value) and not _PLAIN_RESERVED.match(value):
+            return value
+    return scalar(value)
+
+
+def _emit(value: Any, indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, (dict, list)) and v:
+                out.append(f"{pad}{_key(k)}:")
+                _emit(v, indent + 2, out)
+            elif isinstance(v, (dict, list)):
+                out.append(f"{pad}{_key(k)}: {'{}' if isinstance(v, dict) else '[]'}")
+            else:
+                out.append(f"{pad}{_key(k)}: {_scalar_text(v, indent + 2)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)) and item:
+                nested: list[str] = []
+                _emit(item, indent + 2, nested)
+                out.append(f"{pad}- {nested[0][indent + 2:]}")
+                out.extend(nested[1:])
+            elif isinstance(item, (dict, list)):
+                out.append(f"{pad}- {'{}' if isinstance(item, dict) else '[]'}")
+            else:
+                out.append(f"{pad}- {_scalar_text(item, indent + 2)}")
+    else:
+        out.append(pad + _scalar_text(value, indent + 2))
 
 
 def dump(value: Any) -> str:
-    """Block YAML for ``value``: stable (insertion) key order, ASCII only, no line folding."""
-    text: str = yaml.dump(
-        value, Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=False,
-        width=2**31 - 1, indent=2,
-    )
-    if text.endswith("\n...\n"):
-        text = text[: -len("...\n")]
-    return text
+    """Block YAML for ``value``: insertion key order, ASCII only, strings plain only when unambiguous.
+
+    A small emitter of our own (not PyYAML's) so the bytes are the same on every machine, whether or
+    not PyYAML has its C extension, and fast. Every caller's output is parsed back and checked.
+    """
+    lines: list[str] = []
+    _emit(value, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def load_all(text: str) -> list[Any]:
+    """Parse a YAML stream (our own output, or kubectl's) with libyaml when available."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return list(yaml.load_all(text, Loader=loader))  # noqa: S506 - a SafeLoader
+
+
+def load(text: str) -> Any:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
 
 
 def scalar(value: Any) -> str:

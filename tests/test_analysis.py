@@ -10,11 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schedule_cases import Meaning, expressions, naive_day
 
 from generator import analysis as an
 from generator.analysis import analyze, describe, format_duration, format_hours, go_duration_string
 from generator.schedule import Schedule, parse
+
+try:  # tests/ itself on sys.path (default rootdir-less run)
+    from schedule_cases import Meaning, expressions, naive_day
+except ImportError:  # pragma: no cover - tests/ is a package and the repository root is on sys.path
+    from tests.schedule_cases import Meaning, expressions, naive_day
+
 
 UTC = dt.UTC
 H = dt.timedelta(hours=1)

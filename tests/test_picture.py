@@ -6,10 +6,15 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from hypothesis import given, settings
-from schedule_cases import Meaning, expressions, naive_runs
 
 from generator.picture import LEGEND_CHARS, REFERENCE_MONDAY, hour_counts, week_strip, week_strip_svg
 from generator.schedule import parse
+
+try:  # tests/ itself on sys.path (default rootdir-less run)
+    from schedule_cases import Meaning, expressions, naive_runs
+except ImportError:  # pragma: no cover - tests/ is a package and the repository root is on sys.path
+    from tests.schedule_cases import Meaning, expressions, naive_runs
+
 
 NONE, ONE, SOME, MANY = LEGEND_CHARS
 

@@ -693,13 +693,13 @@ def test_pod_restart_times_out_and_rerun_restarts(clocked: Cluster, fault: dict[
     clocked.faults(**fault)
     start = clocked.clock_now()
 
-    res = clocked.run(RESTART_TIMEOUT_SECONDS="5")
+    res = clocked.run(RESTART_TIMEOUT_SECONDS="3")
 
     assert res.returncode == 1, res.output
-    assert "timed out after 5 s waiting for pod kaptain-ingress/authservice-0 to be recreated and Ready" in res.stderr
+    assert "timed out after 3 s waiting for pod kaptain-ingress/authservice-0 to be recreated and Ready" in res.stderr
     assert "restart failed" in res.stderr
-    assert clocked.clock_now() - start == 5
-    assert _gets_after_delete(clocked) == 6  # at t+0 .. t+5
+    assert clocked.clock_now() - start == 3
+    assert _gets_after_delete(clocked) == 4  # at t+0 .. t+3
     assert clocked.target_bytes() == CA_NEW
     assert ANN_RESTARTED not in clocked.target()["metadata"]["annotations"]
 
@@ -800,9 +800,44 @@ def _target_absent(c: Cluster) -> None:
     c.standard(target=None)
 
 
-#: Paths that between them make every access. Every other run in this file also checks that its
-#: accesses are a subset of rotation_calls (see Cluster.run), so no path can add an unlisted one.
-SCENARIOS: list[Scenario] = [_changed, _target_absent]
+CONFIGS = [(kind, create) for kind in ("Pod", "StatefulSet") for create in (False, True)]
+
+
+def _config_env(kind: str, create: bool) -> dict[str, str]:
+    env = {**BASE_ENV, "RESTART_KIND": kind, "CREATE_TARGET_IF_MISSING": "true" if create else "false"}
+    if kind == "StatefulSet":
+        env["RESTART_NAME"] = STS
+    return env
+
+
+@dataclass(frozen=True)
+class PathRun:
+    env: dict[str, str]
+    returncode: int
+    audit: list[dict[str, str]]
+    argvs: list[list[str]]
+
+
+@pytest.fixture(scope="module")
+def path_runs(tmp_path_factory: pytest.TempPathFactory, pycache: Path) -> dict[tuple[str, bool], list[PathRun]]:
+    """Per configuration, runs of the paths that between them make every access the script can make.
+
+    The changed-content path reads, patches and restarts; the target-absent path creates (or fails
+    when creating is off, which adds nothing). Every other run in this file also checks that its
+    accesses are a subset of rotation_calls (see Cluster.run), so no other path adds an unlisted one.
+    """
+    tmp_path = tmp_path_factory.mktemp("paths")
+    runs: dict[tuple[str, bool], list[PathRun]] = {}
+    for kind, create in CONFIGS:
+        env = _config_env(kind, create)
+        scenarios: list[Scenario] = [_changed, _target_absent] if create else [_changed]
+        for scenario in scenarios:
+            c = Cluster(_fresh(tmp_path, len(list(tmp_path.iterdir()))), SHELLS[0], pycache)
+            scenario(c)
+            res = c.run(env)
+            argvs = [json.loads(line) for line in (c.root / "argv.jsonl").read_text().splitlines()]
+            runs.setdefault((kind, create), []).append(PathRun(env, res.returncode, c.audit(), argvs))
+    return runs
 
 
 def _placeholders(env: Mapping[str, str], entry: Mapping[str, str]) -> Any:
@@ -816,20 +851,17 @@ def _placeholders(env: Mapping[str, str], entry: Mapping[str, str]) -> Any:
     return calls.Access(namespaces[entry["namespace"]], entry["verb"], entry["resource"], names[entry["name"]])
 
 
-@pytest.mark.parametrize("kind", ["Pod", "StatefulSet"])
-@pytest.mark.parametrize("create", [False, True])
-def test_api_accesses_per_configuration(tmp_path: Path, pycache: Path, kind: str, create: bool) -> None:
+@pytest.mark.parametrize(("kind", "create"), CONFIGS)
+def test_api_accesses_per_configuration(
+    path_runs: dict[tuple[str, bool], list[PathRun]], kind: str, create: bool
+) -> None:
     """The audit log of all paths, put together, equals rotation_calls.API_ACCESSES for the configuration."""
-    env = {**BASE_ENV, "RESTART_KIND": kind, "CREATE_TARGET_IF_MISSING": "true" if create else "false"}
-    if kind == "StatefulSet":
-        env["RESTART_NAME"] = STS
     seen: set[Any] = set()
-    for index, scenario in enumerate(SCENARIOS):
-        c = Cluster(_fresh(tmp_path, index), SHELLS[0], pycache)
-        scenario(c)
-        c.run(env)
-        seen |= {_placeholders(env, e) for e in c.audit()}
+    for run in path_runs[(kind, create)]:
+        assert run.returncode == 0
+        seen |= {_placeholders(run.env, e) for e in run.audit}
     assert seen == set(calls.API_ACCESSES[(kind, create)])
+    env = _config_env(kind, create)
     assert calls.resolve(env) == {
         calls.Access(env[a.namespace], a.verb, a.resource, env[a.name]) for a in calls.API_ACCESSES[(kind, create)]
     }
@@ -922,32 +954,29 @@ def _real_kubectl() -> str:
     return path
 
 
-def _script_argvs(tmp_path: Path, pycache: Path) -> list[list[str]]:
-    """Every distinct kubectl command line the script runs on its Pod, StatefulSet and create paths."""
+@pytest.fixture(scope="module")
+def script_argvs(path_runs: dict[tuple[str, bool], list[PathRun]]) -> list[list[str]]:
+    """Every distinct kubectl command line the script ran on its Pod, StatefulSet and create paths."""
     argvs: list[list[str]] = []
-    runs: list[tuple[Scenario, dict[str, str]]] = [
-        (_changed, {}),
-        (_changed, dict(STS_ENV)),
-        (_target_absent, {"CREATE_TARGET_IF_MISSING": "true"}),
-    ]
-    for index, (scenario, env) in enumerate(runs):
-        c = Cluster(_fresh(tmp_path, index), SHELLS[0], pycache)
-        scenario(c)
-        assert c.run(env).returncode == 0
-        for line in (c.root / "argv.jsonl").read_text().splitlines():
-            if json.loads(line) not in argvs:
-                argvs.append(json.loads(line))
+    for runs in path_runs.values():
+        for run in runs:
+            argvs.extend(argv for argv in run.argvs if argv not in argvs)
     return argvs
 
 
-def test_every_command_line_parses_with_real_kubectl(tmp_path: Path, pycache: Path) -> None:
+def _flag_shape(argv: list[str]) -> tuple[str, ...]:
+    """The command and its flags, without namespaces, names or flag values."""
+    return (*argv[2:4], *(a.split("=")[0] for a in argv if a.startswith("-")))
+
+
+def test_every_command_line_parses_with_real_kubectl(tmp_path: Path, script_argvs: list[list[str]]) -> None:
     """Real kubectl accepts each command and flag that the script uses; it fails only at connecting."""
     kubectl = _real_kubectl()
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
-    argvs = _script_argvs(tmp_path, pycache)
-    assert len(argvs) >= 8
-    for argv in argvs:
+    shapes = {_flag_shape(argv): argv for argv in script_argvs}
+    assert len(shapes) == 7  # get secret, get pod, patch, create, delete, rollout restart, rollout status
+    for argv in shapes.values():
         proc = subprocess.run(
             [kubectl, *argv],
             env={"PATH": os.defpath, "HOME": str(tmp_path), "KUBECONFIG": str(kubeconfig)},
@@ -978,26 +1007,31 @@ def _local_kubectl(kubectl: str, tmp_path: Path, obj: Mapping[str, Any], patch: 
     return proc.stdout
 
 
-def test_fake_matches_real_kubectl_jsonpath_and_merge_patch(tmp_path: Path, pycache: Path) -> None:
+def test_fake_matches_real_kubectl_jsonpath_and_merge_patch(
+    tmp_path: Path, pycache: Path, script_argvs: list[list[str]]
+) -> None:
     """The fake's jsonpath subset and merge patch give what kubectl's own code gives, for the script's inputs."""
     kubectl = _real_kubectl()
-    argvs = _script_argvs(tmp_path, pycache)
     seed = Cluster(_fresh(tmp_path, 99), SHELLS[0], pycache)
     seed.standard(annotations={ANN_RESTARTED: SHA_OLD})
-    secrets = [seed.target(), seed.secret(SRC_NS, SRC), seed.add_secret(TGT_NS, "bare", {})]
+    source = seed.secret(SRC_NS, SRC)
+    assert source is not None
+    secrets = [seed.target(), source, seed.add_secret(TGT_NS, "bare", {})]
     ready_pod = seed.add_pod()
     unready_pod = seed.add_pod("other", ready=False)
     bare_pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "uid": "u"}}
     objects: dict[str, list[Any]] = {"secret": secrets, "pod": [ready_pod, unready_pod, bare_pod]}
 
-    templates = [(a[3], a[-1].removeprefix("jsonpath=")) for a in argvs if a[2] == "get"]
-    assert {kind for kind, _ in templates} == {"secret", "pod"}
-    for kind, template in templates:
-        for obj in objects[kind]:
-            expected = _local_kubectl(kubectl, tmp_path, obj, "{}", f"jsonpath={template}")
-            assert fake.render_jsonpath(fake.parse_jsonpath(template), obj) == expected, (template, obj)
+    separator = "\n----\n"  # literal text between the templates, so one kubectl call renders all of them
+    for kind, objs in objects.items():
+        templates = sorted({a[-1].removeprefix("jsonpath=") for a in script_argvs if a[2:4] == ["get", kind]})
+        assert templates
+        for obj in objs:
+            expected = _local_kubectl(kubectl, tmp_path, obj, "{}", "jsonpath=" + separator.join(templates))
+            ours = separator.join(fake.render_jsonpath(fake.parse_jsonpath(t), obj) for t in templates)
+            assert ours == expected, (templates, obj)
 
-    patches = [a[-1] for a in argvs if a[2] == "patch"]
+    patches = sorted({a[-1] for a in script_argvs if a[2] == "patch"})
     assert len(patches) >= 2
     for patch in patches:
         real = json.loads(_local_kubectl(kubectl, tmp_path, secrets[0], patch, "json"))

@@ -10,19 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from schedule_cases import (
-    ACCEPT,
-    INVALID_ZONES,
-    REJECT,
-    UNKNOWN_ZONES,
-    VALID_ZONES,
-    Accept,
-    Meaning,
-    Reject,
-    expressions,
-    naive_day,
-    naive_runs,
-)
 
 from generator.errors import ScheduleError
 from generator.schedule import (
@@ -34,6 +21,36 @@ from generator.schedule import (
     parse,
     validate_time_zone,
 )
+
+try:  # tests/ itself on sys.path (default rootdir-less run)
+    from schedule_cases import (
+        ACCEPT,
+        INVALID_ZONES,
+        REJECT,
+        UNKNOWN_ZONES,
+        VALID_ZONES,
+        Accept,
+        Meaning,
+        Reject,
+        expressions,
+        naive_day,
+        naive_runs,
+    )
+except ImportError:  # pragma: no cover - tests/ is a package and the repository root is on sys.path
+    from tests.schedule_cases import (
+        ACCEPT,
+        INVALID_ZONES,
+        REJECT,
+        UNKNOWN_ZONES,
+        VALID_ZONES,
+        Accept,
+        Meaning,
+        Reject,
+        expressions,
+        naive_day,
+        naive_runs,
+    )
+
 
 UTC = dt.UTC
 BERLIN = ZoneInfo("Europe/Berlin")
