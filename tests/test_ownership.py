@@ -117,13 +117,12 @@ def test_check_names_each_stale_file(repo: Path) -> None:
     result = run_cli("check", "--root", str(repo), "--kustomize", "internal")
     assert result.code == 1
     assert result.out == (
+        "overlays/dev/kustomization.yaml:1:1: [error] this overlay has user patches or resources; it needs the real "
+        "kustomize (use --kustomize auto or kubectl) (kustomize-needed)\n"
         "overlays/prod/configmap.yaml:1:1: [error] overlays/prod/configmap.yaml is out of date; run 'kaptain-gitops "
         "render overlays/prod' and commit the result (stale-file)\n"
         "overlays/prod/cronjob.yaml:1:1: [error] overlays/prod/cronjob.yaml is out of date; run 'kaptain-gitops "
         "render overlays/prod' and commit the result (stale-file)\n"
-        "overlays/dev/kustomization.yaml:1:1: [error] this overlay has user patches or resources; it needs the real "
-        "kustomize (use --kustomize auto or kubectl) (kustomize-needed)\n"
-        "note: built overlays: 0 generated-only in process\n"
         "note: kubeconform not on PATH: skipped (the built-in strict schema check ran)\n"
         "2 overlays: 0 up to date, 1 stale, 1 failed\n"
     )
