@@ -9,6 +9,7 @@ inside the command functions so ``--version`` and ``explain`` start fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -240,7 +241,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     parser = build_parser()
     try:
         try:
-            args = parser.parse_args(argv)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                args = parser.parse_args(argv)
         except SystemExit as exc:  # --help / --version
             return int(exc.code or 0)
         if not getattr(args, "func", None):
@@ -249,25 +251,29 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         code: int = args.func(args, out, err)
         return code
     except UsageError as exc:
-        err.write(f"{PROG}: error: {exc.message}\n")
+        hint = f"; {exc.hint}" if exc.hint else ""
+        suffix = f" ({exc.rule})" if exc.rule != "usage" else ""
+        err.write(f"{PROG}: error: {exc.message}{hint}{suffix}\n")
         return 2
-    except GeneratorError as exc:
-        from generator.problems import Problem
-        from generator.report import format_problems
-
-        fmt = getattr(args, "format", None) or _default_format() if "args" in locals() else "text"
-        problems = [Problem.from_error(e, e.file or "-") for e in (getattr(exc, "errors", None) or [exc])]
-        if all(e.file is None for e in (getattr(exc, "errors", None) or [exc])):
-            msg = exc.message if not exc.hint else f"{exc.message}; {exc.hint}"
-            err.write(f"{PROG}: error: {msg} ({exc.rule})\n")
-        else:
-            (out if fmt in ("json", "github") else err).write(format_problems(problems, fmt if fmt != "json" else "text"))
+    except GeneratorError as exc:  # the one funnel for user mistakes: a message, never a traceback
+        err.write(_error_text(exc))
         return 1
     except KeyboardInterrupt:
         err.write(f"{PROG}: interrupted\n")
         return 130
     except BrokenPipeError:
         return 1
+
+
+def _error_text(exc: GeneratorError) -> str:
+    lines = []
+    for e in getattr(exc, "errors", None) or [exc]:
+        message = e.message if not e.hint else f"{e.message}; {e.hint}"
+        if e.file is None:
+            lines.append(f"{PROG}: error: {message} ({e.rule})\n")
+        else:
+            lines.append(f"{e.file}:{e.line or 1}:{e.col or 1}: [error] {message} ({e.rule})\n")
+    return "".join(lines)
 
 
 def entry() -> None:  # pragma: no cover - console-script shim

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator import yaml_source
+from generator import yaml_emit, yaml_source
 from generator.errors import GeneratorError, OverlayError, RenderError, SettingsError
 from generator.render import HEADER_MARK, _environment
 from generator.resources import schemas_dir
@@ -439,7 +439,7 @@ def _parse(body: str, path: str) -> tuple[dict[str, Any], ...]:
     import yaml
 
     try:
-        docs = tuple(d for d in yaml.safe_load_all(body) if d is not None)
+        docs = tuple(d for d in yaml_emit.load_all(body) if d is not None)
     except yaml.YAMLError as exc:  # a template bug: values only reach YAML through the safe filters
         raise RenderError(f"rendered {path} is not valid YAML: {exc}", file=path, rule="render-invalid-yaml") from None
     if not all(isinstance(d, dict) for d in docs):

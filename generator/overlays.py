@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.errors import OverlayError
+from generator.errors import OverlayError, UsageError
 from generator.render import KUSTOMIZATION, RenderedFile, is_untouched, split_header
 
 SETTINGS_FILE = "settings.yaml"
@@ -93,7 +93,7 @@ def select(root: Path, overlays: list[Overlay], patterns: list[str]) -> list[Ove
         for o in hits:
             chosen[o.rel] = o
     if unmatched:
-        raise OverlayError(
+        raise UsageError(
             f"no overlay matches {', '.join(repr(u) for u in unmatched)}", rule="no-such-overlay",
             hint="name an overlay directory holding settings.yaml (e.g. overlays/prod) or a glob like 'overlays/*'",
         )

@@ -51,7 +51,12 @@ What the fake does not model (so the tests cannot catch problems in these areas)
 * Admission and validation: no webhooks, no immutable Secrets, no size limits, no field
   validation beyond base64 data, names and namespaces; no server-side field managers.
 * kubectl itself: no kubeconfig, contexts, discovery, retries, request timeouts, output formats
-  other than the jsonpath subset, or exact error-message wording.
+  other than the jsonpath subset, or exact error-message wording. The verbs per command come from
+  reading kubectl's source, not from a live API server's audit log.
+
+Where a real ``kubectl`` binary is on PATH, ``tests/test_rotation_script.py`` checks offline that
+it accepts every command line the script runs, and that this fake's jsonpath subset and merge
+patch give the same results as kubectl's own code (``kubectl patch --local``) on the script's inputs.
 """
 
 from __future__ import annotations

@@ -21,8 +21,10 @@ Limits: what these tests cannot catch, because the fake does not model it:
 * StatefulSet semantics: no revisions, partitions, OnDelete update strategy or pod replacement.
 * Admission: no webhooks, immutable Secrets, size limits, quotas or policy engines.
 * kubectl itself: no kubeconfig, in-cluster auth, discovery, retries, request timeouts or
-  exact error wording. The argv shapes and the verbs per command follow kubectl's code as read,
-  and have not been checked against a live cluster.
+  exact error wording. The verbs per command follow kubectl's source as read, not a live API
+  server's audit log. When a real ``kubectl`` is on PATH (required under CI=true), two tests check
+  offline that it accepts every command line the script runs and that the fake's jsonpath and
+  merge patch match kubectl's own (``kubectl patch --local``).
 """
 
 from __future__ import annotations
@@ -242,6 +244,12 @@ class Cluster:
         obj: dict[str, Any] | None = fake.read_object(self.root, "pods", TGT_NS, name)
         return obj
 
+    def pod_uid(self, name: str = POD) -> str:
+        pod = self.pod(name)
+        assert pod is not None
+        uid: str = pod["metadata"]["uid"]
+        return uid
+
     def statefulset(self, name: str = STS) -> dict[str, Any]:
         obj: dict[str, Any] | None = fake.read_object(self.root, "statefulsets", TGT_NS, name)
         assert obj is not None
@@ -440,7 +448,7 @@ def test_restart_failure_then_rerun_converges(cluster: Cluster) -> None:
     # the Secret is already updated, but no restart is recorded
     assert cluster.target_bytes() == CA_NEW
     assert ANN_RESTARTED not in cluster.target()["metadata"]["annotations"]
-    uid_after_failure = cluster.pod()["metadata"]["uid"]  # type: ignore[index]
+    uid_after_failure = cluster.pod_uid()
 
     cluster.reset_audit()
     second = cluster.run()
@@ -448,7 +456,7 @@ def test_restart_failure_then_rerun_converges(cluster: Cluster) -> None:
     assert "no restart is recorded" in second.stdout
     assert cluster.count("delete", "pods") == 1
     assert cluster.count("patch", "secrets") == 1  # only the restart record; the data is already equal
-    assert cluster.pod()["metadata"]["uid"] != uid_after_failure  # type: ignore[index]
+    assert cluster.pod_uid() != uid_after_failure
     assert cluster.target()["metadata"]["annotations"][ANN_RESTARTED] == SHA_NEW
 
     cluster.reset_audit()

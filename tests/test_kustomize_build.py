@@ -1,0 +1,87 @@
+"""The in-process build equals the real ``kubectl kustomize``, document for document, and ``build`` prints it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.kustomize import build_in_process, is_generated_only, parse_stream
+from generator.pipeline import Options, plan_overlay
+from generator.overlays import discover
+from tests.conftest import REPO, require_kubectl, run_cli
+
+CASES = [REPO, *sorted(p for p in (REPO / "tests" / "golden").iterdir() if p.is_dir())]
+
+
+def _kubectl(path: Path) -> list[dict]:
+    out = subprocess.run([require_kubectl(), "kustomize", str(path)], check=True, capture_output=True, text=True)
+    return parse_stream(out.stdout)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: "repo" if p == REPO else p.name)
+def test_in_process_build_equals_kubectl_kustomize(case: Path, tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    shutil.copytree(case / "overlays", root / "overlays")
+    built = 0
+    for overlay in discover(root):
+        report = plan_overlay(overlay, Options(root=root), None)
+        assert report.status == "up-to-date", report.problems
+        if not is_generated_only(report.files):
+            continue
+        assert build_in_process(report.files) == _kubectl(overlay.path)
+        built += 1
+    assert built >= 1
+
+
+def test_in_process_build_with_manual_jobs_equals_kubectl(repo: Path) -> None:
+    for name in ("rotation-1", "rotation-2"):
+        assert run_cli("trigger", "overlays/prod", "--name", name, "--root", str(repo)).code == 0
+    overlay = next(o for o in discover(repo) if o.rel == "overlays/prod")
+    report = plan_overlay(overlay, Options(root=repo), None)
+    from generator.kustomize import _jobs
+
+    docs = build_in_process(report.files, _jobs(overlay))
+    assert [d["kind"] for d in docs][-2:] == ["Job", "Job"]
+    assert docs == _kubectl(overlay.path)
+
+
+@pytest.mark.parametrize("overlay", ["overlays/prod", "overlays/dev"])
+def test_build_prints_what_kubectl_kustomize_prints(overlay: str, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = cli("build", overlay, "--root", str(REPO))
+    assert result.code == 0, result.err
+    assert parse_stream(result.out) == _kubectl(REPO / overlay)
+
+
+def test_build_renders_in_memory_without_committed_files(repo: Path, cli) -> None:
+    """Render-at-sync (Argo CD CMP): only settings.yaml and the user's patches are in Git."""
+    expected = _kubectl(repo / "overlays/dev")
+    for f in ("configmap.yaml", "cronjob.yaml", "rbac.yaml", "kustomization.yaml"):
+        (repo / "overlays/dev" / f).unlink()
+    result = cli("build", "overlays/dev", "--root", str(repo))
+    assert result.code == 0, result.err
+    assert parse_stream(result.out) == expected
+    assert "built with kubectl kustomize" in result.err
+    assert sorted(p.name for p in (repo / "overlays/dev").iterdir()) == ["patches", "settings.yaml"]
+
+
+def test_build_reports_bad_settings_on_stderr_only(repo: Path, cli) -> None:
+    (repo / "overlays/prod/settings.yaml").write_text("ingress:\n  enableSecretRotation: yes\n")
+    result = cli("build", "overlays/prod", "--root", str(repo))
+    assert result.code == 1
+    assert result.out == ""
+    assert "overlays/prod/settings.yaml:2:25: [error] ambiguous value 'yes'" in result.err
+
+
+def test_user_patch_is_applied_by_kubectl(repo: Path) -> None:
+    docs = _kubectl(repo / "overlays/dev")
+    cron = next(d for d in docs if d["kind"] == "CronJob")
+    assert cron["metadata"]["annotations"]["example.com/owner"] == "platform-team"
+    shutil.rmtree(repo / "overlays/dev/patches")
+    assert run_cli("render", "--root", str(repo)).code == 0
+    overlay = next(o for o in discover(repo) if o.rel == "overlays/dev")
+    report = plan_overlay(overlay, Options(root=repo), None)
+    assert is_generated_only(report.files)
+    assert build_in_process(report.files) == _kubectl(overlay.path)
