@@ -85,10 +85,25 @@ def load(text: str) -> Any:
     return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
 
 
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+_NON_ASCII = re.compile(r"[^\x20-\x7e]")
+
+
 def scalar(value: Any) -> str:
+    """One value as a literal that JSON and YAML (1.1 and 1.2) both read back as exactly ``value``.
+
+    Strings are JSON-escaped; every character outside printable ASCII becomes ``\\uXXXX`` or, beyond
+    the BMP, ``\\UXXXXXXXX`` (JSON's surrogate pairs are not valid YAML escapes).
+    """
     if value is not None and not isinstance(value, (str, int, float, bool)):
         raise TypeError(f"scalar filter got {type(value).__name__}; use block")
-    return json.dumps(value, ensure_ascii=True)
+    if isinstance(value, str):
+        return _NON_ASCII.sub(_escape_char, json.dumps(value, ensure_ascii=False))
+    return json.dumps(value)
 
 
 def _indent_rest(text: str, width: int) -> str:

@@ -342,6 +342,7 @@ def test_script_contains_no_braced_expansion() -> None:
 
 
 def test_script_is_static_and_uses_only_declared_tools() -> None:
+    """Every tool in TOOLS is used; the sandbox PATH (only TOOLS and kubectl) makes any other tool fail."""
     text = SCRIPT.read_text()
     assert text.startswith("#!/bin/sh\n")
     assert "{{" not in text and "{%" not in text, "the script must not be templated"
