@@ -123,7 +123,7 @@ def rbac_rules(s: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
         target.append({"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]})
     if s.restart_kind == "Pod":
         target.append({"apiGroups": [""], "resources": ["pods"], "resourceNames": [s.restart_name],
-                       "verbs": ["get", "list", "watch", "delete"]})
+                       "verbs": ["get", "delete"]})
     else:
         target.append({"apiGroups": ["apps"], "resources": ["statefulsets"], "resourceNames": [s.restart_name],
                        "verbs": ["get", "list", "watch", "patch"]})

@@ -1,0 +1,159 @@
+"""Policies every rendered overlay must meet: least-privilege RBAC, Pod Security "restricted", CronJob knobs."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from generator.render import OverlayInputs, render_overlay, script_env
+from generator.settings import Settings, parse_settings
+from generator.yaml_emit import dump
+from tests.rotation_calls import NOT_RESTRICTABLE_BY_NAME, Access, resolve
+
+INPUTS = OverlayInputs(overlay="overlays/x", settings_file="overlays/x/settings.yaml")
+
+
+def _settings(kind: str, create: bool, **rotation: Any) -> Settings:
+    doc = {"ingress": {"enableSecretRotation": True, "secretRotationSchedule": "0 0 * * *"},
+           "rotation": {"restart": {"kind": kind, "name": "authservice" if kind == "StatefulSet" else "authservice-0"},
+                        "targetSecret": {"createIfMissing": create}, **rotation}}
+    return parse_settings(dump(doc).encode(), "s.yaml").settings
+
+
+def _docs(s: Settings) -> list[dict[str, Any]]:
+    files = render_overlay(s, INPUTS, meaning="m", worst_case_delay="1d")
+    return [d for f in files for d in f.documents]
+
+
+CONFIGS = list(itertools.product(["Pod", "StatefulSet"], [False, True]))
+
+
+def _granted(docs: list[dict[str, Any]]) -> tuple[set[Access], list[dict[str, Any]]]:
+    granted: set[Access] = set()
+    unnamed: list[dict[str, Any]] = []
+    for role in (d for d in docs if d["kind"] == "Role"):
+        ns = role["metadata"]["namespace"]
+        for rule in role["rules"]:
+            for res, verb in itertools.product(rule["resources"], rule["verbs"]):
+                for name in rule.get("resourceNames") or ["*"]:
+                    granted.add(Access(ns, verb, res, name))
+            if not rule.get("resourceNames"):
+                unnamed.append(rule)
+    return granted, unnamed
+
+
+@pytest.mark.parametrize(("kind", "create"), CONFIGS)
+def test_roles_grant_exactly_what_the_script_calls(kind: str, create: bool) -> None:
+    s = _settings(kind, create)
+    docs = _docs(s)
+    env = {e["name"]: e["value"] for e in script_env(s)}
+    needed = resolve(env)
+    granted, unnamed = _granted(docs)
+    # create cannot be restricted by name: the Role grants it for any Secret name, and only when asked for.
+    expected = {a._replace(name="*") if a.verb in NOT_RESTRICTABLE_BY_NAME else a for a in needed}
+    assert granted == expected
+    assert all(rule["verbs"] == ["create"] for rule in unnamed)
+    assert bool(unnamed) is create
+    for d in docs:
+        assert d["kind"] not in ("ClusterRole", "ClusterRoleBinding")
+        for rule in d.get("rules", []):
+            for field in ("apiGroups", "resources", "verbs", "resourceNames"):
+                assert "*" not in rule.get(field, []), f"wildcard in {d['kind']} {field}"
+
+
+@pytest.mark.parametrize(("kind", "create"), CONFIGS)
+def test_role_bindings_bind_only_our_service_account(kind: str, create: bool) -> None:
+    s = _settings(kind, create)
+    for b in (d for d in _docs(s) if d["kind"] == "RoleBinding"):
+        assert b["subjects"] == [{"kind": "ServiceAccount", "name": s.service_account_name, "namespace": s.namespace}]
+        assert b["roleRef"]["kind"] == "Role" and b["roleRef"]["name"] == b["metadata"]["name"]
+
+
+def _pod_specs(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for d in docs:
+        if d["kind"] == "CronJob":
+            out.append(d["spec"]["jobTemplate"]["spec"]["template"]["spec"])
+        elif d["kind"] == "Job":
+            out.append(d["spec"]["template"]["spec"])
+    return out
+
+
+ALLOWED_VOLUMES = {"configMap", "downwardAPI", "emptyDir", "projected", "secret", "csi", "persistentVolumeClaim",
+                   "ephemeral", "image"}
+
+
+def assert_restricted(pod: dict[str, Any]) -> None:
+    """Pod Security Standards "restricted" (pod-security-admission policy checks), plus resources."""
+    psc = pod.get("securityContext", {})
+    assert pod.get("hostNetwork") is not True and pod.get("hostPID") is not True and pod.get("hostIPC") is not True
+    assert psc.get("seccompProfile", {}).get("type") in ("RuntimeDefault", "Localhost")
+    for vol in pod.get("volumes", []):
+        assert set(vol) - {"name"} <= ALLOWED_VOLUMES, vol
+    for c in pod["containers"] + pod.get("initContainers", []):
+        sc = c.get("securityContext", {})
+        assert sc.get("allowPrivilegeEscalation") is False
+        assert sc.get("privileged") is not True
+        assert sc.get("capabilities", {}).get("drop") == ["ALL"]
+        assert set(sc.get("capabilities", {}).get("add", [])) <= {"NET_BIND_SERVICE"}
+        assert (sc.get("runAsNonRoot", psc.get("runAsNonRoot"))) is True
+        assert sc.get("runAsUser", psc.get("runAsUser")) not in (None, 0)
+        assert sc.get("readOnlyRootFilesystem") is True
+        assert sc.get("procMount", "Default") == "Default"
+        res = c["resources"]
+        assert res["requests"]["cpu"] and res["requests"]["memory"] and res["limits"]["cpu"] and res["limits"]["memory"]
+        assert ":latest" not in c["image"] and (":" in c["image"].rsplit("/", 1)[-1] or "@sha256:" in c["image"])
+
+
+@pytest.mark.parametrize(("kind", "create"), CONFIGS)
+def test_every_rendered_pod_spec_is_restricted(kind: str, create: bool) -> None:
+    from generator.trigger import manual_job
+
+    s = _settings(kind, create)
+    docs = [*_docs(s), manual_job(s, "rotation-1")]
+    specs = _pod_specs(docs)
+    assert len(specs) == 2
+    for spec in specs:
+        assert_restricted(spec)
+
+
+def test_committed_overlays_are_restricted() -> None:
+    from generator.kustomize import parse_stream
+    from tests.conftest import REPO
+
+    from generator.render import split_header
+
+    specs = []
+    for f in sorted((REPO / "overlays").rglob("*.yaml")):
+        if split_header(f.read_text())[0] is None:
+            continue  # user files (patches) are not pods
+        specs.extend(_pod_specs([d for d in parse_stream(f.read_text()) if isinstance(d, dict) and "kind" in d]))
+    assert len(specs) >= 2
+    for spec in specs:
+        assert_restricted(spec)
+
+
+def test_cronjob_knobs_and_suspend_semantics() -> None:
+    s = _settings("Pod", False)
+    cron = next(d for d in _docs(s) if d["kind"] == "CronJob")["spec"]
+    assert cron["suspend"] is False
+    assert cron["concurrencyPolicy"] == "Forbid"
+    assert cron["startingDeadlineSeconds"] == 3600
+    assert (cron["successfulJobsHistoryLimit"], cron["failedJobsHistoryLimit"]) == (3, 3)
+    job = cron["jobTemplate"]["spec"]
+    assert job["backoffLimit"] == 2 and job["activeDeadlineSeconds"] == 900
+    assert job["activeDeadlineSeconds"] > s.restart_timeout_seconds, "the Job outlives the restart wait"
+    assert job["template"]["spec"]["restartPolicy"] == "Never"
+    assert "timeZone" not in cron
+    off = parse_settings(b'ingress:\n  enableSecretRotation: false\n  secretRotationSchedule: "0 0 * * *"\n'
+                         b'  secretRotationTimeZone: "Europe/Berlin"\n', "s.yaml").settings
+    cron_off = next(d for d in _docs(off) if d["kind"] == "CronJob")["spec"]
+    assert cron_off["suspend"] is True and cron_off["timeZone"] == "Europe/Berlin"
+
+
+def test_script_configmap_is_protected_from_flux_substitution() -> None:
+    config = next(d for d in _docs(_settings("Pod", False)) if d["kind"] == "ConfigMap")
+    assert config["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/substitute"] == "disabled"
+    assert "${" not in config["data"]["rotate.sh"]
