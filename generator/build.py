@@ -18,6 +18,24 @@ from generator.pipeline import Options, plan_overlay
 from generator.yaml_emit import dump
 
 
+def find_root(cwd: Path, overlay: str) -> Path:
+    """The repository root for ``build OVERLAY`` without --root (the Argo CD CMP runs in the overlay dir).
+
+    Argo CD sets ARGOCD_APP_SOURCE_PATH (the overlay's path in the repo); otherwise the nearest ancestor
+    whose ``overlays/`` directory contains the overlay; otherwise the current directory.
+    """
+    import os
+
+    target = (cwd / overlay).resolve()
+    source_path = os.environ.get("ARGOCD_APP_SOURCE_PATH", "").strip("/")
+    if source_path and target.as_posix().endswith("/" + source_path):
+        return Path(target.as_posix()[: -len(source_path) - 1])
+    for parent in target.parents:
+        if parent.name == "overlays" and (target / ov.SETTINGS_FILE).is_file():
+            return parent.parent
+    return cwd.resolve()
+
+
 def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
     targets = ov.select(root, ov.discover(root), [overlay])
     if len(targets) != 1:

@@ -225,10 +225,13 @@ def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.build import build_overlay
+    from generator.build import build_overlay, find_root
 
-    root = _root(args)
-    text, notes = build_overlay(root, args.overlay)
+    if args.root is not None:
+        root, overlay = _root(args), args.overlay  # OVERLAY relative to --root, like render and check
+    else:
+        root, overlay = find_root(Path.cwd(), args.overlay), str((Path.cwd() / args.overlay).resolve())
+    text, notes = build_overlay(root, overlay)
     for note in notes:
         err.write(f"{PROG}: {note}\n")
     out.write(text)

@@ -57,6 +57,7 @@ class OverlayReport:
 class RunReport:
     command: str
     overlays: list[OverlayReport] = field(default_factory=list)
+    delivery: OverlayReport | None = None  # deploy/ (Argo CD and Flux objects), when gitops.yaml exists
     notices: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # run-level problems (not tied to one overlay)
 
@@ -69,7 +70,8 @@ class RunReport:
     def ok(self, strict: bool) -> bool:
         if any(p.is_error or strict for p in self.problems):
             return False
-        return not any(r.status in ("failed", "stale") or r.failed(strict) for r in self.overlays)
+        reports = [*self.overlays, *([self.delivery] if self.delivery else [])]
+        return not any(r.status in ("failed", "stale", "not-written") or r.failed(strict) for r in reports)
 
 
 def _error_problems(err: GeneratorError, default_file: str) -> list[Problem]:
@@ -206,8 +208,11 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
         failed = [r for r in run.overlays if r.failed(opts.strict) or r.status == "failed"]
         for r in failed:
             r.status = "failed"
+        run.delivery = plan_delivery(opts, [o for o in targets], patterns)
+        if run.delivery and run.delivery.status == "failed":
+            failed.append(run.delivery)
         if failed and not keep_going:
-            for r in run.overlays:
+            for r in [*run.overlays, *([run.delivery] if run.delivery else [])]:
                 if r.status != "failed" and r.changes:
                     r.status = "not-written"
             run.notices.append("nothing was written because some overlays failed (use --keep-going to write the rest)")
@@ -219,6 +224,9 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                 if r.status != "failed" and r.changes:
                     tx.add(by_rel[r.overlay], r.changes)
                     r.status = "rendered"
+            if run.delivery and run.delivery.status != "failed" and run.delivery.changes:
+                tx.add(_deploy_dir(opts), run.delivery.changes)
+                run.delivery.status = "rendered"
             tx.commit()
         except BaseException:
             tx.abort()
@@ -260,6 +268,9 @@ def check_overlays(opts: Options, patterns: list[str], *,
             if progress:
                 progress(i, len(targets))
         run.notices.extend(builder.notices())
+        run.delivery = plan_delivery(opts, targets, patterns)
+        if run.delivery:
+            check_delivery(run, opts)
     return run
 
 
@@ -303,3 +314,71 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
                                           f"{res.kind}/{res.name}: {details}"))
                 r.status = "failed"
     run.notices.append(f"kubeconform -strict checked {checked} overlays")
+
+
+def _deploy_dir(opts: Options) -> ov.Overlay:
+    from generator.delivery import DEPLOY_DIR
+
+    return ov.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
+
+
+def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str]) -> OverlayReport | None:
+    """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole)."""
+    from generator.delivery import CONFIG_FILE, load_delivery_config, render_delivery
+
+    report = OverlayReport("deploy")
+    try:
+        config = load_delivery_config(opts.root)
+    except GeneratorError as err:
+        report.problems = _error_problems(err, CONFIG_FILE)
+        report.status = "failed"
+        return report
+    if config is None:
+        return None
+    try:
+        overlays = [o.rel for o in ov.discover(opts.root, config.overlays_path)]
+        files = render_delivery(config, overlays)
+    except GeneratorError as err:
+        report.problems = _error_problems(err, CONFIG_FILE)
+        report.status = "failed"
+        return report
+    deploy = _deploy_dir(opts)
+    prefix = deploy.rel + "/"
+    rendered = [RenderedFile(f.path[len(prefix):], f.text, f.documents) for f in files]
+    report.files = rendered
+    diff = ov.compare(deploy, rendered, force=opts.force, owned=ov.owned_tree(deploy.path))
+    report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
+    report.status = "failed" if diff.conflicts else "up-to-date"
+    report.changes = diff.changes
+    return report
+
+
+def check_delivery(run: RunReport, opts: Options) -> None:
+    """Drift and (with --crd-schemas) strict CRD-schema validation of deploy/."""
+    from generator.delivery import PLUGIN_FILE
+
+    r = run.delivery
+    assert r is not None
+    if r.status == "failed":
+        return
+    for ch in r.changes:
+        verb = {"create": "is missing", "update": "is out of date", "delete": "is no longer generated"}[ch.action]
+        r.problems.append(Problem(f"deploy/{ch.path}", 1, 1, "error", "stale-file",
+                                  f"deploy/{ch.path} {verb}; run 'kaptain-gitops render' and commit the result"))
+    if r.changes:
+        r.status = "stale"
+    if opts.crd_location is None:
+        run.notices.append("deploy/: Argo CD and Flux objects not schema-checked (pass --crd-schemas DIR)")
+        return
+    registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version or "1.35")
+    for f in r.files:
+        if f"deploy/{f.path}" == PLUGIN_FILE:
+            continue
+        starts = _document_lines(f.text)
+        for index, doc in enumerate(f.documents):
+            for v in registry.validate(doc):
+                kind = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
+                r.problems.append(Problem(f"deploy/{f.path}", starts[index] if index < len(starts) else 1, 1,
+                                          "error", v.rule, f"{kind}: {v.path}: {v.message}"))
+    if r.errors:
+        r.status = "failed"

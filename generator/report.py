@@ -40,15 +40,18 @@ def summary_line(run: RunReport) -> str:
     c = run.counts()
     n = len(run.overlays)
     noun = "overlay" if n == 1 else "overlays"
+    deploy = f"; deploy/ {run.delivery.status.replace('-', ' ')}" if run.delivery else ""
     if run.command == "check":
-        return f"{n} {noun}: {c['up-to-date']} up to date, {c['stale']} stale, {c['failed']} failed"
+        return f"{n} {noun}: {c['up-to-date']} up to date, {c['stale']} stale, {c['failed']} failed{deploy}"
     blocked = f", {c['not-written']} not written" if c["not-written"] else ""
-    return f"{n} {noun}: {c['rendered']} rendered, {c['up-to-date']} up to date, {c['failed']} failed{blocked}"
+    return (f"{n} {noun}: {c['rendered']} rendered, {c['up-to-date']} up to date, {c['failed']} failed{blocked}"
+            f"{deploy}")
 
 
 def _ordered(run: RunReport) -> list[OverlayReport]:
     rank = {"failed": 0, "stale": 1, "not-written": 2, "rendered": 3, "up-to-date": 4}
-    return sorted(run.overlays, key=lambda r: (rank[r.status], r.overlay))
+    reports = [*run.overlays, *([run.delivery] if run.delivery else [])]
+    return sorted(reports, key=lambda r: (rank[r.status], r.overlay))
 
 
 def _problems(run: RunReport) -> list[Problem]:
@@ -56,6 +59,15 @@ def _problems(run: RunReport) -> list[Problem]:
     for r in _ordered(run):
         out.extend(sorted(r.problems, key=lambda p: (p.level != "error", p.file, p.line, p.col, p.rule)))
     return out
+
+
+def _report_dict(r: OverlayReport) -> dict[str, Any]:
+    return {
+        "overlay": r.overlay,
+        "status": r.status,
+        "changes": [{"path": f"{r.overlay}/{c.path}", "action": c.action} for c in r.changes],
+        "problems": [problem_dict(p) for p in r.problems],
+    }
 
 
 def format_run(run: RunReport, fmt: str, *, verbose: bool = False) -> tuple[str, str]:
@@ -66,15 +78,8 @@ def format_run(run: RunReport, fmt: str, *, verbose: bool = False) -> tuple[str,
             "ok": run.ok(False),
             "summary": run.counts() | {"overlays": len(run.overlays)},
             "problems": [problem_dict(p) for p in run.problems],
-            "overlays": [
-                {
-                    "overlay": r.overlay,
-                    "status": r.status,
-                    "changes": [{"path": f"{r.overlay}/{c.path}", "action": c.action} for c in r.changes],
-                    "problems": [problem_dict(p) for p in r.problems],
-                }
-                for r in _ordered(run)
-            ],
+            "overlays": [_report_dict(r) for r in _ordered(run) if r is not run.delivery],
+            "deploy": _report_dict(run.delivery) if run.delivery else None,
             "notices": run.notices,
         }
         return json.dumps(doc, indent=2, sort_keys=False) + "\n", ""

@@ -203,8 +203,6 @@ def test_cmp_generate_command_is_the_cli_build_command() -> None:
     assert args.func is cmd_build and args.overlay == "."
 
 
-@pytest.mark.xfail(reason="`kaptain-gitops build .` run inside the overlay directory (as the CMP does) is not "
-                          "supported by generator/build.py yet", strict=False)
 def test_cmp_generate_command_runs_in_the_overlay_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import io
     import shutil
@@ -218,6 +216,10 @@ def test_cmp_generate_command_runs_in_the_overlay_directory(monkeypatch: pytest.
     assert main(["build", "."], out, err) == 0, err.getvalue()
     kinds = [d["kind"] for d in yaml.safe_load_all(out.getvalue()) if d]
     assert "CronJob" in kinds
+    monkeypatch.delenv("ARGOCD_APP_SOURCE_PATH")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["build", "."], out, err) == 0, err.getvalue()
+    assert [d["kind"] for d in yaml.safe_load_all(out.getvalue()) if d] == kinds
 
 
 # --------------------------------------------------------------------------------------------
