@@ -232,8 +232,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         root, overlay = find_root(Path.cwd(), args.overlay), str((Path.cwd() / args.overlay).resolve())
     text, notes = build_overlay(root, overlay)
-    for note in notes:
-        err.write(f"{PROG}: {note}\n")
+    err.writelines(f"{PROG}: {note}\n" for note in notes)
     out.write(text)
     return 0
 

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from generator.errors import OverlayError, UsageError
 from generator.render import KUSTOMIZATION, RenderedFile, is_untouched, split_header
@@ -205,7 +206,7 @@ def compare(overlay: Overlay, files: list[RenderedFile], *, force: bool = False,
 
 def owned_tree(directory: Path) -> list[str]:
     """Every file under ``directory`` (recursively, no symlinks) carrying the generator header."""
-    out = []
+    out: list[str] = []
     if not directory.is_dir() or directory.is_symlink():
         return out
     for dirpath, dirnames, filenames in os.walk(directory, followlinks=False):
@@ -222,7 +223,7 @@ def owned_tree(directory: Path) -> list[str]:
 
 def owned_files(overlay: Overlay) -> list[str]:
     """Top-level files of the overlay that carry the generator header (jobs/ are owned by `trigger`)."""
-    out = []
+    out: list[str] = []
     try:
         entries = sorted(os.listdir(overlay.path))
     except FileNotFoundError:
@@ -250,7 +251,7 @@ class Lock:
         self.wait_seconds = wait_seconds
         self._fd: int | None = None
 
-    def __enter__(self) -> Lock:
+    def __enter__(self) -> Self:
         state = self.root / STATE_DIR
         try:
             state.mkdir(exist_ok=True)

@@ -16,9 +16,9 @@ from typing import Any, Literal
 from generator import overlays as ov
 from generator.errors import GeneratorError
 from generator.problems import Problem
-from generator.resources import schemas_dir
 from generator.render import KUSTOMIZATION, OverlayInputs, RenderedFile, render_overlay
-from generator.settings import LoadedSettings, Settings, load_settings, lint_settings
+from generator.resources import schemas_dir
+from generator.settings import LoadedSettings, Settings, lint_settings, load_settings
 
 Status = Literal["rendered", "up-to-date", "stale", "failed", "not-written"]
 
@@ -208,7 +208,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
         failed = [r for r in run.overlays if r.failed(opts.strict) or r.status == "failed"]
         for r in failed:
             r.status = "failed"
-        run.delivery = plan_delivery(opts, [o for o in targets], patterns)
+        run.delivery = plan_delivery(opts, targets, patterns)
         if run.delivery and run.delivery.status == "failed":
             failed.append(run.delivery)
         if failed and not keep_going:

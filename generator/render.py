@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import yaml_emit
-from generator.resources import templates_dir
 from generator.errors import RenderError
+from generator.resources import templates_dir
 from generator.settings import Settings
 
 HEADER_MARK = "# kaptain-gitops-sha256: "

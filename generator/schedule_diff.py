@@ -77,7 +77,7 @@ def _cell(side: Side, what: str) -> str:
     if not side.present:
         return "—"
     if side.error:
-        return "invalid" if what != "schedule" else "invalid"
+        return "invalid"
     e = side.explanation
     a = e.analysis if e else None
     if what == "schedule":

@@ -26,7 +26,6 @@ from generator.errors import GeneratorError, SettingsError
 from generator.problems import Problem
 from generator.resources import schemas_dir
 
-
 _IMAGE = re.compile(
     r"^(?P<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
@@ -203,7 +202,7 @@ def parse_settings(data: bytes, name: str) -> LoadedSettings:
             f"the top level must be a mapping of keys, not a {_type_name(doc.value)}",
             file=name, line=line, col=col, rule="not-a-mapping", hint="start the file with 'ingress:'",
         )
-    errors = list(_unknown_keys(doc.value, schema(), (), doc))
+    errors: list[GeneratorError] = list(_unknown_keys(doc.value, schema(), (), doc))
     if not errors:
         errors = _one_per_path(list(_schema_errors(doc)))
     if errors:
@@ -224,9 +223,9 @@ class SettingsErrors(SettingsError):
         self.errors = errors
 
 
-def _one_per_path(errors: list[SettingsError]) -> list[GeneratorError]:
+def _one_per_path(errors: list[GeneratorError]) -> list[GeneratorError]:
     """One message per value: a wrong type explains everything else wrong with the same value."""
-    best: dict[tuple[int | None, int | None], SettingsError] = {}
+    best: dict[tuple[int | None, int | None], GeneratorError] = {}
     for e in errors:
         key = (e.line, e.col)
         if key not in best or e.rule == "wrong-type":

@@ -21,8 +21,7 @@ from typing import Any
 
 from generator import overlays as ov
 from generator.errors import GeneratorError, OverlayError
-from generator.render import header, render_job_template
-from generator.render import OverlayInputs
+from generator.render import OverlayInputs, header, render_job_template
 from generator.settings import Settings, load_settings
 from generator.yaml_emit import dump
 

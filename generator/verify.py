@@ -31,7 +31,7 @@ class Verification:
 def _ts(value: str | None) -> datetime | None:
     if not value:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return datetime.fromisoformat(value)
 
 
 def _age(then: datetime | None, now: datetime) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 import yaml
 
-
 # Plain (unquoted) strings are used only when no YAML 1.1 or 1.2 reader could take them for anything else.
 _PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*$")
 _PLAIN_RESERVED = re.compile(
@@ -77,12 +76,12 @@ def dump(value: Any) -> str:
 def load_all(text: str) -> list[Any]:
     """Parse a YAML stream (our own output, or kubectl's) with libyaml when available."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return list(yaml.load_all(text, Loader=loader))  # noqa: S506 - a SafeLoader
+    return list(yaml.load_all(text, Loader=loader))
 
 
 def load(text: str) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
+    return yaml.load(text, Loader=loader)
 
 
 def _escape_char(match: re.Match[str]) -> str:

@@ -66,10 +66,10 @@ class Document:
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader whose composer refuses aliases before expanding anything."""
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            mark = event.start_mark
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, AliasEvent):
+            mark: Any = event.start_mark
             raise SettingsError(
                 "YAML aliases (*name) are not allowed in settings files",
                 line=mark.line + 1,
@@ -77,7 +77,6 @@ class _NoAliasLoader(yaml.SafeLoader):
                 rule="yaml-alias",
                 hint="write the value out in full; if this is a cron schedule starting with '*', quote it",
             )
-        event = self.peek_event()
         tag = getattr(event, "tag", None)
         if tag not in (None, "!"):
             mark = event.start_mark
@@ -88,7 +87,8 @@ class _NoAliasLoader(yaml.SafeLoader):
                 rule="yaml-tag",
                 hint="remove the tag and write a plain value (quote it if it is text)",
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        node: Node | None = super().compose_node(parent, index)
+        return node
 
 
 def _position_of_offset(text: str, offset: int) -> tuple[int, int]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.kustomize import build_in_process, is_generated_only, parse_stream
-from generator.pipeline import Options, plan_overlay
 from generator.overlays import discover
+from generator.pipeline import Options, plan_overlay
 from tests.conftest import REPO, require_kubectl, run_cli
 
 CASES = [REPO, *sorted(p for p in (REPO / "tests" / "golden").iterdir() if p.is_dir())]

@@ -121,9 +121,8 @@ def test_every_rendered_pod_spec_is_restricted(kind: str, create: bool) -> None:
 
 def test_committed_overlays_are_restricted() -> None:
     from generator.kustomize import parse_stream
-    from tests.conftest import REPO
-
     from generator.render import split_header
+    from tests.conftest import REPO
 
     specs = []
     for f in sorted((REPO / "overlays").rglob("*.yaml")):
