@@ -54,12 +54,9 @@ def explain_schedule(expression: str, time_zone: str | None, *, count: int = 5, 
     from generator.picture import week_strip
 
     analysis = analyze(schedule)
-    runs = schedule.next_runs(_start(start, time_zone if _zone_ok(time_zone) else None), count) if count else []
-    return Explanation(expression, time_zone, schedule, analysis, runs, findings, week_strip(schedule))
-
-
-def _zone_ok(zone: str | None) -> bool:
-    return zone is not None
+    runs = schedule.next_runs(_start(start, time_zone), count) if count else []
+    picture = week_strip(schedule) if analysis.fires else []
+    return Explanation(expression, time_zone, schedule, analysis, runs, findings, picture)
 
 
 def _fmt_run(dt: datetime) -> str:

@@ -98,7 +98,7 @@ def _zone_label(schedule: Schedule) -> str:
 def week_strip(schedule: Schedule, start: dt.date | None = None) -> list[str]:
     """Header, 7 day rows (``Mon `` + 24 cells), legend: 9 lines of text."""
     rows = hour_counts(schedule, start)
-    header = "    " + "00    06    12    18    "
+    header = "    " + "00    06    12    18"
     lines = [header]
     for day, counts in rows:
         lines.append(f"{_DAY_NAMES[day.weekday()]} " + "".join(LEGEND_CHARS[_bucket(c)] for c in counts))

@@ -22,7 +22,7 @@ NONE, ONE, SOME, MANY = LEGEND_CHARS
 def test_shape_and_labels() -> None:
     lines = week_strip(parse("0 */6 * * *"))
     assert len(lines) == 9
-    assert lines[0] == "    00    06    12    18    "
+    assert lines[0] == "    00    06    12    18"
     assert [line[:4] for line in lines[1:8]] == ["Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun "]
     assert all(len(line) == 4 + 24 for line in lines[1:8])
     assert "none" in lines[8] and "30+" in lines[8] and "week of 2026-01-05" in lines[8]
