@@ -1,0 +1,44 @@
+"""README's five-minute walkthrough runs verbatim on a fresh clone (with the installed CLI on PATH)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, require_kubectl
+
+
+def walkthrough() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- walkthrough -->\n```sh\n(.*?)```", text, re.S)
+    assert match, "README has a walkthrough block"
+    return match.group(1)
+
+
+def test_readme_names_the_two_setup_commands_and_ci_runs_the_test_one() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "make render" in text and "make test" in text
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_walkthrough_runs_verbatim_on_a_fresh_clone(tmp_path: Path) -> None:
+    require_kubectl()
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+    # the working tree's files (the clone has the last commit; tests run on what is being tested)
+    for rel in ("overlays", "gitops.yaml", "deploy"):
+        subprocess.run(["rm", "-rf", str(clone / rel)], check=True)
+        subprocess.run(["cp", "-r", str(REPO / rel), str(clone / rel)], check=True)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("GITHUB_ACTIONS", None)
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=clone, env=env,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "every-minute-burst" in proc.stdout
+    assert "| Schedule | `0 */6 * * *` (Etc/UTC) | `30 */4 * * *` (Etc/UTC) |" in proc.stdout
+    assert "overlays/staging/jobs/rotation-1.yaml: created" in proc.stdout
+    assert "overlays/staging/jobs/rotation-1.yaml: deleted" in proc.stdout or "removed" in proc.stdout
