@@ -60,6 +60,14 @@ def build_in_process(files: list[RenderedFile], jobs: list[dict[str, Any]] | Non
     """The documents ``kubectl kustomize`` would print for a generated-only overlay, in its order."""
     docs = [d for f in files if f.path != KUSTOMIZATION for d in f.documents]
     docs.extend(jobs or [])
+    seen: set[tuple[str, str, str, str]] = set()
+    for d in docs:
+        meta = d.get("metadata") or {}
+        ident = (str(d.get("apiVersion")), str(d.get("kind")), str(meta.get("namespace", "")), str(meta.get("name")))
+        if ident in seen:  # kustomize refuses duplicate resource ids too
+            raise GeneratorError(f"two resources with the same id {'/'.join(ident)}", rule="kustomize-failed",
+                                 hint="rename one of the manual Jobs or remove the duplicate file")
+        seen.add(ident)
     return sorted(docs, key=_order_key)
 
 
@@ -101,24 +109,29 @@ class Builder:
         self.internal = 0
         self.external = 0
 
-    def check(self, overlay: Any, files: list[RenderedFile]) -> list[Problem]:
+    def check(self, overlay: Any, files: list[RenderedFile]) -> tuple[list[Problem], list[dict[str, Any]]]:
+        """Build the overlay; returns (problems, documents not yet validated: user-influenced output)."""
         if self.mode == "off":
-            return []
+            return [], []
+        where = f"{overlay.rel}/{KUSTOMIZATION}"
         generated_only = is_generated_only(files)
         if self.mode == "internal" or (self.mode == "auto" and generated_only):
             if not generated_only:
-                return [Problem(f"{overlay.rel}/{KUSTOMIZATION}", 1, 1, "error", "kustomize-needed",
+                return [Problem(where, 1, 1, "error", "kustomize-needed",
                                 "this overlay has user patches or resources; it needs the real kustomize "
-                                "(use --kustomize auto or kubectl)")]
+                                "(use --kustomize auto or kubectl)")], []
             self.internal += 1
-            build_in_process(files, _jobs(overlay))
-            return []
+            jobs = _jobs(overlay)
+            try:
+                build_in_process(files, jobs)
+            except GeneratorError as err:
+                return [Problem.from_error(err, where)], []
+            return [], jobs
         self.external += 1
         try:
-            build_kubectl(overlay.path, self.kubectl)
+            return [], parse_stream(build_kubectl(overlay.path, self.kubectl))
         except GeneratorError as err:
-            return [Problem.from_error(err, f"{overlay.rel}/{KUSTOMIZATION}")]
-        return []
+            return [Problem.from_error(err, where)], []
 
     def notices(self) -> list[str]:
         if self.mode == "off":

@@ -153,6 +153,23 @@ def validate_files(o: ov.Overlay, files: Iterable[RenderedFile], loaded: LoadedS
     return problems
 
 
+def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], r: OverlayReport, opts: Options,
+                   registry: Callable[[str], Any]) -> list[Problem]:
+    """Strict schema + API rules for the kustomize output that user files (patches, resources, jobs) shaped."""
+    from generator.api_rules import check_api_rules
+
+    if not docs or r.settings is None:
+        return []
+    reg = registry(opts.kubernetes_version or r.settings.kubernetes_version)
+    display = f"{o.rel}/{KUSTOMIZATION}"
+    problems = []
+    for doc in docs:
+        kind = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
+        for v in [*reg.validate(doc), *check_api_rules(doc)]:
+            problems.append(Problem(display, 1, 1, "error", v.rule, f"built {kind}: {v.path}: {v.message}"))
+    return problems
+
+
 def _document_lines(text: str) -> list[int]:
     """1-based line where each YAML document of ``text`` starts (first non-comment content line)."""
     starts: list[int] = []
@@ -259,7 +276,9 @@ def check_overlays(opts: Options, patterns: list[str], *,
                 if r.changes:
                     r.status = "stale"
                 else:
-                    r.problems.extend(builder.check(o, r.files))
+                    build_problems, built = builder.check(o, r.files)
+                    r.problems.extend(build_problems)
+                    r.problems.extend(validate_built(o, built, r, opts, registry))
                     if r.errors:
                         r.status = "failed"
             if r.status == "up-to-date" and r.failed(opts.strict):

@@ -126,3 +126,15 @@ def test_check_names_each_stale_file(repo: Path) -> None:
         "note: kubeconform not on PATH: skipped (the built-in strict schema check ran)\n"
         "2 overlays: 0 up to date, 1 stale, 1 failed\n"
     )
+
+
+def test_check_validates_what_user_patches_produce(repo: Path) -> None:
+    """A misspelled or misplaced field in a user patch is reported with the file and the field's path."""
+    patch = repo / "overlays/dev/patches/owner-annotation.yaml"
+    patch.write_text(patch.read_text() + "spec:\n  schedulee: \"0 1 * * *\"\n  restartPolicy: Never\n")
+    result = run_cli("check", "--root", str(repo), "overlays/dev")
+    assert result.code == 1
+    assert ('overlays/dev/kustomization.yaml:1:1: [error] built CronJob/kaptain-ingress-cert-secret-rotation: '
+            'spec.schedulee: unknown field "schedulee" (did you mean "schedule"?) (unknown-field)') in result.out
+    assert ('built CronJob/kaptain-ingress-cert-secret-rotation: spec.restartPolicy: unknown field "restartPolicy"'
+            in result.out)

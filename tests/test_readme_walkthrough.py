@@ -42,3 +42,30 @@ def test_walkthrough_runs_verbatim_on_a_fresh_clone(tmp_path: Path) -> None:
     assert "| Schedule | `0 */6 * * *` (Etc/UTC) | `30 */4 * * *` (Etc/UTC) |" in proc.stdout
     assert "overlays/staging/jobs/rotation-1.yaml: created" in proc.stdout
     assert "overlays/staging/jobs/rotation-1.yaml: deleted" in proc.stdout or "removed" in proc.stdout
+
+
+def _schema_keys(node: dict, schema: dict, path: str = "") -> list[str]:
+    if "$ref" in node:
+        node = {**schema["$defs"][node["$ref"].split("/")[-1]], **{k: v for k, v in node.items() if k != "$ref"}}
+    props = node.get("properties")
+    if not props or path.endswith(("requests", "limits")):
+        return [path]
+    out = []
+    for key, sub in props.items():
+        out.extend(_schema_keys(sub, schema, f"{path}.{key}" if path else key))
+    return out
+
+
+def test_readme_documents_every_settings_key_and_lint_rule() -> None:
+    import json
+
+    schema = json.loads((REPO / "schemas/settings.schema.json").read_text())
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    keys = _schema_keys(schema, schema)
+    assert len(keys) >= 30
+    for key in keys:
+        assert f"| `{key}` |" in text, f"README's settings reference lacks {key}"
+    from generator.lint import rules
+
+    for rule in [*rules()[0], *rules()[1]]:
+        assert f"`{rule.ID}`" in text, f"README's lint table lacks {rule.ID}"
