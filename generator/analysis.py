@@ -24,7 +24,6 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
-import importlib.resources
 import itertools
 import os
 import re
@@ -386,6 +385,8 @@ def _read_tzif(key: str) -> bytes | None:
             with open(path, "rb") as handle:
                 return handle.read()
     try:
+        import importlib.resources
+
         return importlib.resources.files("tzdata").joinpath("zoneinfo", *key.split("/")).read_bytes()
     except (ImportError, OSError, ValueError):
         return None
