@@ -143,9 +143,13 @@ def make_fleet(root: Path, count: int, seed: int = 1) -> Fleet:
 
 
 def subsample(fleet: Fleet, count: int, seed: int = 1) -> list[Path]:
-    """``count`` overlay directories, including the same share of patched ones as the fleet."""
+    """``count`` overlay directories, stratified: the same share of patched ones as the whole fleet."""
     dirs = fleet.overlay_dirs()
     if count >= len(dirs):
         return dirs
     rng = random.Random(seed + 7919)
-    return sorted(rng.sample(dirs, count))
+    patched = set(fleet.patched)
+    with_patch = [d for d in dirs if d.name in patched]
+    without = [d for d in dirs if d.name not in patched]
+    k = min(len(with_patch), max(round(count * len(with_patch) / len(dirs)), count - len(without)))
+    return sorted(rng.sample(with_patch, k) + rng.sample(without, count - k))

@@ -118,11 +118,9 @@ def test_check_json_is_stable(repo: Path) -> None:
     assert set(doc["overlays"][0]) == {"overlay", "status", "changes", "problems"}
 
 
-def test_validate_warnings_pass_unless_strict() -> None:
+def test_validate_warnings_pass_unless_strict(monkeypatch: pytest.MonkeyPatch) -> None:
     path = "tests/examples/settings/good/seed-default-no-zone.yaml"
-    import os
-
-    os.chdir(REPO)
+    monkeypatch.chdir(REPO)
     assert run_cli("validate", path).code == 0
     assert run_cli("validate", "--strict", path).code == 1
 
@@ -136,3 +134,35 @@ def test_no_traceback_from_the_real_process_on_bad_input(tmp_path: Path) -> None
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stdout.startswith("overlays/x/settings.yaml:1:1: [error] invalid UTF-8 (byte 0xff)")
+
+
+def test_kubernetes_version_option(repo: Path) -> None:
+    for version in ("1.30", "v1.37", "1.36.2"):
+        result = run_cli("check", "--root", str(repo), "--kustomize", "off", "--kubernetes-version", version)
+        assert result.code == 0, (version, result.out)
+    result = run_cli("check", "--root", str(repo), "--kubernetes-version", "1.20")
+    assert result.code == 2
+    assert result.err == ("kaptain-gitops: error: --kubernetes-version 1.20 is not supported; choose one of 1.30, "
+                          "1.35, 1.36, 1.37\n")
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from generator.cli import _progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    assert _progress(io.StringIO()) is None
+    tty = Tty()
+    show = _progress(tty)
+    assert show is not None
+    show(20, 40)
+    show(40, 40)
+    assert tty.getvalue() == "\r20/40 overlays\r40/40 overlays\r\x1b[K"
+    monkeypatch.setenv("CI", "true")
+    assert _progress(Tty()) is None
