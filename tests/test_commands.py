@@ -109,8 +109,8 @@ def test_diff_markdown_for_a_schedule_change(git_repo: Path, monkeypatch: pytest
 
 def test_diff_without_changes(git_repo: Path) -> None:
     result = run_cli("diff", "--base", "HEAD", "--root", str(git_repo))
-    assert (result.code, result.out) == (0, "## Certificate rotation schedule changes (vs `HEAD`)\n\n"
-                                            "No overlay settings changed.\n")
+    expected = "## Certificate rotation schedule changes (vs `HEAD`)\n\nNo overlay settings changed.\n"
+    assert (result.code, result.out) == (0, expected)
     assert run_cli("diff", "--base", "no-such-ref", "--root", str(git_repo)).code == 2
 
 

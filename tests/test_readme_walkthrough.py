@@ -13,7 +13,7 @@ from tests.conftest import REPO, require_kubectl
 
 def walkthrough() -> str:
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- walkthrough -->\n```sh\n(.*?)```", text, re.S)
+    match = re.search(r"<!-- walkthrough -->\n```sh\n(.*?)```", text, re.DOTALL)
     assert match, "README has a walkthrough block"
     return match.group(1)
 
