@@ -1,0 +1,32 @@
+"""`pip install .` ships everything the CLI needs: the package, templates, schemas and the console script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_wheel_contains_the_data_files_and_the_console_script(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                           "-w", str(tmp_path), str(REPO)], capture_output=True, text=True, check=False,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    wheel = next(tmp_path.glob("kaptain_gitops-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data = next(n.split("/share/")[0] for n in names if "/share/kaptain-gitops/" in n)
+    expected = [
+        "templates/rotate.sh", "templates/cronjob.yaml.j2", "templates/job-template.yaml.j2",
+        "templates/argocd/cmp-plugin.yaml.j2", "templates/flux/kustomization.yaml.j2",
+        "schemas/settings.schema.json", "schemas/gitops.schema.json",
+        "schemas/kubernetes/v1.35.0-standalone-strict/cronjob-batch-v1.json",
+        "schemas/kubernetes/v1.30.0-standalone-strict/role-rbac-v1.json",
+    ]
+    for rel in expected:
+        assert f"{data}/share/kaptain-gitops/{rel}" in names, rel
+    assert "generator/cli.py" in names and "generator/lint/never_fires.py" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "kaptain-gitops = generator.cli:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
