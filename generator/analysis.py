@@ -488,8 +488,13 @@ def _max_in_hour(times: Sequence[int], wraps: bool) -> int:
     return best
 
 
+@lru_cache(maxsize=4096)
 def analyze(schedule: Schedule) -> Analysis:
-    """Analyse ``schedule`` over one Gregorian cycle (see the module docstring for the horizon)."""
+    """Analyse ``schedule`` over one Gregorian cycle (see the module docstring for the horizon).
+
+    Memoised: equal schedules (same fields and zone) share one result, so a fleet pays once per distinct
+    schedule, and lint and the CronJob annotations of one overlay share one analysis.
+    """
     description = describe(schedule)
     if schedule.every is not None:
         secs = int(schedule.every.total_seconds())

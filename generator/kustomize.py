@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,6 +109,7 @@ class Builder:
         self.kubectl = find_kubectl() if mode != "internal" and mode != "off" else None
         self.internal = 0
         self.external = 0
+        self._count = threading.Lock()
 
     def check(self, overlay: Any, files: list[RenderedFile]) -> tuple[list[Problem], list[dict[str, Any]]]:
         """Build the overlay; returns (problems, documents not yet validated: user-influenced output)."""
@@ -120,14 +122,16 @@ class Builder:
                 return [Problem(where, 1, 1, "error", "kustomize-needed",
                                 "this overlay has user patches or resources; it needs the real kustomize "
                                 "(use --kustomize auto or kubectl)")], []
-            self.internal += 1
+            with self._count:
+                self.internal += 1
             jobs = _jobs(overlay)
             try:
                 build_in_process(files, jobs)
             except GeneratorError as err:
                 return [Problem.from_error(err, where)], []
             return [], jobs
-        self.external += 1
+        with self._count:
+            self.external += 1
         try:
             return [], parse_stream(build_kubectl(overlay.path, self.kubectl))
         except GeneratorError as err:

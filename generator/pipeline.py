@@ -8,7 +8,9 @@ overlay never stops the others, and the run's result reflects all of them.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -265,6 +267,7 @@ def check_overlays(opts: Options, patterns: list[str], *,
         targets = _targets(opts, patterns)
         registry = schema_registry(opts.schema_root, opts.crd_location)
         builder = kustomize.Builder(opts.kustomize)
+        to_build: list[tuple[ov.Overlay, OverlayReport]] = []
         for i, o in enumerate(targets, 1):
             r = plan_overlay(o, opts, registry)
             if r.status != "failed":
@@ -276,16 +279,21 @@ def check_overlays(opts: Options, patterns: list[str], *,
                 if r.changes:
                     r.status = "stale"
                 else:
-                    build_problems, built = builder.check(o, r.files)
-                    r.problems.extend(build_problems)
-                    r.problems.extend(validate_built(o, built, r, opts, registry))
-                    if r.errors:
-                        r.status = "failed"
-            if r.status == "up-to-date" and r.failed(opts.strict):
-                r.status = "failed"
+                    to_build.append((o, r))
             run.overlays.append(r)
             if progress:
                 progress(i, len(targets))
+        # kubectl builds are separate processes: run them side by side, one per core.
+        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+            built_all = list(pool.map(lambda item: builder.check(item[0], item[1].files), to_build))
+        for (o, r), (build_problems, built) in zip(to_build, built_all, strict=True):
+            r.problems.extend(build_problems)
+            r.problems.extend(validate_built(o, built, r, opts, registry))
+            if r.errors:
+                r.status = "failed"
+        for r in run.overlays:
+            if r.status == "up-to-date" and r.failed(opts.strict):
+                r.status = "failed"
         run.notices.extend(builder.notices())
         run.delivery = plan_delivery(opts, targets, patterns)
         if run.delivery:

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import ScheduleError
@@ -488,6 +488,7 @@ def _descriptor(expression: str, time_zone: str | None) -> Schedule:
     raise ScheduleError(f"unrecognized descriptor {expression!r}", col=1, rule="invalid-schedule", hint=hint)
 
 
+@lru_cache(maxsize=4096)
 def parse(expression: str, time_zone: str | None = None) -> Schedule:
     """Parse a CronJob schedule the way the Kubernetes API server validates it; raise :class:`ScheduleError`.
 
