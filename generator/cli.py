@@ -175,8 +175,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--kubernetes-version {args.kubernetes_version} is not supported; "
                              f"choose one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}", rule="usage")
         args.kubernetes_version = version
+    from generator.kubeconform import find_kubeconform
+
+    use_kubeconform = args.kubeconform == "auto" and find_kubeconform() is not None
     opts = Options(root=root, strict=args.strict, kubernetes_version=args.kubernetes_version,
-                   crd_location=args.crd_schemas, kustomize=args.kustomize, wait_seconds=args.wait)
+                   crd_location=args.crd_schemas, kustomize=args.kustomize, wait_seconds=args.wait,
+                   keep_files=use_kubeconform)
     run = check_overlays(opts, patterns, progress=_progress(err))
     if args.kubeconform == "auto":
         from generator.pipeline import run_kubeconform_on

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -101,51 +100,52 @@ def parse_stream(text: str) -> list[dict[str, Any]]:
     return [d for d in load_all(text) if d is not None]
 
 
-class Builder:
-    """Builds overlays during ``check``: in-process where that is proven identical, kubectl otherwise."""
+Plan = Literal["internal", "kubectl", "kustomize-needed", "off"]
 
-    def __init__(self, mode: Mode) -> None:
-        self.mode = mode
-        self.kubectl = find_kubectl() if mode != "internal" and mode != "off" else None
-        self.internal = 0
-        self.external = 0
-        self._count = threading.Lock()
 
-    def check(self, overlay: Any, files: list[RenderedFile]) -> tuple[list[Problem], list[dict[str, Any]]]:
-        """Build the overlay; returns (problems, documents not yet validated: user-influenced output)."""
-        if self.mode == "off":
-            return [], []
-        where = f"{overlay.rel}/{KUSTOMIZATION}"
-        generated_only = is_generated_only(files)
-        if self.mode == "internal" or (self.mode == "auto" and generated_only):
-            if not generated_only:
-                return [Problem(where, 1, 1, "error", "kustomize-needed",
-                                "this overlay has user patches or resources; it needs the real kustomize "
-                                "(use --kustomize auto or kubectl)")], []
-            with self._count:
-                self.internal += 1
-            jobs = _jobs(overlay)
-            try:
-                build_in_process(files, jobs)
-            except GeneratorError as err:
-                return [Problem.from_error(err, where)], []
-            return [], jobs
-        with self._count:
-            self.external += 1
+def plan_build(mode: Mode, files: list[RenderedFile]) -> Plan:
+    """How ``check`` builds an overlay: in process only where that is proven identical to kustomize."""
+    if mode == "off":
+        return "off"
+    generated_only = is_generated_only(files)
+    if mode == "kubectl" or (mode == "auto" and not generated_only):
+        return "kubectl"
+    return "internal" if generated_only else "kustomize-needed"
+
+
+def check_build(overlay: Any, files: list[RenderedFile], plan: Plan,
+                kubectl: str | None = None) -> tuple[list[Problem], list[dict[str, Any]]]:
+    """Build the overlay as planned; returns (problems, documents still to validate: user-shaped output)."""
+    where = f"{overlay.rel}/{KUSTOMIZATION}"
+    if plan == "off":
+        return [], []
+    if plan == "kustomize-needed":
+        return [Problem(where, 1, 1, "error", "kustomize-needed",
+                        "this overlay has user patches or resources; it needs the real kustomize "
+                        "(use --kustomize auto or kubectl)")], []
+    if plan == "internal":
+        jobs = _jobs(overlay)
         try:
-            return [], parse_stream(build_kubectl(overlay.path, self.kubectl))
+            build_in_process(files, jobs)
         except GeneratorError as err:
             return [Problem.from_error(err, where)], []
+        return [], jobs
+    try:
+        return [], parse_stream(build_kubectl(overlay.path, kubectl))
+    except GeneratorError as err:
+        return [Problem.from_error(err, where)], []
 
-    def notices(self) -> list[str]:
-        if self.mode == "off":
-            return ["kustomize build skipped (--kustomize off)"]
-        parts = []
-        if self.internal:
-            parts.append(f"{self.internal} generated-only in process")
-        if self.external:
-            parts.append(f"{self.external} with kubectl kustomize")
-        return [f"built overlays: {', '.join(parts)}"] if parts else []
+
+def build_notice(plans: list[Plan]) -> list[str]:
+    if plans and all(p == "off" for p in plans):
+        return ["kustomize build skipped (--kustomize off)"]
+    internal, external = plans.count("internal"), plans.count("kubectl")
+    parts = []
+    if internal:
+        parts.append(f"{internal} generated-only in process")
+    if external:
+        parts.append(f"{external} with kubectl kustomize")
+    return [f"built overlays: {', '.join(parts)}"] if parts else []
 
 
 def _jobs(overlay: Any) -> list[dict[str, Any]]:

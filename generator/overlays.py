@@ -348,6 +348,30 @@ def sweep_temporaries(root: Path, overlays: list[Overlay]) -> list[str]:
     return removed
 
 
+def stage(root: Path, overlay: Overlay, changes: list[Change], *, durable: bool = True) -> list[dict[str, str]]:
+    """Write each new file's content to a temporary file beside its destination; return journal entries.
+
+    Nothing visible changes until a :class:`Transaction` holding these entries commits.
+    """
+    entries: list[dict[str, str]] = []
+    for ch in changes:
+        dest = overlay.path / ch.path
+        if ch.action == "delete":
+            entries.append({"action": "delete", "dest": rel(root, dest)})
+            continue
+        assert ch.text is not None
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.parent / f".{dest.name}{TMP_MARK}{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.write(ch.text.encode("utf-8"))
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        entries.append({"action": ch.action, "dest": rel(root, dest), "tmp": rel(root, tmp)})
+    return entries
+
+
 class Transaction:
     """Collect file changes for many overlays; :meth:`commit` applies them all or (after a crash) rolls forward."""
 
@@ -358,22 +382,14 @@ class Transaction:
         self._dirs: set[Path] = set()
 
     def add(self, overlay: Overlay, changes: list[Change]) -> None:
-        for ch in changes:
-            dest = overlay.path / ch.path
-            if ch.action == "delete":
-                self._entries.append({"action": "delete", "dest": rel(self.root, dest)})
-                continue
-            assert ch.text is not None
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.parent / f".{dest.name}{TMP_MARK}{os.getpid()}"
-            with open(tmp, "wb") as fh:
-                fh.write(ch.text.encode("utf-8"))
-                if self.durable:
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-            self._dirs.add(dest.parent)
-            self._entries.append({"action": ch.action, "dest": rel(self.root, dest), "tmp": rel(self.root, tmp)})
+        self.extend(stage(self.root, overlay, changes, durable=self.durable))
+
+    def extend(self, entries: list[dict[str, str]]) -> None:
+        """Adopt entries staged earlier (possibly by a worker process) with :func:`stage`."""
+        for entry in entries:
+            if "tmp" in entry:
+                self._dirs.add((self.root / entry["dest"]).parent)
+        self._entries.extend(entries)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from generator import overlays as ov
 from generator.errors import GeneratorError
@@ -22,6 +22,7 @@ from generator.render import KUSTOMIZATION, OverlayInputs, RenderedFile, render_
 from generator.resources import schemas_dir
 from generator.settings import LoadedSettings, Settings, lint_settings, load_settings
 
+T = TypeVar("T")
 Status = Literal["rendered", "up-to-date", "stale", "failed", "not-written"]
 
 
@@ -36,6 +37,7 @@ class Options:
     kustomize: Literal["auto", "kubectl", "internal", "off"] = "auto"
     durable: bool = True
     wait_seconds: float = 30.0
+    keep_files: bool = False  # keep rendered files in reports after check (kubeconform needs them)
 
 
 @dataclass
@@ -208,6 +210,57 @@ def _targets(opts: Options, patterns: list[str]) -> list[ov.Overlay]:
     return ov.select(opts.root, found, patterns)
 
 
+PARALLEL_MIN_OVERLAYS = 48
+
+
+def workers() -> int:
+    """Worker processes for a fleet: KAPTAIN_GITOPS_WORKERS, else one per core (at most 8)."""
+    configured = os.environ.get("KAPTAIN_GITOPS_WORKERS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _fleet_map(fn: Callable[[ov.Overlay], T], targets: list[ov.Overlay],
+               progress: Callable[[int, int], None] | None) -> Iterator[T]:
+    """``map(fn, targets)`` in order; across worker processes (fork) for big fleets, else in this process."""
+    n = workers()
+    if n < 2 or len(targets) < PARALLEL_MIN_OVERLAYS:
+        results: Iterable[T] = map(fn, targets)
+        pool = None
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(fn, targets, chunksize=max(4, len(targets) // (n * 8)))
+    try:
+        for i, result in enumerate(results, 1):
+            if progress:
+                progress(i, len(targets))
+            yield result
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _slim(r: OverlayReport, keep_files: bool = False) -> OverlayReport:
+    """Drop what the run no longer needs (file texts), so memory stays flat as the fleet grows."""
+    r.changes = [ov.Change(c.path, c.action) for c in r.changes]
+    if not keep_files:
+        r.files = []
+    return r
+
+
+def _render_one(o: ov.Overlay, opts: Options) -> tuple[OverlayReport, list[dict[str, str]]]:
+    """Plan one overlay and stage its new files as temporaries (a worker's share of ``render``)."""
+    r = plan_overlay(o, opts, schema_registry(opts.schema_root, opts.crd_location))
+    if r.failed(opts.strict):
+        r.status = "failed"
+    entries = ov.stage(opts.root, o, r.changes, durable=opts.durable) if r.status != "failed" else []
+    return _slim(r), entries
+
+
 def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = False,
                     progress: Callable[[int, int], None] | None = None) -> RunReport:
     """Render the selected overlays. All-or-nothing: if any overlay fails, nothing is written
@@ -219,38 +272,70 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
             run.notices.append(f"completed an interrupted render ({len(recovered)} files)")
         targets = _targets(opts, patterns)
         ov.sweep_temporaries(opts.root, targets)
-        registry = schema_registry(opts.schema_root, opts.crd_location)
-        for i, o in enumerate(targets, 1):
-            run.overlays.append(plan_overlay(o, opts, registry))
-            if progress:
-                progress(i, len(targets))
-        failed = [r for r in run.overlays if r.failed(opts.strict) or r.status == "failed"]
-        for r in failed:
-            r.status = "failed"
-        run.delivery = plan_delivery(opts, targets, patterns)
-        if run.delivery and run.delivery.status == "failed":
-            failed.append(run.delivery)
-        if failed and not keep_going:
-            for r in [*run.overlays, *([run.delivery] if run.delivery else [])]:
-                if r.status != "failed" and r.changes:
-                    r.status = "not-written"
-            run.notices.append("nothing was written because some overlays failed (use --keep-going to write the rest)")
-            return run
         tx = ov.Transaction(opts.root, durable=opts.durable)
-        by_rel = {o.rel: o for o in targets}
+        staged: list[tuple[OverlayReport, list[dict[str, str]]]] = []
         try:
-            for r in run.overlays:
-                if r.status != "failed" and r.changes:
-                    tx.add(by_rel[r.overlay], r.changes)
+            for r, entries in _fleet_map(functools.partial(_render_one, opts=opts), targets, progress):
+                run.overlays.append(r)
+                staged.append((r, entries))
+            failed = [r for r in run.overlays if r.status == "failed"]
+            run.delivery = plan_delivery(opts, targets, patterns)
+            if run.delivery and run.delivery.status == "failed":
+                failed.append(run.delivery)
+            if failed and not keep_going:
+                for r in [*run.overlays, *([run.delivery] if run.delivery else [])]:
+                    if r.status != "failed" and r.changes:
+                        r.status = "not-written"
+                for _, entries in staged:
+                    tx.extend(entries)
+                tx.abort()
+                run.notices.append("nothing was written because some overlays failed "
+                                   "(use --keep-going to write the rest)")
+                return run
+            for r, entries in staged:
+                if r.status != "failed" and entries:
+                    tx.extend(entries)
                     r.status = "rendered"
             if run.delivery and run.delivery.status != "failed" and run.delivery.changes:
                 tx.add(_deploy_dir(opts), run.delivery.changes)
                 run.delivery.status = "rendered"
             tx.commit()
         except BaseException:
+            for _, entries in staged:
+                tx.extend(entries)
             tx.abort()
             raise
     return run
+
+
+def _check_one(o: ov.Overlay, opts: Options) -> tuple[OverlayReport, str]:
+    """Plan, drift-check and (in process, where proven identical) build one overlay: a worker's share of check.
+
+    Returns the report and the build plan; a ``kubectl`` plan is left to the parent, which runs those
+    builds side by side.
+    """
+    from generator import kustomize
+
+    registry = schema_registry(opts.schema_root, opts.crd_location)
+    r = plan_overlay(o, opts, registry)
+    plan: kustomize.Plan | Literal["none"] = "none"
+    if r.status != "failed":
+        for ch in r.changes:
+            verb = {"create": "is missing", "update": "is out of date", "delete": "is no longer generated"}
+            r.problems.append(Problem(f"{o.rel}/{ch.path}", 1, 1, "error", "stale-file",
+                                      f"{o.rel}/{ch.path} {verb[ch.action]}; run 'kaptain-gitops render "
+                                      f"{o.rel}' and commit the result"))
+        if r.changes:
+            r.status = "stale"
+        else:
+            plan = kustomize.plan_build(opts.kustomize, r.files)
+            if plan != "kubectl":
+                problems, built = kustomize.check_build(o, r.files, plan)
+                r.problems.extend(problems)
+                r.problems.extend(validate_built(o, built, r, opts, registry))
+    if r.status == "up-to-date" and r.failed(opts.strict):
+        r.status = "failed"
+    return _slim(r, keep_files=plan == "kubectl" or opts.keep_files), plan
 
 
 def check_overlays(opts: Options, patterns: list[str], *,
@@ -265,36 +350,29 @@ def check_overlays(opts: Options, patterns: list[str], *,
                                         "interrupted-render",
                                         "an interrupted render left a journal; run 'kaptain-gitops render' to finish it"))
         targets = _targets(opts, patterns)
-        registry = schema_registry(opts.schema_root, opts.crd_location)
-        builder = kustomize.Builder(opts.kustomize)
-        to_build: list[tuple[ov.Overlay, OverlayReport]] = []
-        for i, o in enumerate(targets, 1):
-            r = plan_overlay(o, opts, registry)
-            if r.status != "failed":
-                for ch in r.changes:
-                    verb = {"create": "is missing", "update": "is out of date", "delete": "is no longer generated"}
-                    r.problems.append(Problem(f"{o.rel}/{ch.path}", 1, 1, "error", "stale-file",
-                                              f"{o.rel}/{ch.path} {verb[ch.action]}; run 'kaptain-gitops render "
-                                              f"{o.rel}' and commit the result"))
-                if r.changes:
-                    r.status = "stale"
-                else:
-                    to_build.append((o, r))
+        by_rel = {o.rel: o for o in targets}
+        plans: list[Any] = []
+        to_build: list[OverlayReport] = []
+        for r, plan in _fleet_map(functools.partial(_check_one, opts=opts), targets, progress):
             run.overlays.append(r)
-            if progress:
-                progress(i, len(targets))
+            if plan != "none":
+                plans.append(plan)
+            if plan == "kubectl":
+                to_build.append(r)
         # kubectl builds are separate processes: run them side by side, one per core.
-        with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-            built_all = list(pool.map(lambda item: builder.check(item[0], item[1].files), to_build))
-        for (o, r), (build_problems, built) in zip(to_build, built_all, strict=True):
+        kubectl = kustomize.find_kubectl()
+        registry = schema_registry(opts.schema_root, opts.crd_location)
+        with ThreadPoolExecutor(max_workers=workers()) as pool:
+            built_all = list(pool.map(lambda r: kustomize.check_build(by_rel[r.overlay], r.files, "kubectl", kubectl),
+                                      to_build))
+        for r, (build_problems, built) in zip(to_build, built_all, strict=True):
             r.problems.extend(build_problems)
-            r.problems.extend(validate_built(o, built, r, opts, registry))
-            if r.errors:
+            r.problems.extend(validate_built(by_rel[r.overlay], built, r, opts, registry))
+            if r.errors or (opts.strict and r.problems):
                 r.status = "failed"
-        for r in run.overlays:
-            if r.status == "up-to-date" and r.failed(opts.strict):
-                r.status = "failed"
-        run.notices.extend(builder.notices())
+            if not opts.keep_files:
+                r.files = []
+        run.notices.extend(kustomize.build_notice(plans))
         run.delivery = plan_delivery(opts, targets, patterns)
         if run.delivery:
             check_delivery(run, opts)
