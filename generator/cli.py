@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how to build overlays: auto = in process for generated-only overlays, kubectl otherwise")
     p.add_argument("--kubeconform", choices=("auto", "off"), default="auto",
                    help="also run kubeconform when it is on PATH (default: auto)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="always run kubectl kustomize (default: reuse a build whose overlay files are unchanged, "
+                        "cached under .kaptain-gitops/cache/)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every file that differs")
     p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS", help="lock wait (default: 30)")
     p.set_defaults(func=cmd_check)
@@ -180,7 +183,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     use_kubeconform = args.kubeconform == "auto" and find_kubeconform() is not None
     opts = Options(root=root, strict=args.strict, kubernetes_version=args.kubernetes_version,
                    crd_location=args.crd_schemas, kustomize=args.kustomize, wait_seconds=args.wait,
-                   keep_files=use_kubeconform)
+                   keep_files=use_kubeconform, cache=not args.no_cache)
     run = check_overlays(opts, patterns, progress=_progress(err))
     if args.kubeconform == "auto":
         from generator.pipeline import run_kubeconform_on

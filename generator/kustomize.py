@@ -9,8 +9,11 @@ always go through the real kubectl.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -94,6 +97,51 @@ def build_kubectl(overlay_dir: Path, kubectl: str | None = None) -> str:
     return proc.stdout
 
 
+def _fingerprint(overlay_dir: Path, kubectl: str) -> str | None:
+    """sha256 of everything a kustomize build of ``overlay_dir`` depends on: the kubectl binary and every file.
+
+    The generated kustomization only lists files inside the overlay, so the directory's contents decide the
+    output. Symlinked inputs make it uncacheable (None).
+    """
+    h = hashlib.sha256()
+    real = os.path.realpath(kubectl)
+    st = os.stat(real)
+    h.update(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    for dirpath, dirnames, filenames in os.walk(overlay_dir, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_symlink() or ".kgtmp-" in name:
+                return None
+            h.update(path.relative_to(overlay_dir).as_posix().encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def build_kubectl_cached(overlay_dir: Path, kubectl: str | None, cache_dir: Path | None) -> str:
+    """``build_kubectl`` with a content-addressed cache of successful builds (keyed by :func:`_fingerprint`)."""
+    binary = kubectl or find_kubectl()
+    if cache_dir is None or binary is None:
+        return build_kubectl(overlay_dir, binary)
+    key = _fingerprint(overlay_dir, binary)
+    if key is None:
+        return build_kubectl(overlay_dir, binary)
+    entry = cache_dir / f"{key}.yaml"
+    try:
+        return entry.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    text = build_kubectl(overlay_dir, binary)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+    return text
+
+
 def parse_stream(text: str) -> list[dict[str, Any]]:
     from generator.yaml_emit import load_all
 
@@ -113,8 +161,8 @@ def plan_build(mode: Mode, files: list[RenderedFile]) -> Plan:
     return "internal" if generated_only else "kustomize-needed"
 
 
-def check_build(overlay: Any, files: list[RenderedFile], plan: Plan,
-                kubectl: str | None = None) -> tuple[list[Problem], list[dict[str, Any]]]:
+def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: str | None = None,
+                cache_dir: Path | None = None) -> tuple[list[Problem], list[dict[str, Any]]]:
     """Build the overlay as planned; returns (problems, documents still to validate: user-shaped output)."""
     where = f"{overlay.rel}/{KUSTOMIZATION}"
     if plan == "off":
@@ -131,7 +179,7 @@ def check_build(overlay: Any, files: list[RenderedFile], plan: Plan,
             return [Problem.from_error(err, where)], []
         return [], jobs
     try:
-        return [], parse_stream(build_kubectl(overlay.path, kubectl))
+        return [], parse_stream(build_kubectl_cached(overlay.path, kubectl, cache_dir))
     except GeneratorError as err:
         return [Problem.from_error(err, where)], []
 

@@ -38,6 +38,7 @@ class Options:
     durable: bool = True
     wait_seconds: float = 30.0
     keep_files: bool = False  # keep rendered files in reports after check (kubeconform needs them)
+    cache: bool = True  # reuse kubectl kustomize output for overlays whose files did not change
 
 
 @dataclass
@@ -363,8 +364,9 @@ def check_overlays(opts: Options, patterns: list[str], *,
         kubectl = kustomize.find_kubectl()
         registry = schema_registry(opts.schema_root, opts.crd_location)
         with ThreadPoolExecutor(max_workers=workers()) as pool:
-            built_all = list(pool.map(lambda r: kustomize.check_build(by_rel[r.overlay], r.files, "kubectl", kubectl),
-                                      to_build))
+            cache = opts.root / ov.STATE_DIR / "cache" / "kustomize" if opts.cache else None
+            built_all = list(pool.map(
+                lambda r: kustomize.check_build(by_rel[r.overlay], r.files, "kubectl", kubectl, cache), to_build))
         for r, (build_problems, built) in zip(to_build, built_all, strict=True):
             r.problems.extend(build_problems)
             r.problems.extend(validate_built(by_rel[r.overlay], built, r, opts, registry))

@@ -85,3 +85,31 @@ def test_user_patch_is_applied_by_kubectl(repo: Path) -> None:
     report = plan_overlay(overlay, Options(root=repo), None)
     assert is_generated_only(report.files)
     assert build_in_process(report.files) == _kubectl(overlay.path)
+
+
+def test_kubectl_builds_are_cached_by_overlay_content(repo: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    real = require_kubectl()
+    log = tmp_path / "calls.log"
+    wrapper = tmp_path / "bin" / "kubectl"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}:{__import__('os').environ['PATH']}")
+
+    def calls() -> int:
+        return len(log.read_text().splitlines()) if log.exists() else 0
+
+    assert run_cli("check", "--root", str(repo), "overlays/dev").code == 0
+    assert calls() == 1
+    assert run_cli("check", "--root", str(repo), "overlays/dev").code == 0
+    assert calls() == 1, "unchanged overlay: the cached build is reused"
+    patch = repo / "overlays/dev/patches/owner-annotation.yaml"
+    patch.write_text(patch.read_text().replace("platform-team", "other-team"))
+    assert run_cli("check", "--root", str(repo), "overlays/dev").code == 0
+    assert calls() == 2, "a changed patch is built again"
+    assert run_cli("check", "--root", str(repo), "overlays/dev", "--no-cache").code == 0
+    assert calls() == 3
+    patch.write_text(patch.read_text() + "spec:\n  schedulee: x\n")
+    result = run_cli("check", "--root", str(repo), "overlays/dev")
+    assert result.code == 1 and "unknown field \"schedulee\"" in result.out
