@@ -18,9 +18,6 @@ The rendered text is parsed back and must hold exactly the expected kinds and na
 
 from __future__ import annotations
 
-import copy
-import difflib
-import functools
 import hashlib
 import json
 import re
@@ -31,10 +28,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator import yaml_emit, yaml_source
-from generator.errors import GeneratorError, OverlayError, RenderError, SettingsError
+from generator.config_schema import ConfigSchema, dotted
+from generator.errors import OverlayError, RenderError, SettingsError
 from generator.render import HEADER_MARK, _environment
-from generator.resources import schemas_dir
-from generator.settings import SettingsErrors, _article, _dotted, _plain, _type_name, read_bytes
+from generator.settings import SettingsErrors, read_bytes
 
 CONFIG_FILE = "gitops.yaml"
 DEPLOY_DIR = "deploy"
@@ -118,86 +115,10 @@ class DeliveryFile:
 # --------------------------------------------------------------------------------------------
 
 
-@functools.cache
-def schema() -> dict[str, Any]:
-    with (schemas_dir() / "gitops.schema.json").open(encoding="utf-8") as fh:
-        loaded: dict[str, Any] = json.load(fh)
-    return loaded
-
-
-@functools.cache
-def _validator() -> Any:
-    import jsonschema
-
-    cls = jsonschema.validators.validator_for(schema())
-    return cls(schema())
-
-
-def load_delivery_config(root: Path) -> DeliveryConfig | None:
-    """The validated ``root/gitops.yaml``; None when there is none. Raises :class:`SettingsError`."""
-    path = root / CONFIG_FILE
-    if not path.exists() and not path.is_symlink():
-        return None
-    return parse_delivery_config(read_bytes(path, root, CONFIG_FILE), CONFIG_FILE)
-
-
-def parse_delivery_config(data: bytes, name: str = CONFIG_FILE) -> DeliveryConfig:
-    text = yaml_source.decode(data, name)
-    doc = yaml_source.parse(text, name)
-    if doc.value is None:
-        raise SettingsError(f"{name} is empty (or only comments)", file=name, line=1, col=1, rule="empty-file",
-                            hint="add at least: repoURL: https://github.com/<org>/<repo>.git")
-    if not isinstance(doc.value, dict):
-        line, col = doc.position(())
-        raise SettingsError(f"the top level must be a mapping of keys, not a {_type_name(doc.value)}",
-                            file=name, line=line, col=col, rule="not-a-mapping", hint="start the file with 'repoURL:'")
-    errors: list[GeneratorError] = list(_unknown_keys(doc.value, schema(), (), doc))
-    if not errors:
-        errors = sorted(_schema_errors(doc), key=lambda e: (e.line or 0, e.col or 0, e.message))
-    if not errors:
-        errors = list(_semantic_errors(doc))
-    if errors:
-        raise errors[0] if len(errors) == 1 else SettingsErrors(errors)
-    values = _with_defaults(doc.value, schema())
-    argo, flux = values["argocd"], values["flux"]
-    return DeliveryConfig(
-        repo_url=values["repoURL"],
-        target_revision=values["targetRevision"],
-        overlays_path=values["overlaysPath"],
-        argocd=ArgoCDConfig(namespace=argo["namespace"], project=argo["project"],
-                            destination_server=argo["destinationServer"]),
-        flux=FluxConfig(namespace=flux["namespace"], interval=flux["interval"], timeout=flux["timeout"],
-                        source_name=flux["sourceName"]),
-        file=name,
-    )
-
-
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        merged = dict(schema()["$defs"][ref.split("/")[-1]])
-        merged.update({k: v for k, v in node.items() if k != "$ref"})
-        return merged
-    return node
-
-
-def _unknown_keys(value: Any, node: dict[str, Any], path: yaml_source.Path,
-                  doc: yaml_source.Document) -> Iterator[SettingsError]:
-    props = _resolve(node).get("properties")
-    if not isinstance(value, dict) or not isinstance(props, dict):
-        return
-    for key, sub in value.items():
-        if key in props:
-            yield from _unknown_keys(sub, props[key], (*path, key), doc)
-            continue
-        line, col = doc.position((*path, key), key=True)
-        where = f"under {_dotted(path)}" if path else "at the top level"
-        close = difflib.get_close_matches(str(key), list(props), n=1, cutoff=0.6)
-        if not close:
-            close = [p for p in props if p.lower() == str(key).lower()]
-        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys here: {', '.join(sorted(props))}"
-        yield SettingsError(f"unknown key {key!r} {where}", file=doc.file, line=line, col=col, rule="unknown-key",
-                            hint=hint)
+def _pattern_text(where: str, path: yaml_source.Path, value: Any) -> tuple[str, str, str]:
+    leaf = str(path[-1]) if path else ""
+    what, hint, rule = _PATTERN_TEXT.get(leaf, _NAME_TEXT)
+    return f"{where} is {json.dumps(value, ensure_ascii=False)}, not {what}", hint, rule
 
 
 _PATTERN_TEXT: dict[str, tuple[str, str, str]] = {
@@ -216,43 +137,46 @@ _PATTERN_TEXT: dict[str, tuple[str, str, str]] = {
 _NAME_TEXT = ("a valid Kubernetes name (DNS-1123: lowercase letters, digits, '-', '.')",
               "use lowercase letters, digits and '-', starting and ending with a letter or digit", "invalid-name")
 
+SCHEMA = ConfigSchema(
+    "gitops.schema.json",
+    reference="see docs/delivery.md for the gitops.yaml reference",
+    pattern_text=_pattern_text,
+    required_hints={"repoURL": "add repoURL: https://github.com/<org>/<repo>.git (the URL Argo CD and Flux clone)"},
+    empty_file_message="{name} is empty (or only comments)",
+    empty_file_hint="add at least: repoURL: https://github.com/<org>/<repo>.git",
+    start_hint="start the file with 'repoURL:'",
+)
 
-def _schema_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
-    for err in _validator().iter_errors(doc.value):
-        path = tuple(err.absolute_path)
-        where = _dotted(path)
-        line, col = doc.position(path)
-        value = err.instance
-        leaf = str(path[-1]) if path else ""
-        hint = "see docs/delivery.md for the gitops.yaml reference"
-        rule = "schema"
-        if err.validator == "type":
-            expected = err.validator_value
-            shown = "" if isinstance(value, (dict, list)) else " " + json.dumps(value, ensure_ascii=False)
-            message = f"{where} must be {_article(expected)}, got {_type_name(value)}{shown}"
-            rule = "wrong-type"
-            if expected == "string" and not isinstance(value, (dict, list)):
-                hint = f'quote the value: "{_plain(value)}"'
-        elif err.validator == "required":
-            missing = [k for k in err.validator_value if k not in (value or {})]
-            message = f"{where} is missing required key {missing[0]!r}" if missing else err.message
-            rule = "missing-key"
-            if missing == ["repoURL"]:
-                hint = "add repoURL: https://github.com/<org>/<repo>.git (the URL Argo CD and Flux clone)"
-        elif err.validator == "pattern":
-            what, hint, rule = _PATTERN_TEXT.get(leaf, _NAME_TEXT)
-            message = f"{where} is {json.dumps(value, ensure_ascii=False)}, not {what}"
-        elif err.validator in ("minLength", "maxLength"):
-            rule = "length"
-            if err.validator == "maxLength":
-                message = f"{where} is {len(value)} characters long, over the limit of {err.validator_value}"
-                hint = f"shorten it to at most {err.validator_value} characters"
-            else:
-                message = f"{where} must not be empty"
-                hint = "write a value or remove the key to use the default"
-        else:  # pragma: no cover - the schema uses only the validators above
-            message = f"{where}: {err.message}"
-        yield SettingsError(message, file=doc.file, line=line, col=col, rule=rule, hint=hint)
+
+def schema() -> dict[str, Any]:
+    return SCHEMA.schema
+
+
+def load_delivery_config(root: Path) -> DeliveryConfig | None:
+    """The validated ``root/gitops.yaml``; None when there is none. Raises :class:`SettingsError`."""
+    path = root / CONFIG_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
+    return parse_delivery_config(read_bytes(path, root, CONFIG_FILE), CONFIG_FILE)
+
+
+def parse_delivery_config(data: bytes, name: str = CONFIG_FILE) -> DeliveryConfig:
+    doc = SCHEMA.document(data, name)
+    errors = SCHEMA.errors(doc) or list(_semantic_errors(doc))
+    if errors:
+        raise errors[0] if len(errors) == 1 else SettingsErrors(errors)
+    values = SCHEMA.with_defaults(doc.value)
+    argo, flux = values["argocd"], values["flux"]
+    return DeliveryConfig(
+        repo_url=values["repoURL"],
+        target_revision=values["targetRevision"],
+        overlays_path=values["overlaysPath"],
+        argocd=ArgoCDConfig(namespace=argo["namespace"], project=argo["project"],
+                            destination_server=argo["destinationServer"]),
+        flux=FluxConfig(namespace=flux["namespace"], interval=flux["interval"], timeout=flux["timeout"],
+                        source_name=flux["sourceName"]),
+        file=name,
+    )
 
 
 def duration_seconds(text: str) -> float:
@@ -274,10 +198,10 @@ def _semantic_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
             continue
         parts = urlsplit(url)
         if not parts.hostname:
-            yield error(path, f"{_dotted(path)} {json.dumps(url)} has no host name", "invalid-url",
+            yield error(path, f"{dotted(path)} {json.dumps(url)} has no host name", "invalid-url",
                         "write the full URL, e.g. https://github.com/<org>/<repo>.git")
         elif parts.password is not None or (parts.username is not None and parts.scheme != "ssh"):
-            yield error(path, f"{_dotted(path)} carries credentials; they would be committed to deploy/",
+            yield error(path, f"{dotted(path)} carries credentials; they would be committed to deploy/",
                         "credentials-in-url",
                         "remove user:password@ and give Argo CD a repository secret / Flux spec.secretRef instead")
         elif path == ("repoURL",) and parts.path in ("", "/"):
@@ -305,23 +229,6 @@ def _get(value: Any, path: yaml_source.Path) -> Any:
             return None
         value = value[key]
     return value
-
-
-def _with_defaults(value: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``value`` with every schema default filled in (objects created as needed)."""
-    result = copy.deepcopy(value)
-    for key, sub in node.get("properties", {}).items():
-        sub = _resolve(sub)
-        if key not in result:
-            if "default" in sub:
-                result[key] = copy.deepcopy(sub["default"])
-            elif sub.get("type") == "object":
-                result[key] = {}
-            else:
-                continue
-        if isinstance(result[key], dict) and "properties" in sub:
-            result[key] = _with_defaults(result[key], sub)
-    return result
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,21 +10,17 @@ Schedule *meaning* (lint) is a separate step, :func:`lint_settings`, so ``explai
 
 from __future__ import annotations
 
-import copy
-import difflib
-import functools
 import json
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from generator import yaml_source
+from generator.config_schema import ConfigSchema
 from generator.errors import GeneratorError, SettingsError
 from generator.problems import Problem
-from generator.resources import schemas_dir
 
 _IMAGE = re.compile(
     r"^(?P<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
@@ -132,19 +128,33 @@ class LoadedSettings:
     document: yaml_source.Document
 
 
-@functools.cache
+def _pattern_text(where: str, path: yaml_source.Path, value: Any) -> tuple[str, str, str]:
+    shown = json.dumps(value, ensure_ascii=False)
+    leaf = path[-1] if path else ""
+    if leaf == "key":
+        return (f"{where} is {shown}, not a valid Secret data key",
+                "use only letters, digits, '-', '_' and '.'", "invalid-name")
+    if leaf in ("cpu", "memory"):
+        return (f"{where} is {shown}, not a Kubernetes quantity",
+                "write e.g. \"100m\" for CPU or \"64Mi\" for memory", "invalid-quantity")
+    return (f"{where} is {shown}, not a valid Kubernetes name (DNS-1123: lowercase letters, digits, '-', '.')",
+            "use lowercase letters, digits and '-', starting and ending with a letter or digit", "invalid-name")
+
+
+SCHEMA = ConfigSchema(
+    "settings.schema.json",
+    reference="see the settings reference in README.md",
+    pattern_text=_pattern_text,
+    empty_hints={("ingress", "secretRotationSchedule"): 'write a cron schedule, e.g. "0 0 * * *"'},
+    empty_file_message="settings file is empty (or only comments)",
+    empty_file_hint='start with the ingress block, e.g. ingress: {enableSecretRotation: true, '
+                    'secretRotationSchedule: "0 0 * * *"}',
+    start_hint="start the file with 'ingress:'",
+)
+
+
 def schema() -> dict[str, Any]:
-    with (schemas_dir() / "settings.schema.json").open(encoding="utf-8") as fh:
-        loaded: dict[str, Any] = json.load(fh)
-    return loaded
-
-
-@functools.cache
-def _validator() -> Any:
-    import jsonschema  # lazy: keeps CLI start-up fast for commands that never validate settings
-
-    cls = jsonschema.validators.validator_for(schema())
-    return cls(schema())
+    return SCHEMA.schema
 
 
 def read_bytes(path: Path, root: Path, display: str) -> bytes:
@@ -188,27 +198,11 @@ def load_settings(path: Path, root: Path, display: str | None = None) -> LoadedS
 
 
 def parse_settings(data: bytes, name: str) -> LoadedSettings:
-    text = yaml_source.decode(data, name)
-    doc = yaml_source.parse(text, name)
-    if doc.value is None:
-        raise SettingsError(
-            "settings file is empty (or only comments)", file=name, line=1, col=1, rule="empty-file",
-            hint='start with the ingress block, e.g. ingress: {enableSecretRotation: true, '
-                 'secretRotationSchedule: "0 0 * * *"}',
-        )
-    if not isinstance(doc.value, dict):
-        line, col = doc.position(())
-        raise SettingsError(
-            f"the top level must be a mapping of keys, not a {_type_name(doc.value)}",
-            file=name, line=line, col=col, rule="not-a-mapping", hint="start the file with 'ingress:'",
-        )
-    errors: list[GeneratorError] = list(_unknown_keys(doc.value, schema(), (), doc))
-    if not errors:
-        errors = _one_per_path(list(_schema_errors(doc)))
+    doc = SCHEMA.document(data, name)
+    errors = SCHEMA.errors(doc)
     if errors:
-        raise _combine(errors)
-    values = apply_defaults(doc.value)
-    settings = settings_from_mapping(values)
+        raise errors[0] if len(errors) == 1 else SettingsErrors(errors)
+    settings = settings_from_mapping(apply_defaults(doc.value))
     _check_image(settings, doc)
     return LoadedSettings(file=name, settings=settings, document=doc)
 
@@ -223,175 +217,9 @@ class SettingsErrors(SettingsError):
         self.errors = errors
 
 
-def _one_per_path(errors: list[GeneratorError]) -> list[GeneratorError]:
-    """One message per value: a wrong type explains everything else wrong with the same value."""
-    best: dict[tuple[int | None, int | None], GeneratorError] = {}
-    for e in errors:
-        key = (e.line, e.col)
-        if key not in best or e.rule == "wrong-type":
-            best[key] = e
-    return sorted(best.values(), key=lambda e: (e.line or 0, e.col or 0, e.message))
-
-
-def _combine(errors: list[GeneratorError]) -> GeneratorError:
-    return errors[0] if len(errors) == 1 else SettingsErrors(errors)
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "mapping"
-    return "null"
-
-
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        merged = dict(schema()["$defs"][ref.split("/")[-1]])
-        merged.update({k: v for k, v in node.items() if k != "$ref"})
-        return merged
-    return node
-
-
-def _dotted(path: yaml_source.Path) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _unknown_keys(value: Any, node: dict[str, Any], path: yaml_source.Path,
-                  doc: yaml_source.Document) -> Iterator[SettingsError]:
-    node = _resolve(node)
-    props = node.get("properties")
-    if not isinstance(value, dict) or not isinstance(props, dict):
-        return
-    for key, sub in value.items():
-        if key in props:
-            yield from _unknown_keys(sub, props[key], (*path, key), doc)
-            continue
-        line, col = doc.position((*path, key), key=True)
-        where = f"under {_dotted(path)}" if path else "at the top level"
-        close = difflib.get_close_matches(key, list(props), n=1, cutoff=0.6)
-        if not close:
-            close = [p for p in props if p.lower() == str(key).lower()]
-        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys here: {', '.join(sorted(props))}"
-        yield SettingsError(f"unknown key {key!r} {where}", file=doc.file, line=line, col=col,
-                            rule="unknown-key", hint=hint)
-
-
-def _schema_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
-    for err in _validator().iter_errors(doc.value):
-        path = tuple(err.absolute_path)
-        where = _dotted(path)
-        line, col = doc.position(path)
-        validator = err.validator
-        value = err.instance
-        rule = "schema"
-        hint = "see the settings reference in docs/settings.md"
-        if validator == "type":
-            expected = err.validator_value
-            message = f"{where} must be {_article(expected)}, got {_type_name(value)} {_show(value)}"
-            rule = "wrong-type"
-            if expected == "string" and not isinstance(value, (dict, list)):
-                hint = f"quote the value: \"{_plain(value)}\""
-            elif expected == "boolean":
-                hint = "write true or false"
-            elif expected == "integer":
-                hint = "write a whole number without quotes"
-        elif validator == "required":
-            missing = [k for k in err.validator_value if k not in (value or {})]
-            message = f"{where} is missing required key {missing[0]!r}" if missing else err.message
-            rule = "missing-key"
-            hint = f"add {missing[0]}: to {where}" if missing else hint
-        elif validator == "enum":
-            options = ", ".join(json.dumps(v) for v in err.validator_value)
-            message = f"{where} is {_show(value)}, which is not one of {options}"
-            rule = "not-allowed"
-            close = difflib.get_close_matches(str(value), [str(v) for v in err.validator_value], n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of {options}"
-        elif validator == "pattern":
-            message, hint, rule = _pattern_message(where, path, value)
-        elif validator in ("maxLength", "minLength"):
-            rule = "length"
-            limit = err.validator_value
-            if validator == "maxLength":
-                message = f"{where} is {len(value)} characters long, over the limit of {limit}"
-                hint = f"shorten it to at most {limit} characters"
-            else:
-                message = f"{where} must not be empty"
-                hint = ('write a cron schedule, e.g. "0 0 * * *"' if path == ("ingress", "secretRotationSchedule")
-                        else "write a value, or remove the key to use the default")
-        elif validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-            rule = "out-of-range"
-            bound = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
-                     "exclusiveMaximum": "less than"}[str(validator)]
-            message = f"{where} is {_show(value)}; it must be {bound} {err.validator_value}"
-            hint = f"use a value {bound} {err.validator_value}"
-        else:  # pragma: no cover - the schema uses only the validators above
-            message = f"{where}: {err.message}"
-        yield SettingsError(message, file=doc.file, line=line, col=col, rule=rule, hint=hint)
-
-
-def _article(expected: Any) -> str:
-    names = {"string": "a string", "boolean": "true or false", "integer": "a whole number", "number": "a number",
-             "object": "a mapping", "array": "a list"}
-    return names.get(str(expected), str(expected))
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return ""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _pattern_message(where: str, path: yaml_source.Path, value: str) -> tuple[str, str, str]:
-    shown = json.dumps(value, ensure_ascii=False)
-    leaf = path[-1] if path else ""
-    if leaf == "key":
-        return (f"{where} is {shown}, not a valid Secret data key",
-                "use only letters, digits, '-', '_' and '.'", "invalid-name")
-    if leaf in ("cpu", "memory"):
-        return (f"{where} is {shown}, not a Kubernetes quantity",
-                "write e.g. \"100m\" for CPU or \"64Mi\" for memory", "invalid-quantity")
-    return (f"{where} is {shown}, not a valid Kubernetes name (DNS-1123: lowercase letters, digits, '-', '.')",
-            "use lowercase letters, digits and '-', starting and ending with a letter or digit", "invalid-name")
-
-
 def apply_defaults(value: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``value`` with every schema default filled in (recursively, objects created as needed)."""
-    result = copy.deepcopy(value)
-    _fill(result, schema())
-    return result
-
-
-def _fill(value: dict[str, Any], node: dict[str, Any]) -> None:
-    for key, sub in node.get("properties", {}).items():
-        sub = _resolve(sub)
-        if key not in value:
-            if "default" in sub:
-                value[key] = copy.deepcopy(sub["default"])
-            elif sub.get("type") == "object" and "properties" in sub:
-                value[key] = {}
-            else:
-                continue
-        if isinstance(value[key], dict) and "properties" in sub:
-            _fill(value[key], sub)
+    return SCHEMA.with_defaults(value)
 
 
 def settings_from_mapping(values: dict[str, Any]) -> Settings:
