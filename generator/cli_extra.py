@@ -114,4 +114,4 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0 if result.ok else 1
 
 
-COMMANDS: list[Callable[[Any], None]] = [add_trigger, add_diff, add_verify]
+COMMANDS: dict[str, Callable[[Any], None]] = {"trigger": add_trigger, "diff": add_diff, "verify": add_verify}
