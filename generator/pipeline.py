@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -353,27 +353,29 @@ def check_overlays(opts: Options, patterns: list[str], *,
         targets = _targets(opts, patterns)
         by_rel = {o.rel: o for o in targets}
         plans: list[Any] = []
-        to_build: list[OverlayReport] = []
-        for r, plan in _fleet_map(functools.partial(_check_one, opts=opts), targets, progress):
-            run.overlays.append(r)
-            if plan != "none":
-                plans.append(plan)
-            if plan == "kubectl":
-                to_build.append(r)
-        # kubectl builds are separate processes: run them side by side, one per core.
         kubectl = kustomize.find_kubectl()
         registry = schema_registry(opts.schema_root, opts.crd_location)
+        cache = opts.root / ov.STATE_DIR / "cache" / "kustomize" if opts.cache else None
+        # kubectl builds are separate processes: start each as soon as its overlay is planned, side by side
+        # with the planning still going on, and validate each result as it arrives (then drop it).
         with ThreadPoolExecutor(max_workers=workers()) as pool:
-            cache = opts.root / ov.STATE_DIR / "cache" / "kustomize" if opts.cache else None
-            built_all = list(pool.map(
-                lambda r: kustomize.check_build(by_rel[r.overlay], r.files, "kubectl", kubectl, cache), to_build))
-        for r, (build_problems, built) in zip(to_build, built_all, strict=True):
-            r.problems.extend(build_problems)
-            r.problems.extend(validate_built(by_rel[r.overlay], built, r, opts, registry))
-            if r.errors or (opts.strict and r.problems):
-                r.status = "failed"
-            if not opts.keep_files:
-                r.files = []
+            futures = {}
+            for r, plan in _fleet_map(functools.partial(_check_one, opts=opts), targets, progress):
+                run.overlays.append(r)
+                if plan != "none":
+                    plans.append(plan)
+                if plan == "kubectl":
+                    futures[pool.submit(kustomize.check_build, by_rel[r.overlay], r.files, "kubectl", kubectl,
+                                        cache)] = r
+            for future in as_completed(futures):
+                r = futures.pop(future)
+                build_problems, built = future.result()
+                r.problems.extend(build_problems)
+                r.problems.extend(validate_built(by_rel[r.overlay], built, r, opts, registry))
+                if r.errors or (opts.strict and r.problems):
+                    r.status = "failed"
+                if not opts.keep_files:
+                    r.files = []
         run.notices.extend(kustomize.build_notice(plans))
         run.delivery = plan_delivery(opts, targets, patterns)
         if run.delivery:
