@@ -352,6 +352,7 @@ class Config:
     analysis_iterations: int
     workdir: Path | None
     quiet: bool
+    patched_share: float = 0.10
 
 
 def run_bench(cfg: Config) -> str:
@@ -383,7 +384,7 @@ def _run_in(cfg: Config, workdir: Path) -> str:
     pristine = workdir / "pristine"
     if pristine.exists():
         shutil.rmtree(pristine)
-    fleet: Fleet = make_fleet(pristine, n, cfg.seed)
+    fleet: Fleet = make_fleet(pristine, n, cfg.seed, cfg.patched_share)
     repo = workdir / "repo"
 
     render_first = Series("render (first, from empty)")
@@ -680,6 +681,8 @@ def parse_args(argv: Sequence[str] | None) -> Config:
                    help="calls per schedule in the analysis section (default 50)")
     p.add_argument("--workdir", type=Path, default=None,
                    help="generate the fleet here and keep it (default: a temporary directory, removed afterwards)")
+    p.add_argument("--patched-share", type=float, default=0.10,
+                   help="share of overlays with a user patch, built with kubectl (default 0.10; 0 = generated only)")
     p.add_argument("--quick", action="store_true", help="a tiny smoke run (5 overlays, 1 repetition)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     a = p.parse_args(argv)
@@ -697,6 +700,7 @@ def parse_args(argv: Sequence[str] | None) -> Config:
         analysis_iterations=pick(a.analysis_iterations, 50, 3),
         workdir=a.workdir,
         quiet=a.quiet,
+        patched_share=a.patched_share,
     )
 
 

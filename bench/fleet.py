@@ -121,11 +121,12 @@ def _patch(namespace: str, cronjob: str, index: int) -> str:
     )
 
 
-def make_fleet(root: Path, count: int, seed: int = 1) -> Fleet:
+def make_fleet(root: Path, count: int, seed: int = 1, patched_share: float = PATCH_SHARE) -> Fleet:
     """Write ``count`` overlays under ``root/overlays`` (settings and user patches only: nothing rendered)."""
     rng = random.Random(seed)
     # ~10 % with a user patch (at least one, so even a tiny fleet exercises the kubectl path)
-    with_patch = set(random.Random(seed * 31 + 1).sample(range(1, count + 1), max(1, round(count * PATCH_SHARE))))
+    patched_count = max(1, round(count * patched_share)) if patched_share > 0 else 0
+    with_patch = set(random.Random(seed * 31 + 1).sample(range(1, count + 1), patched_count))
     names: list[str] = []
     patched: list[str] = []
     for i in range(1, count + 1):
