@@ -37,11 +37,7 @@ def find_root(cwd: Path, overlay: str) -> Path:
 
 
 def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
-    targets = ov.select(root, ov.discover(root), [overlay])
-    if len(targets) != 1:
-        raise GeneratorError(f"{overlay!r} matches {len(targets)} overlays; build takes exactly one",
-                             rule="usage", hint="name one overlay directory")
-    o = targets[0]
+    o = ov.select_one(root, overlay, "build")
     report = plan_overlay(o, Options(root=root, force=True), None)
     errors = report.errors
     if errors:

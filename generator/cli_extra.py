@@ -40,12 +40,7 @@ def cmd_trigger(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.trigger import kubectl_command, settings_for, write_job
 
     root = _root(args)
-    targets = ov.select(root, ov.discover(root), [args.overlay])
-    if len(targets) != 1:
-        from generator.errors import UsageError
-
-        raise UsageError(f"{args.overlay!r} matches {len(targets)} overlays; trigger takes exactly one", rule="usage")
-    overlay = targets[0]
+    overlay = ov.select_one(root, args.overlay, "trigger")
     with ov.Lock(root):
         path, action = write_job(root, overlay, args.name, remove=args.remove)
     run = render_overlays(Options(root=root), [overlay.rel])
@@ -104,12 +99,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.verify import format_verification, verify_cluster
 
     root = _root(args)
-    targets = ov.select(root, ov.discover(root), [args.overlay])
-    if len(targets) != 1:
-        from generator.errors import UsageError
-
-        raise UsageError(f"{args.overlay!r} matches {len(targets)} overlays; verify takes exactly one", rule="usage")
-    result = verify_cluster(settings_for(root, targets[0]), context=args.context)
+    result = verify_cluster(settings_for(root, ov.select_one(root, args.overlay, "verify")), context=args.context)
     out.write(format_verification(result, args.format))
     return 0 if result.ok else 1
 

@@ -101,6 +101,15 @@ def select(root: Path, overlays: list[Overlay], patterns: list[str]) -> list[Ove
     return [chosen[k] for k in sorted(chosen)]
 
 
+def select_one(root: Path, pattern: str, command: str) -> Overlay:
+    """The single overlay ``pattern`` names (commands like build, trigger and verify take exactly one)."""
+    targets = select(root, discover(root), [pattern])
+    if len(targets) != 1:
+        raise UsageError(f"{pattern!r} matches {len(targets)} overlays; {command} takes exactly one",
+                         rule="usage", hint="name one overlay directory")
+    return targets[0]
+
+
 def _inside(root: Path, path: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
