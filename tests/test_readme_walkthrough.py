@@ -39,7 +39,11 @@ def test_walkthrough_runs_verbatim_on_a_fresh_clone(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "every-minute-burst" in proc.stdout
-    assert "| Schedule | `0 */6 * * *` (Etc/UTC) | `30 */4 * * *` (Etc/UTC) |" in proc.stdout
+    assert "| Schedule | `0 0 * * *` (Etc/UTC) | `30 */4 * * *` (Etc/UTC) |" in proc.stdout
+    assert "### ✅ `overlays/staging` (added)" in proc.stdout
+    status = subprocess.run(["git", "status", "--porcelain", "--", "overlays/prod"], cwd=clone, capture_output=True,
+                            text=True, check=True)
+    assert status.stdout == "", "the walkthrough leaves prod as it found it"
     assert "overlays/staging/jobs/rotation-1.yaml: created" in proc.stdout
     assert "overlays/staging/jobs/rotation-1.yaml: deleted" in proc.stdout or "removed" in proc.stdout
 
