@@ -15,7 +15,6 @@ from generator import kustomize
 from generator import overlays as ov
 from generator.errors import GeneratorError
 from generator.pipeline import Options, plan_overlay
-from generator.yaml_emit import dump
 
 
 def find_root(cwd: Path, overlay: str) -> Path:
@@ -45,8 +44,7 @@ def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
         raise GeneratorError(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule)
     notes = [f"{p.file}:{p.line}:{p.col}: [warning] {p.message} ({p.rule})" for p in report.problems]
     if kustomize.is_generated_only(report.files):
-        docs = kustomize.build_in_process(report.files, kustomize._jobs(o))
-        return "---\n".join(dump(d) for d in docs), notes
+        return kustomize.in_process_stream(report.files, kustomize.manual_jobs(o)), notes
     with tempfile.TemporaryDirectory(prefix="kaptain-gitops-build-") as tmp:
         work = Path(tmp) / "overlay"
         shutil.copytree(o.path, work, symlinks=True)

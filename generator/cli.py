@@ -235,7 +235,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             loaded = load_settings(path if path.is_absolute() else Path.cwd() / path, root, display)
         except GeneratorError as e:
-            problems.extend(Problem.from_error(x, display) for x in (getattr(e, "errors", None) or [e]))
+            problems.extend(Problem.from_errors(e, display))
             continue
         problems.extend(lint_settings(loaded))
     out.write(format_problems(problems, _fmt(args)))
@@ -310,14 +310,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
 
 
 def _error_text(exc: GeneratorError) -> str:
-    lines = []
-    for e in getattr(exc, "errors", None) or [exc]:
-        message = e.message if not e.hint else f"{e.message}; {e.hint}"
-        if e.file is None:
-            lines.append(f"{PROG}: error: {message} ({e.rule})\n")
-        else:
-            lines.append(f"{e.file}:{e.line or 1}:{e.col or 1}: [error] {message} ({e.rule})\n")
-    return "".join(lines)
+    from generator.problems import Problem
+    from generator.report import problem_line
+
+    if exc.file is None and not getattr(exc, "errors", None):
+        message = exc.message if not exc.hint else f"{exc.message}; {exc.hint}"
+        return f"{PROG}: error: {message} ({exc.rule})\n"
+    return "".join(problem_line(p) + "\n" for p in Problem.from_errors(exc))
 
 
 def entry() -> None:  # pragma: no cover - console-script shim

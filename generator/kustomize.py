@@ -74,6 +74,13 @@ def build_in_process(files: list[RenderedFile], jobs: list[dict[str, Any]] | Non
     return sorted(docs, key=_order_key)
 
 
+def in_process_stream(files: list[RenderedFile], jobs: list[dict[str, Any]] | None = None) -> str:
+    """The YAML stream of :func:`build_in_process` (what ``build`` prints and kubeconform reads)."""
+    from generator.yaml_emit import dump
+
+    return "---\n".join(dump(d) for d in build_in_process(files, jobs))
+
+
 def find_kubectl() -> str | None:
     return shutil.which("kubectl")
 
@@ -172,7 +179,7 @@ def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: st
                         "this overlay has user patches or resources; it needs the real kustomize "
                         "(use --kustomize auto or kubectl)")], []
     if plan == "internal":
-        jobs = _jobs(overlay)
+        jobs = manual_jobs(overlay)
         try:
             build_in_process(files, jobs)
         except GeneratorError as err:
@@ -196,7 +203,7 @@ def build_notice(plans: list[Plan]) -> list[str]:
     return [f"built overlays: {', '.join(parts)}"] if parts else []
 
 
-def _jobs(overlay: Any) -> list[dict[str, Any]]:
+def manual_jobs(overlay: Any) -> list[dict[str, Any]]:
     jobs_dir = Path(overlay.path) / "jobs"
     if not jobs_dir.is_dir():
         return []

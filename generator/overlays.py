@@ -18,7 +18,6 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
@@ -434,11 +433,6 @@ def _crash_point() -> None:
     """Test hook: KAPTAIN_GITOPS_CRASH_AFTER_COMMIT=1 kills the process right after the journal commit."""
     if os.environ.get("KAPTAIN_GITOPS_CRASH_AFTER_COMMIT") == "1":
         os.kill(os.getpid(), 9)
-
-
-def iter_texts(overlay: Overlay, paths: list[str]) -> Iterator[tuple[str, str | None]]:
-    for p in paths:
-        yield p, _read_text(overlay.path / p)
 
 
 __all__ = ["KUSTOMIZATION", "Change", "DiskDiff", "Lock", "Overlay", "Transaction", "compare", "discover",

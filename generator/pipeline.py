@@ -79,11 +79,6 @@ class RunReport:
         return not any(r.status in ("failed", "stale", "not-written") or r.failed(strict) for r in reports)
 
 
-def _error_problems(err: GeneratorError, default_file: str) -> list[Problem]:
-    errors = getattr(err, "errors", None) or [err]
-    return [Problem.from_error(e, default_file) for e in errors]
-
-
 def describe_schedule(s: Settings) -> tuple[str, str]:
     """(plain-English meaning, worst-case delay) for the CronJob's review annotations."""
     from generator.analysis import analyze
@@ -101,7 +96,7 @@ def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | 
     try:
         loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
     except GeneratorError as err:
-        report.problems = _error_problems(err, o.settings_rel)
+        report.problems = Problem.from_errors(err, o.settings_rel)
         report.status = "failed"
         return report
     report.settings = loaded.settings
@@ -120,7 +115,7 @@ def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | 
         meaning, delay = describe_schedule(loaded.settings)
         report.files = render_overlay(loaded.settings, inputs, meaning=meaning, worst_case_delay=delay)
     except GeneratorError as err:
-        report.problems.extend(_error_problems(err, o.settings_rel))
+        report.problems.extend(Problem.from_errors(err, o.settings_rel))
         report.status = "failed"
         return report
     report.problems.extend(validate_files(o, report.files, loaded, opts, registry))
@@ -137,42 +132,46 @@ def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | 
     return report
 
 
+def _document_problems(display: str, docs: Iterable[dict[str, Any]], reg: Any, *, lines: list[int] | None = None,
+                       api_rules: bool = True, prefix: str = "") -> list[Problem]:
+    """Strict schema (and API-server) problems of ``docs``; ``lines`` gives each document's line in ``display``."""
+    from generator.api_rules import check_api_rules
+
+    problems = []
+    for index, doc in enumerate(docs):
+        line = lines[index] if lines and index < len(lines) else 1
+        kind = f"{prefix}{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
+        for v in [*reg.validate(doc), *(check_api_rules(doc) if api_rules else [])]:
+            problems.append(Problem(display, line, 1, "error", v.rule, f"{kind}: {v.path}: {v.message}"))
+    return problems
+
+
 def validate_files(o: ov.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
                    registry: Callable[[str], Any] | None) -> list[Problem]:
     """Strict schema + API-server rules for every rendered document; problems point into the rendered file."""
-    from generator.api_rules import check_api_rules
-
     version = opts.kubernetes_version or loaded.settings.kubernetes_version
     reg = (registry or schema_registry(opts.schema_root, opts.crd_location))(version)
     problems = []
     for f in files:
-        if f.path == KUSTOMIZATION:
-            continue
-        display = f"{o.rel}/{f.path}"
-        starts = _document_lines(f.text)
-        for index, doc in enumerate(f.documents):
-            line = starts[index] if index < len(starts) else 1
-            kind = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
-            for v in [*reg.validate(doc), *check_api_rules(doc)]:
-                problems.append(Problem(display, line, 1, "error", v.rule, f"{kind}: {v.path}: {v.message}"))
+        if f.path != KUSTOMIZATION:
+            problems.extend(_document_problems(f"{o.rel}/{f.path}", f.documents, reg,
+                                               lines=_document_lines(f.text)))
     return problems
 
 
 def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], r: OverlayReport, opts: Options,
                    registry: Callable[[str], Any]) -> list[Problem]:
     """Strict schema + API rules for the kustomize output that user files (patches, resources, jobs) shaped."""
-    from generator.api_rules import check_api_rules
-
     if not docs or r.settings is None:
         return []
     reg = registry(opts.kubernetes_version or r.settings.kubernetes_version)
-    display = f"{o.rel}/{KUSTOMIZATION}"
-    problems = []
-    for doc in docs:
-        kind = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
-        for v in [*reg.validate(doc), *check_api_rules(doc)]:
-            problems.append(Problem(display, 1, 1, "error", v.rule, f"built {kind}: {v.path}: {v.message}"))
-    return problems
+    return _document_problems(f"{o.rel}/{KUSTOMIZATION}", docs, reg, prefix="built ")
+
+
+def _stale_problem(display: str, action: str, render_command: str) -> Problem:
+    verb = {"create": "is missing", "update": "is out of date", "delete": "is no longer generated"}[action]
+    return Problem(display, 1, 1, "error", "stale-file",
+                   f"{display} {verb}; run '{render_command}' and commit the result")
 
 
 def _document_lines(text: str) -> list[int]:
@@ -321,11 +320,8 @@ def _check_one(o: ov.Overlay, opts: Options) -> tuple[OverlayReport, str]:
     r = plan_overlay(o, opts, registry)
     plan: kustomize.Plan | Literal["none"] = "none"
     if r.status != "failed":
-        for ch in r.changes:
-            verb = {"create": "is missing", "update": "is out of date", "delete": "is no longer generated"}
-            r.problems.append(Problem(f"{o.rel}/{ch.path}", 1, 1, "error", "stale-file",
-                                      f"{o.rel}/{ch.path} {verb[ch.action]}; run 'kaptain-gitops render "
-                                      f"{o.rel}' and commit the result"))
+        r.problems.extend(_stale_problem(f"{o.rel}/{ch.path}", ch.action, f"kaptain-gitops render {o.rel}")
+                          for ch in r.changes)
         if r.changes:
             r.status = "stale"
         else:
@@ -389,7 +385,6 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
     Its findings join the overlay's problems in the same format; without it, one notice says so.
     """
     from generator import kubeconform, kustomize
-    from generator.yaml_emit import dump
 
     binary = kubeconform.find_kubeconform()
     if binary is None:
@@ -401,7 +396,7 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
             continue
         overlay = ov.Overlay(opts.root / r.overlay, r.overlay)
         if kustomize.is_generated_only(r.files):
-            stream = "---\n".join(dump(d) for d in kustomize.build_in_process(r.files, kustomize._jobs(overlay)))
+            stream = kustomize.in_process_stream(r.files, kustomize.manual_jobs(overlay))
         else:
             try:
                 stream = kustomize.build_kubectl(overlay.path)
@@ -439,7 +434,7 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str])
     try:
         config = load_delivery_config(opts.root)
     except GeneratorError as err:
-        report.problems = _error_problems(err, CONFIG_FILE)
+        report.problems = Problem.from_errors(err, CONFIG_FILE)
         report.status = "failed"
         return report
     if config is None:
@@ -448,7 +443,7 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str])
         overlays = [o.rel for o in ov.discover(opts.root, config.overlays_path)]
         files = render_delivery(config, overlays)
     except GeneratorError as err:
-        report.problems = _error_problems(err, CONFIG_FILE)
+        report.problems = Problem.from_errors(err, CONFIG_FILE)
         report.status = "failed"
         return report
     deploy = _deploy_dir(opts)
@@ -470,10 +465,7 @@ def check_delivery(run: RunReport, opts: Options) -> None:
     assert r is not None
     if r.status == "failed":
         return
-    for ch in r.changes:
-        verb = {"create": "is missing", "update": "is out of date", "delete": "is no longer generated"}[ch.action]
-        r.problems.append(Problem(f"deploy/{ch.path}", 1, 1, "error", "stale-file",
-                                  f"deploy/{ch.path} {verb}; run 'kaptain-gitops render' and commit the result"))
+    r.problems.extend(_stale_problem(f"deploy/{ch.path}", ch.action, "kaptain-gitops render") for ch in r.changes)
     if r.changes:
         r.status = "stale"
     if opts.crd_location is None:
@@ -481,13 +473,8 @@ def check_delivery(run: RunReport, opts: Options) -> None:
         return
     registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version or "1.35")
     for f in r.files:
-        if f"deploy/{f.path}" == PLUGIN_FILE:
-            continue
-        starts = _document_lines(f.text)
-        for index, doc in enumerate(f.documents):
-            for v in registry.validate(doc):
-                kind = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
-                r.problems.append(Problem(f"deploy/{f.path}", starts[index] if index < len(starts) else 1, 1,
-                                          "error", v.rule, f"{kind}: {v.path}: {v.message}"))
+        if f"deploy/{f.path}" != PLUGIN_FILE:
+            r.problems.extend(_document_problems(f"deploy/{f.path}", f.documents, registry,
+                                                 lines=_document_lines(f.text), api_rules=False))
     if r.errors:
         r.status = "failed"

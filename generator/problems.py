@@ -27,6 +27,11 @@ class Problem:
         msg = err.message if not err.hint else f"{err.message}; {err.hint}"
         return cls(err.file or default_file, err.line or 1, err.col or 1, "error", err.rule, msg)
 
+    @classmethod
+    def from_errors(cls, err: GeneratorError, default_file: str = "-") -> list[Problem]:
+        """Every problem an error carries (a SettingsErrors holds several), as records."""
+        return [cls.from_error(e, default_file) for e in getattr(err, "errors", None) or [err]]
+
     @property
     def is_error(self) -> bool:
         return self.level == "error"

@@ -11,9 +11,8 @@ Schedule *meaning* (lint) is a separate step, :func:`lint_settings`, so ``explai
 from __future__ import annotations
 
 import json
-import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,9 +113,6 @@ class Settings:
             },
             "kubernetesVersion": self.kubernetes_version,
         }
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -316,7 +312,3 @@ def lint_settings(loaded: LoadedSettings) -> list[Problem]:
         line, col = schedule_position(loaded.document, field, finding.col if field == "schedule" else None)
         problems.append(Problem(loaded.file, line, col, finding.level, finding.rule, finding.message))
     return problems
-
-
-def environment_root() -> Path:  # pragma: no cover - tiny helper used by the CLI
-    return Path(os.environ.get("KAPTAIN_GITOPS_ROOT", ".")).resolve()

@@ -41,9 +41,9 @@ def test_in_process_build_with_manual_jobs_equals_kubectl(repo: Path) -> None:
         assert run_cli("trigger", "overlays/prod", "--name", name, "--root", str(repo)).code == 0
     overlay = next(o for o in discover(repo) if o.rel == "overlays/prod")
     report = plan_overlay(overlay, Options(root=repo), None)
-    from generator.kustomize import _jobs
+    from generator.kustomize import manual_jobs
 
-    docs = build_in_process(report.files, _jobs(overlay))
+    docs = build_in_process(report.files, manual_jobs(overlay))
     assert [d["kind"] for d in docs][-2:] == ["Job", "Job"]
     assert docs == _kubectl(overlay.path)
 
