@@ -259,7 +259,7 @@ def _copy_fleet(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, symlinks=True)
 
 
-_CONSOLE_SCRIPT = "import sys\nfrom generator.cli import entry\nsys.exit(entry())\n"
+_CONSOLE_SCRIPT = "import sys\nfrom generator.cli.main import entry\nsys.exit(entry())\n"
 
 
 def _wheel_like_python(workdir: Path) -> tuple[str, str] | None:
@@ -316,8 +316,8 @@ def _analysis(iterations: int, pycache: Path) -> tuple[float, list[AnalysisCase]
     sys.pycache_prefix = str(pycache)  # the bytecode cache the cold-start runs filled, as an installed tool has
     sys.dont_write_bytecode = False
     start = time.perf_counter()
-    from generator.analysis import analyze
-    from generator.schedule import parse
+    from generator.schedule.analysis import analyze
+    from generator.schedule.cron import parse
 
     import_ms = (time.perf_counter() - start) * 1000
     memos = [f.cache_clear for f in (parse, analyze) if hasattr(f, "cache_clear")]
@@ -602,7 +602,7 @@ def _run_in(cfg: Config, workdir: Path) -> str:
                      _ms(statistics.median(samples)), _ms(max(samples)), f"{memoised * 1000:.1f} µs", worst])
     lines += _table(["schedule", "time zone", "first call ms", "min ms", "median ms", "max ms", "memoised call",
                      "worst-case delay"], rows)
-    lines.append(f"Importing `generator.schedule` and `generator.analysis` took {import_ms:.1f} ms (not included). "
+    lines.append(f"Importing `generator.schedule.cron` and `generator.schedule.analysis` took {import_ms:.1f} ms (not included). "
                  "The first call of each schedule includes its zone's one-time setup (the process had not analysed "
                  f"anything before). Slowest first call or median: {worst_typical:.2f} ms (target "
                  f"≤{TARGET_ANALYSIS_MS:g} ms: {_met(worst_typical <= TARGET_ANALYSIS_MS)}); slowest single call "

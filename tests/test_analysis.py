@@ -1,4 +1,4 @@
-"""generator.analysis: counts, worst-case delay and shortest interval, checked against brute force."""
+"""generator.schedule.analysis: counts, worst-case delay and shortest interval, checked against brute force."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import analysis as an
-from generator.analysis import analyze, describe, format_duration, format_hours, go_duration_string
-from generator.schedule import Schedule, parse
+from generator.schedule import analysis as an
+from generator.schedule.analysis import analyze, describe, format_duration, format_hours, go_duration_string
+from generator.schedule.cron import Schedule, parse
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
     from schedule_cases import Meaning, expressions, naive_day

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from generator.api_rules import (
+from generator.validate.api_rules import (
     check_api_rules,
     label_value_errors,
     qualified_name_errors,
 )
-from generator.manifest_schemas import Violation
+from generator.validate.manifest_schemas import Violation
 
 
 def pod_spec() -> dict[str, Any]:
@@ -312,7 +312,7 @@ def test_wrong_types_are_left_to_the_schema() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Schedules (through generator.schedule.parse)
+# Schedules (through generator.schedule.cron.parse)
 # --------------------------------------------------------------------------------------------
 
 

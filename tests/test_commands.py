@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.settings import parse_settings
-from generator.verify import assess
+from generator.config.settings import parse_settings
+from generator.pipeline.verify import assess
 from tests.conftest import REPO, run_cli
 
 # ------------------------------------------------------------------------------------------- explain
@@ -137,7 +137,7 @@ def test_trigger_writes_a_job_like_kubectl_create_job_from(repo: Path) -> None:
         "1 overlay: 1 rendered, 0 up to date, 0 failed\n"
         "Commit and push; Argo CD or Flux creates the Job once. Break-glass, straight to the cluster:\n"
         "  kubectl -n kaptain-ingress create job --from=cronjob/kaptain-ingress-cert-secret-rotation rotation-1\n")
-    from generator.kustomize import parse_stream
+    from generator.validate.kustomize import parse_stream
 
     job = parse_stream((repo / "overlays/prod/jobs/rotation-1.yaml").read_text())[0]
     cron = parse_stream((repo / "overlays/prod/cronjob.yaml").read_text())[0]

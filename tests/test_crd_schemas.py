@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import manifest_schemas as ms
 from generator.errors import ManifestError
-from generator.manifest_schemas import SchemaRegistry, Violation
+from generator.validate import manifest_schemas as ms
+from generator.validate.manifest_schemas import SchemaRegistry, Violation
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "schemas"

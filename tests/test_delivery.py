@@ -14,12 +14,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import delivery as dl
-from generator.cli import build_parser, cmd_build
+from generator.cli.main import build_parser, cmd_build
+from generator.config.settings import SettingsErrors
 from generator.errors import GeneratorError, OverlayError, SettingsError
-from generator.manifest_schemas import SchemaRegistry
-from generator.render import is_untouched, split_header
-from generator.settings import SettingsErrors
+from generator.render import delivery as dl
+from generator.render.overlay import is_untouched, split_header
+from generator.validate.manifest_schemas import SchemaRegistry
 
 REPO = Path(__file__).resolve().parents[1]
 OVERLAYS = ["overlays/dev", "overlays/prod"]
@@ -207,7 +207,7 @@ def test_cmp_generate_command_runs_in_the_overlay_directory(monkeypatch: pytest.
     import io
     import shutil
 
-    from generator.cli import main
+    from generator.cli.main import main
 
     shutil.copytree(REPO / "overlays" / "prod", tmp_path / "overlays" / "prod")
     monkeypatch.chdir(tmp_path / "overlays" / "prod")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.render import split_header
+from generator.render.overlay import split_header
 from tests.conftest import REPO, require_kubectl, run_cli
 
 CASES = [REPO, *sorted(p for p in (REPO / "tests" / "golden").iterdir() if p.is_dir())]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import kubeconform as kc
 from generator.errors import ManifestError
+from generator.validate import kubeconform as kc
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "schemas"

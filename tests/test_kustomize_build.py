@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.kustomize import build_in_process, is_generated_only, parse_stream
-from generator.overlays import discover
-from generator.pipeline import Options, plan_overlay
+from generator.pipeline.fleet import Options, plan_overlay
+from generator.validate.kustomize import build_in_process, is_generated_only, parse_stream
+from generator.write.overlays import discover
 from tests.conftest import REPO, require_kubectl, run_cli
 
 CASES = [REPO, *sorted(p for p in (REPO / "tests" / "golden").iterdir() if p.is_dir())]
@@ -41,7 +41,7 @@ def test_in_process_build_with_manual_jobs_equals_kubectl(repo: Path) -> None:
         assert run_cli("trigger", "overlays/prod", "--name", name, "--root", str(repo)).code == 0
     overlay = next(o for o in discover(repo) if o.rel == "overlays/prod")
     report = plan_overlay(overlay, Options(root=repo), None)
-    from generator.kustomize import manual_jobs
+    from generator.validate.kustomize import manual_jobs
 
     docs = build_in_process(report.files, manual_jobs(overlay))
     assert [d["kind"] for d in docs][-2:] == ["Job", "Job"]

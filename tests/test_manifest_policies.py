@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from generator.render import OverlayInputs, render_overlay, script_env
-from generator.settings import Settings, parse_settings
-from generator.yaml_emit import dump
+from generator.config.settings import Settings, parse_settings
+from generator.render.overlay import OverlayInputs, render_overlay, script_env
+from generator.render.yaml_emit import dump
 from tests.rotation_calls import NOT_RESTRICTABLE_BY_NAME, Access, resolve
 
 INPUTS = OverlayInputs(overlay="overlays/x", settings_file="overlays/x/settings.yaml")
@@ -109,7 +109,7 @@ def assert_restricted(pod: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("kind", "create"), CONFIGS)
 def test_every_rendered_pod_spec_is_restricted(kind: str, create: bool) -> None:
-    from generator.trigger import manual_job
+    from generator.pipeline.trigger import manual_job
 
     s = _settings(kind, create)
     docs = [*_docs(s), manual_job(s, "rotation-1")]
@@ -120,8 +120,8 @@ def test_every_rendered_pod_spec_is_restricted(kind: str, create: bool) -> None:
 
 
 def test_committed_overlays_are_restricted() -> None:
-    from generator.kustomize import parse_stream
-    from generator.render import split_header
+    from generator.render.overlay import split_header
+    from generator.validate.kustomize import parse_stream
     from tests.conftest import REPO
 
     specs = []

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import manifest_schemas as ms
 from generator.errors import GeneratorError, ManifestError
-from generator.manifest_schemas import (
+from generator.validate import manifest_schemas as ms
+from generator.validate.manifest_schemas import (
     DEFAULT_KUBERNETES_VERSION,
     SUPPORTED_KUBERNETES_VERSIONS,
     SchemaRegistry,

@@ -27,6 +27,6 @@ def test_wheel_contains_the_data_files_and_the_console_script(tmp_path: Path) ->
     ]
     for rel in expected:
         assert f"{data}/share/kaptain-gitops/{rel}" in names, rel
-    assert "generator/cli.py" in names and "generator/lint/never_fires.py" in names
+    assert "generator/cli/main.py" in names and "generator/schedule/lint/never_fires.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "kaptain-gitops = generator.cli:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "kaptain-gitops = generator.cli.main:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()

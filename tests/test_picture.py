@@ -1,4 +1,4 @@
-"""generator.picture: the week x 24 h strip."""
+"""generator.schedule.picture: the week x 24 h strip."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 from hypothesis import given, settings
 
-from generator.picture import LEGEND_CHARS, REFERENCE_MONDAY, hour_counts, week_strip, week_strip_svg
-from generator.schedule import parse
+from generator.schedule.cron import parse
+from generator.schedule.picture import LEGEND_CHARS, REFERENCE_MONDAY, hour_counts, week_strip, week_strip_svg
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
     from schedule_cases import Meaning, expressions, naive_runs

@@ -69,7 +69,7 @@ def test_readme_documents_every_settings_key_and_lint_rule() -> None:
     assert len(keys) >= 30
     for key in keys:
         assert f"| `{key}` |" in text, f"README's settings reference lacks {key}"
-    from generator.lint import rules
+    from generator.schedule.lint import rules
 
     for rule in [*rules()[0], *rules()[1]]:
         assert f"`{rule.ID}`" in text, f"README's lint table lacks {rule.ID}"

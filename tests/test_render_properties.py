@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.config.settings import Settings, apply_defaults, parse_settings, settings_from_mapping
 from generator.errors import GeneratorError, SettingsError
-from generator.render import OverlayInputs, render_overlay
-from generator.settings import Settings, apply_defaults, parse_settings, settings_from_mapping
-from generator.yaml_emit import dump, load
+from generator.render.overlay import OverlayInputs, render_overlay
+from generator.render.yaml_emit import dump, load
 
 INPUTS = OverlayInputs(overlay="overlays/x", settings_file="overlays/x/settings.yaml")
 BASE = parse_settings(b'ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "0 0 * * *"\n',
@@ -132,7 +132,7 @@ def test_shell_metacharacters_are_rejected_in_every_string_setting(path: tuple[s
     node[path[-1]] = value
     with pytest.raises(GeneratorError):
         loaded = parse_settings(dump(doc).encode(), "s.yaml")
-        from generator.settings import lint_settings
+        from generator.schedule.settings_lint import lint_settings
 
         if any(p.is_error for p in lint_settings(loaded)):
             raise GeneratorError("lint error")

@@ -1,4 +1,4 @@
-"""generator.schedule: the Kubernetes/robfig v3.0.1 grammar, time zones and next_runs (DST included)."""
+"""generator.schedule.cron: the Kubernetes/robfig v3.0.1 grammar, time zones and next_runs (DST included)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import ScheduleError
-from generator.schedule import (
+from generator.schedule.cron import (
     GO_WHITESPACE,
     TZ_MESSAGE,
     Schedule,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from generator.cli import main
+from generator.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 

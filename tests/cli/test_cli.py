@@ -149,7 +149,7 @@ def test_kubernetes_version_option(repo: Path) -> None:
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from generator.cli import _progress
+    from generator.cli.main import _progress
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

@@ -1,0 +1,1 @@
+"""The thin command line: argparse, the error funnel, exit codes."""

@@ -1,0 +1,305 @@
+"""Command line: parse options, call the core, hand results to a reporter, return an exit code.
+
+Exit codes: 0 clean (warnings allowed), 1 problems found, 2 usage error, 130 interrupted.
+The one error funnel is :func:`main`: every :class:`GeneratorError` becomes one message and exit 1
+(``UsageError`` exit 2); no user mistake ever shows a traceback. Heavy libraries are imported
+inside the command functions so ``--version`` and ``explain`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from generator import __version__
+from generator.cli.common import EPILOG, format_of, root_of
+from generator.errors import GeneratorError, UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+PROG = "kaptain-gitops"
+COMMANDS = ("render", "check", "validate", "explain", "build", "trigger", "diff", "verify")
+
+
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            raise UsageError(f"{message} (see '{self.prog} --help')", rule="usage")
+
+    return _Parser
+
+
+def _common(p: argparse.ArgumentParser, *, formats: Sequence[str] = ("text", "json", "github")) -> None:
+    from pathlib import Path
+
+    p.add_argument("--root", type=Path, default=None,
+                   help="repository root holding overlays/ (default: the current directory)")
+    p.add_argument("--format", choices=formats, default=None,
+                   help="output format (default: github when GITHUB_ACTIONS=true, else text)")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``only`` builds just that sub-command (start-up: the others cost ~5 ms)."""
+    from pathlib import Path
+
+    parser_class = _parser_class()
+
+    def want(name: str) -> bool:
+        return only is None or only == name
+
+    parser = parser_class(
+        prog=PROG,
+        description="Validate Kaptain certificate-rotation settings and render the Kustomize overlays that "
+                    "Argo CD or Flux apply (ConfigMap, CronJob, RBAC, manual rotation Jobs).",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
+
+    if want("render"):
+        p = sub.add_parser("render", help="render every overlay's manifests from its settings.yaml",
+                           description="Render overlays/<name>/settings.yaml into the overlay's generated files "
+                                       "(configmap.yaml, cronjob.yaml, rbac.yaml, kustomization.yaml). All or nothing: "
+                                       "if any overlay has errors, nothing is written.", epilog=EPILOG)
+        p.add_argument("overlays", nargs="*", metavar="OVERLAY", help="overlay paths or globs (default: all)")
+        _common(p)
+        p.add_argument("--force", action="store_true", help="overwrite generated files that were edited by hand")
+        p.add_argument("--keep-going", action="store_true", help="write the overlays that are fine even if others fail")
+        p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
+                       help="how long to wait for another run holding the repository lock (default: 30)")
+        p.set_defaults(func=cmd_render)
+
+    if want("check"):
+        p = sub.add_parser("check", help="CI gate: settings valid, rendered files current, manifests valid, overlays build",
+                           description="Exit 0 only if every settings file is valid, every generated file equals a fresh "
+                                       "render, every document passes strict schema and API-server checks, and every "
+                                       "overlay builds with kustomize.", epilog=EPILOG)
+        p.add_argument("overlays", nargs="*", metavar="OVERLAY", help="overlay paths or globs (default: all)")
+        _common(p)
+        p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.add_argument("--changed-since", metavar="GIT_REF",
+                       help="check only overlays whose settings or files changed since GIT_REF")
+        p.add_argument("--kubernetes-version", metavar="X.Y", help="validate against this version (default: settings)")
+        p.add_argument("--crd-schemas", metavar="LOCATION",
+                       help="CRD schema folder or kubeconform-style template for Argo CD/Flux objects")
+        p.add_argument("--kustomize", choices=("auto", "kubectl", "internal", "off"), default="auto",
+                       help="how to build overlays: auto = in process for generated-only overlays, kubectl otherwise")
+        p.add_argument("--kubeconform", choices=("auto", "off"), default="auto",
+                       help="also run kubeconform when it is on PATH (default: auto)")
+        p.add_argument("--no-cache", action="store_true",
+                       help="always run kubectl kustomize (default: reuse a build whose overlay files are unchanged, "
+                            "cached under .kaptain-gitops/cache/)")
+        p.add_argument("-v", "--verbose", action="store_true", help="list every file that differs")
+        p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS", help="lock wait (default: 30)")
+        p.set_defaults(func=cmd_check)
+
+    if want("validate"):
+        p = sub.add_parser("validate", help="validate settings files only (fast; for pre-commit)",
+                           description="Validate settings.yaml files (schema and schedule lint) without rendering.",
+                           epilog=EPILOG)
+        p.add_argument("files", nargs="+", metavar="FILE", help="settings files")
+        _common(p)
+        p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.set_defaults(func=cmd_validate)
+
+    if want("explain"):
+        p = sub.add_parser("explain", help="what a cron schedule means: runs, worst-case delay, problems, a picture",
+                           description="Explain a schedule exactly as Kubernetes reads it.", epilog=EPILOG)
+        p.add_argument("schedule", metavar="SCHEDULE", help='cron expression, e.g. "0 */6 * * *"')
+        p.add_argument("--time-zone", metavar="ZONE", help="IANA time zone (CronJob spec.timeZone)")
+        p.add_argument("--count", type=int, default=5, metavar="N", help="how many next runs to list (default: 5)")
+        p.add_argument("--from", dest="start", metavar="ISO", help="list runs after this time (default: now)")
+        p.add_argument("--format", choices=("text", "json", "github"), default=None, help="output format")
+        p.add_argument("--svg", type=Path, metavar="FILE", help="also write the week picture as SVG")
+        p.add_argument("--min-interval-minutes", type=int, default=15, help="too-frequent floor (default: 15)")
+        p.add_argument("--max-delay-hours", type=float, default=24.0, help="long-delay bound (default: 24)")
+        p.set_defaults(func=cmd_explain)
+
+    if want("build"):
+        p = sub.add_parser("build", help="print an overlay's final manifests to stdout (Argo CD CMP generate)",
+                           description="Render OVERLAY in memory and print the manifests kustomize would produce; "
+                                       "logs go to stderr.", epilog=EPILOG)
+        p.add_argument("overlay", metavar="OVERLAY")
+        p.add_argument("--root", type=Path, default=None, help="repository root (default: current directory)")
+        p.set_defaults(func=cmd_build)
+
+    from generator.cli import workflow
+
+    for name, add in workflow.COMMANDS.items():
+        if want(name):
+            add(sub)
+    return parser
+
+
+def _progress(stream: TextIO) -> Callable[[int, int], None] | None:
+    """A progress display on a terminal only (never in CI logs or when piped)."""
+    if not stream.isatty() or os.environ.get("CI") or os.environ.get("GITHUB_ACTIONS"):
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= 20 and (done % 10 == 0 or done == total):
+            stream.write(f"\r{done}/{total} overlays" + ("\r\x1b[K" if done == total else ""))
+            stream.flush()
+
+    return show
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.pipeline.fleet import Options, render_overlays
+    from generator.report.formats import format_run
+
+    opts = Options(root=root_of(args), force=args.force, strict=args.strict, wait_seconds=args.wait)
+    run = render_overlays(opts, args.overlays, keep_going=args.keep_going, progress=_progress(err))
+    text, errtext = format_run(run, format_of(args))
+    out.write(text)
+    err.write(errtext)
+    return 0 if run.ok(args.strict) else 1
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.pipeline.fleet import Options, check_overlays
+    from generator.report.formats import format_run
+
+    root = root_of(args)
+    patterns = list(args.overlays)
+    if args.changed_since:
+        from generator.pipeline.changes import changed_overlays
+
+        patterns = changed_overlays(root, args.changed_since, patterns)
+        if not patterns:
+            out.write(f"no overlay changed since {args.changed_since}\n")
+            return 0
+    if args.kubernetes_version:
+        from generator.validate.manifest_schemas import SUPPORTED_KUBERNETES_VERSIONS
+
+        version = args.kubernetes_version.removeprefix("v")
+        version = ".".join(version.split(".")[:2])
+        if version not in SUPPORTED_KUBERNETES_VERSIONS:
+            raise UsageError(f"--kubernetes-version {args.kubernetes_version} is not supported; "
+                             f"choose one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}", rule="usage")
+        args.kubernetes_version = version
+    from generator.validate.kubeconform import find_kubeconform
+
+    use_kubeconform = args.kubeconform == "auto" and find_kubeconform() is not None
+    opts = Options(root=root, strict=args.strict, kubernetes_version=args.kubernetes_version,
+                   crd_location=args.crd_schemas, kustomize=args.kustomize, wait_seconds=args.wait,
+                   keep_files=use_kubeconform, cache=not args.no_cache)
+    run = check_overlays(opts, patterns, progress=_progress(err))
+    if args.kubeconform == "auto":
+        from generator.pipeline.fleet import run_kubeconform_on
+
+        run_kubeconform_on(run, opts)
+    text, errtext = format_run(run, format_of(args), verbose=args.verbose)
+    out.write(text)
+    err.write(errtext)
+    return 0 if run.ok(args.strict) else 1
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from generator.config.settings import load_settings
+    from generator.problems import Problem
+    from generator.report.formats import format_problems
+    from generator.schedule.settings_lint import lint_settings
+
+    root = root_of(args)
+    problems: list[Problem] = []
+    for name in args.files:
+        path = Path(name)
+        display = name
+        try:
+            loaded = load_settings(path if path.is_absolute() else Path.cwd() / path, root, display)
+        except GeneratorError as e:
+            problems.extend(Problem.from_errors(e, display))
+            continue
+        problems.extend(lint_settings(loaded))
+    out.write(format_problems(problems, format_of(args)))
+    failed = any(p.is_error or args.strict for p in problems)
+    return 1 if failed else 0
+
+
+def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.report.explain import explain_schedule, format_explanation
+
+    if args.count < 0 or args.count > 1000:
+        raise UsageError("--count must be between 0 and 1000", rule="usage")
+    result = explain_schedule(args.schedule, args.time_zone, count=args.count, start=args.start,
+                              min_interval_minutes=args.min_interval_minutes, max_delay_hours=args.max_delay_hours)
+    out.write(format_explanation(result, format_of(args)))
+    if args.svg is not None and result.schedule is not None:
+        from generator.schedule.picture import week_strip_svg
+
+        args.svg.write_text(week_strip_svg(result.schedule), encoding="utf-8")
+    return 1 if result.has_errors else 0
+
+
+def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from generator.pipeline.build import build_overlay, find_root
+
+    if args.root is not None:
+        root, overlay = root_of(args), args.overlay  # OVERLAY relative to --root, like render and check
+    else:
+        root, overlay = find_root(Path.cwd(), args.overlay), str((Path.cwd() / args.overlay).resolve())
+    text, notes = build_overlay(root, overlay)
+    err.writelines(f"{PROG}: {note}\n" for note in notes)
+    out.write(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before argparse is even imported
+        out.write(f"{PROG} {__version__}\n")
+        return 0
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
+    try:
+        try:
+            import contextlib
+
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help / --version
+            return int(exc.code or 0)
+        if not getattr(args, "func", None):
+            parser.print_help(out)
+            return 2
+        code: int = args.func(args, out, err)
+        return code
+    except UsageError as exc:
+        hint = f"; {exc.hint}" if exc.hint else ""
+        suffix = f" ({exc.rule})" if exc.rule != "usage" else ""
+        err.write(f"{PROG}: error: {exc.message}{hint}{suffix}\n")
+        return 2
+    except GeneratorError as exc:  # the one funnel for user mistakes: a message, never a traceback
+        err.write(_error_text(exc))
+        return 1
+    except KeyboardInterrupt:
+        err.write(f"{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def _error_text(exc: GeneratorError) -> str:
+    from generator.problems import Problem
+    from generator.report.formats import problem_line
+
+    if exc.file is None and not getattr(exc, "errors", None):
+        message = exc.message if not exc.hint else f"{exc.message}; {exc.hint}"
+        return f"{PROG}: error: {message} ({exc.rule})\n"
+    return "".join(problem_line(p) + "\n" for p in Problem.from_errors(exc))
+
+
+def entry() -> None:  # pragma: no cover - console-script shim
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Configuration in: untrusted YAML with positions, the config-file schema engine, settings.yaml."""

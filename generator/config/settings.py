@@ -1,0 +1,295 @@
+"""Load and validate one overlay's ``settings.yaml`` into a :class:`Settings` value.
+
+Flow: bytes (size cap, symlink check) → text (UTF-8, no control chars) → YAML with positions
+(:mod:`generator.config.yaml_source`) → unknown keys with did-you-mean → JSON Schema
+(``schemas/settings.schema.json``) → defaults → cross-field checks → :class:`Settings`.
+
+Every problem becomes a :class:`SettingsError` carrying file, line, column, rule and a hint.
+Schedule *meaning* (lint) is a separate step, :func:`generator.schedule.settings_lint.lint_settings`, so ``explain`` and ``diff`` can reuse it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.config import yaml_source
+from generator.config.config_schema import ConfigSchema
+from generator.errors import GeneratorError, SettingsError
+
+_IMAGE = re.compile(
+    r"^(?P<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of one overlay, defaults applied. Field names mirror the YAML keys."""
+
+    enable_secret_rotation: bool
+    schedule: str
+    time_zone: str | None
+    namespace: str
+    cron_job_name: str
+    service_account_name: str
+    source_namespace: str
+    source_secret: str
+    source_key: str
+    target_secret: str
+    target_key: str
+    create_target_if_missing: bool
+    restart_kind: str
+    restart_name: str
+    restart_timeout_seconds: int
+    image: str
+    image_pull_policy: str
+    requests_cpu: str
+    requests_memory: str
+    limits_cpu: str
+    limits_memory: str
+    concurrency_policy: str
+    starting_deadline_seconds: int
+    successful_jobs_history_limit: int
+    failed_jobs_history_limit: int
+    backoff_limit: int
+    active_deadline_seconds: int
+    restart_policy: str
+    run_as_user: int
+    min_interval_minutes: int
+    allow_frequent_schedule: bool
+    max_delay_hours: float
+    kubernetes_version: str
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The settings in the file's own shape (camelCase, Kaptain's ``ingress`` block first)."""
+        ingress: dict[str, Any] = {
+            "enableSecretRotation": self.enable_secret_rotation,
+            "secretRotationSchedule": self.schedule,
+        }
+        if self.time_zone is not None:
+            ingress["secretRotationTimeZone"] = self.time_zone
+        return {
+            "ingress": ingress,
+            "rotation": {
+                "namespace": self.namespace,
+                "cronJobName": self.cron_job_name,
+                "serviceAccountName": self.service_account_name,
+                "sourceSecret": {"namespace": self.source_namespace, "name": self.source_secret, "key": self.source_key},
+                "targetSecret": {
+                    "name": self.target_secret,
+                    "key": self.target_key,
+                    "createIfMissing": self.create_target_if_missing,
+                },
+                "restart": {
+                    "kind": self.restart_kind,
+                    "name": self.restart_name,
+                    "timeoutSeconds": self.restart_timeout_seconds,
+                },
+                "image": self.image,
+                "imagePullPolicy": self.image_pull_policy,
+                "resources": {
+                    "requests": {"cpu": self.requests_cpu, "memory": self.requests_memory},
+                    "limits": {"cpu": self.limits_cpu, "memory": self.limits_memory},
+                },
+                "concurrencyPolicy": self.concurrency_policy,
+                "startingDeadlineSeconds": self.starting_deadline_seconds,
+                "successfulJobsHistoryLimit": self.successful_jobs_history_limit,
+                "failedJobsHistoryLimit": self.failed_jobs_history_limit,
+                "backoffLimit": self.backoff_limit,
+                "activeDeadlineSeconds": self.active_deadline_seconds,
+                "restartPolicy": self.restart_policy,
+                "runAsUser": self.run_as_user,
+            },
+            "lint": {
+                "minIntervalMinutes": self.min_interval_minutes,
+                "allowFrequentSchedule": self.allow_frequent_schedule,
+                "maxDelayHours": self.max_delay_hours,
+            },
+            "kubernetesVersion": self.kubernetes_version,
+        }
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Settings plus the parsed document they came from (for positions in later checks)."""
+
+    file: str
+    settings: Settings
+    document: yaml_source.Document
+
+
+def _pattern_text(where: str, path: yaml_source.Path, value: Any) -> tuple[str, str, str]:
+    shown = json.dumps(value, ensure_ascii=False)
+    leaf = path[-1] if path else ""
+    if leaf == "key":
+        return (f"{where} is {shown}, not a valid Secret data key",
+                "use only letters, digits, '-', '_' and '.'", "invalid-name")
+    if leaf in ("cpu", "memory"):
+        return (f"{where} is {shown}, not a Kubernetes quantity",
+                "write e.g. \"100m\" for CPU or \"64Mi\" for memory", "invalid-quantity")
+    return (f"{where} is {shown}, not a valid Kubernetes name (DNS-1123: lowercase letters, digits, '-', '.')",
+            "use lowercase letters, digits and '-', starting and ending with a letter or digit", "invalid-name")
+
+
+SCHEMA = ConfigSchema(
+    "settings.schema.json",
+    reference="see the settings reference in README.md",
+    pattern_text=_pattern_text,
+    empty_hints={("ingress", "secretRotationSchedule"): 'write a cron schedule, e.g. "0 0 * * *"'},
+    empty_file_message="settings file is empty (or only comments)",
+    empty_file_hint='start with the ingress block, e.g. ingress: {enableSecretRotation: true, '
+                    'secretRotationSchedule: "0 0 * * *"}',
+    start_hint="start the file with 'ingress:'",
+)
+
+
+def schema() -> dict[str, Any]:
+    return SCHEMA.schema
+
+
+def read_bytes(path: Path, root: Path, display: str) -> bytes:
+    """Read a settings file safely: no symlink leaving ``root``, no special files, size-capped."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        raise SettingsError("file not found", file=display, line=1, col=1, rule="file-missing",
+                            hint="create it, or point the command at an overlay that has settings.yaml") from None
+    if path.is_symlink():
+        real = path.resolve()
+        try:
+            real.relative_to(root.resolve())
+        except ValueError:
+            raise SettingsError(
+                f"settings file is a symlink to {real}, outside the repository",
+                file=display, line=1, col=1, rule="symlink-outside-repo",
+                hint="replace the symlink with a regular file inside the repository",
+            ) from None
+        st = real.stat()
+    import stat as stat_mod
+
+    if not stat_mod.S_ISREG(st.st_mode):
+        raise SettingsError("not a regular file", file=display, line=1, col=1, rule="file-type",
+                            hint="settings.yaml must be a regular file")
+    if st.st_size > yaml_source.MAX_BYTES:
+        raise SettingsError(
+            f"file is {st.st_size} bytes, over the {yaml_source.MAX_BYTES}-byte limit for settings files",
+            file=display, line=1, col=1, rule="file-too-large",
+            hint="a settings file needs a few lines; check that the right file is named settings.yaml",
+        )
+    with open(path, "rb") as fh:
+        return fh.read(yaml_source.MAX_BYTES + 1)
+
+
+def load_settings(path: Path, root: Path, display: str | None = None) -> LoadedSettings:
+    """Read, parse and validate ``path``. ``display`` is the name used in messages (repo-relative)."""
+    name = display or path.as_posix()
+    data = read_bytes(path, root, name)
+    return parse_settings(data, name)
+
+
+def parse_settings(data: bytes, name: str) -> LoadedSettings:
+    doc = SCHEMA.document(data, name)
+    errors = SCHEMA.errors(doc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else SettingsErrors(errors)
+    settings = settings_from_mapping(apply_defaults(doc.value))
+    _check_image(settings, doc)
+    return LoadedSettings(file=name, settings=settings, document=doc)
+
+
+class SettingsErrors(SettingsError):
+    """Several independent problems in one file; ``errors`` lists them all (the first is the message)."""
+
+    def __init__(self, errors: list[GeneratorError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule,
+                         hint=first.hint)
+        self.errors = errors
+
+
+def apply_defaults(value: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``value`` with every schema default filled in (recursively, objects created as needed)."""
+    return SCHEMA.with_defaults(value)
+
+
+def settings_from_mapping(values: dict[str, Any]) -> Settings:
+    """Build :class:`Settings` from a mapping that already has defaults applied."""
+    ing = values["ingress"]
+    rot = values["rotation"]
+    lint = values["lint"]
+    return Settings(
+        enable_secret_rotation=ing["enableSecretRotation"],
+        schedule=ing["secretRotationSchedule"],
+        time_zone=ing.get("secretRotationTimeZone"),
+        namespace=rot["namespace"],
+        cron_job_name=rot["cronJobName"],
+        service_account_name=rot["serviceAccountName"],
+        source_namespace=rot["sourceSecret"]["namespace"],
+        source_secret=rot["sourceSecret"]["name"],
+        source_key=rot["sourceSecret"]["key"],
+        target_secret=rot["targetSecret"]["name"],
+        target_key=rot["targetSecret"]["key"],
+        create_target_if_missing=rot["targetSecret"]["createIfMissing"],
+        restart_kind=rot["restart"]["kind"],
+        restart_name=rot["restart"]["name"],
+        restart_timeout_seconds=rot["restart"]["timeoutSeconds"],
+        image=rot["image"],
+        image_pull_policy=rot["imagePullPolicy"],
+        requests_cpu=rot["resources"]["requests"]["cpu"],
+        requests_memory=rot["resources"]["requests"]["memory"],
+        limits_cpu=rot["resources"]["limits"]["cpu"],
+        limits_memory=rot["resources"]["limits"]["memory"],
+        concurrency_policy=rot["concurrencyPolicy"],
+        starting_deadline_seconds=rot["startingDeadlineSeconds"],
+        successful_jobs_history_limit=rot["successfulJobsHistoryLimit"],
+        failed_jobs_history_limit=rot["failedJobsHistoryLimit"],
+        backoff_limit=rot["backoffLimit"],
+        active_deadline_seconds=rot["activeDeadlineSeconds"],
+        restart_policy=rot["restartPolicy"],
+        run_as_user=rot["runAsUser"],
+        min_interval_minutes=lint["minIntervalMinutes"],
+        allow_frequent_schedule=lint["allowFrequentSchedule"],
+        max_delay_hours=float(lint["maxDelayHours"]),
+        kubernetes_version=values["kubernetesVersion"],
+    )
+
+
+def _check_image(settings: Settings, doc: yaml_source.Document) -> None:
+    path = ("rotation", "image")
+    line, col = doc.position(path)
+    match = _IMAGE.match(settings.image)
+    if not match:
+        raise SettingsError(
+            f"rotation.image is {json.dumps(settings.image)}, not a valid image reference",
+            file=doc.file, line=line, col=col, rule="invalid-image",
+            hint="write registry/repository:tag, optionally @sha256:<digest>",
+        )
+    tag, digest = match.group("tag"), match.group("digest")
+    if tag is None and digest is None:
+        raise SettingsError(
+            f"rotation.image {json.dumps(settings.image)} has no tag or digest, so every pull may differ",
+            file=doc.file, line=line, col=col, rule="image-not-pinned",
+            hint="pin a version tag (e.g. :1.32.4) and optionally a digest (@sha256:…)",
+        )
+    if tag == "latest":
+        raise SettingsError(
+            f"rotation.image {json.dumps(settings.image)} uses the moving tag 'latest'",
+            file=doc.file, line=line, col=col, rule="image-not-pinned",
+            hint="pin a version tag (e.g. :1.32.4) and optionally a digest (@sha256:…)",
+        )
+
+
+def schedule_position(doc: yaml_source.Document, field: str = "schedule", offset: int | None = None) -> tuple[int, int]:
+    """File position of the schedule (or time zone) value; ``offset`` is a 1-based column inside the value."""
+    key = "secretRotationSchedule" if field == "schedule" else "secretRotationTimeZone"
+    path = ("ingress", key)
+    line, col = doc.position(path)
+    if offset is not None and path in doc.positions:
+        quote = 1 if doc.quoted.get(path) in ("'", '"') else 0
+        col = col + quote + offset - 1
+    return line, col

@@ -1,0 +1,1 @@
+"""Orchestration: one overlay end to end, the fleet, builds, git change detection, trigger and verify."""

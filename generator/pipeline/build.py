@@ -1,0 +1,55 @@
+"""``kaptain-gitops build OVERLAY``: the overlay's final manifests on stdout (for the Argo CD CMP).
+
+Renders in memory (committed generated files are not needed), then builds: in process for a
+generated-only overlay, otherwise with the real ``kubectl kustomize`` on a temporary copy holding
+the user's files plus the fresh render. Returns (YAML stream, notes for stderr).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from generator.errors import GeneratorError
+from generator.pipeline.fleet import Options, plan_overlay
+from generator.validate import kustomize
+from generator.write import overlays as ov
+
+
+def find_root(cwd: Path, overlay: str) -> Path:
+    """The repository root for ``build OVERLAY`` without --root (the Argo CD CMP runs in the overlay dir).
+
+    Argo CD sets ARGOCD_APP_SOURCE_PATH (the overlay's path in the repo); otherwise the nearest ancestor
+    whose ``overlays/`` directory contains the overlay; otherwise the current directory.
+    """
+    import os
+
+    target = (cwd / overlay).resolve()
+    source_path = os.environ.get("ARGOCD_APP_SOURCE_PATH", "").strip("/")
+    if source_path and target.as_posix().endswith("/" + source_path):
+        return Path(target.as_posix()[: -len(source_path) - 1])
+    for parent in target.parents:
+        if parent.name == "overlays" and (target / ov.SETTINGS_FILE).is_file():
+            return parent.parent
+    return cwd.resolve()
+
+
+def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
+    o = ov.select_one(root, overlay, "build")
+    report = plan_overlay(o, Options(root=root, force=True), None)
+    errors = report.errors
+    if errors:
+        first = errors[0]
+        raise GeneratorError(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule)
+    notes = [f"{p.file}:{p.line}:{p.col}: [warning] {p.message} ({p.rule})" for p in report.problems]
+    if kustomize.is_generated_only(report.files):
+        return kustomize.in_process_stream(report.files, kustomize.manual_jobs(o)), notes
+    with tempfile.TemporaryDirectory(prefix="kaptain-gitops-build-") as tmp:
+        work = Path(tmp) / "overlay"
+        shutil.copytree(o.path, work, symlinks=True)
+        for f in report.files:
+            (work / f.path).parent.mkdir(parents=True, exist_ok=True)
+            (work / f.path).write_text(f.text, encoding="utf-8")
+        notes.append("built with kubectl kustomize (overlay has user patches or resources)")
+        return kustomize.build_kubectl(work), notes

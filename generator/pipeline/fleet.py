@@ -1,0 +1,481 @@
+"""One overlay, end to end: settings → lint → render → validate → compare with disk.
+
+Everything here returns values (reports with :class:`~generator.problems.Problem` records); nothing
+prints or exits. ``render_overlays``/``check_overlays`` run many overlays in one process: one bad
+overlay never stops the others, and the run's result reflects all of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from generator.config.settings import LoadedSettings, Settings, load_settings
+from generator.errors import GeneratorError
+from generator.problems import Problem
+from generator.render.overlay import KUSTOMIZATION, OverlayInputs, RenderedFile, render_overlay
+from generator.resources import schemas_dir
+from generator.schedule.settings_lint import lint_settings
+from generator.write import overlays as ov
+
+T = TypeVar("T")
+Status = Literal["rendered", "up-to-date", "stale", "failed", "not-written"]
+
+
+@dataclass(frozen=True)
+class Options:
+    root: Path
+    force: bool = False
+    strict: bool = False  # warnings fail too
+    kubernetes_version: str | None = None  # overrides the settings' kubernetesVersion
+    crd_location: str | None = None
+    schema_root: Path = field(default_factory=schemas_dir)
+    kustomize: Literal["auto", "kubectl", "internal", "off"] = "auto"
+    durable: bool = True
+    wait_seconds: float = 30.0
+    keep_files: bool = False  # keep rendered files in reports after check (kubeconform needs them)
+    cache: bool = True  # reuse kubectl kustomize output for overlays whose files did not change
+
+
+@dataclass
+class OverlayReport:
+    overlay: str
+    status: Status = "up-to-date"
+    problems: list[Problem] = field(default_factory=list)
+    changes: list[ov.Change] = field(default_factory=list)
+    settings: Settings | None = None
+    files: list[RenderedFile] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def failed(self, strict: bool) -> bool:
+        return bool(self.errors) or (strict and bool(self.problems))
+
+
+@dataclass
+class RunReport:
+    command: str
+    overlays: list[OverlayReport] = field(default_factory=list)
+    delivery: OverlayReport | None = None  # deploy/ (Argo CD and Flux objects), when gitops.yaml exists
+    notices: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # run-level problems (not tied to one overlay)
+
+    def counts(self) -> dict[str, int]:
+        out = {"rendered": 0, "up-to-date": 0, "stale": 0, "failed": 0, "not-written": 0}
+        for r in self.overlays:
+            out[r.status] += 1
+        return out
+
+    def ok(self, strict: bool) -> bool:
+        if any(p.is_error or strict for p in self.problems):
+            return False
+        reports = [*self.overlays, *([self.delivery] if self.delivery else [])]
+        return not any(r.status in ("failed", "stale", "not-written") or r.failed(strict) for r in reports)
+
+
+def describe_schedule(s: Settings) -> tuple[str, str]:
+    """(plain-English meaning, worst-case delay) for the CronJob's review annotations."""
+    from generator.schedule.analysis import analyze
+    from generator.schedule.cron import parse
+    from generator.schedule.durations import human_duration
+
+    analysis = analyze(parse(s.schedule, s.time_zone))
+    delay = "never runs" if analysis.worst_case_delay is None else human_duration(analysis.worst_case_delay)
+    return analysis.description, delay
+
+
+def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | None = None) -> OverlayReport:
+    """Load, lint, render and validate one overlay, then diff against disk. Never raises for user mistakes."""
+    report = OverlayReport(o.rel)
+    try:
+        loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
+    except GeneratorError as err:
+        report.problems = Problem.from_errors(err, o.settings_rel)
+        report.status = "failed"
+        return report
+    report.settings = loaded.settings
+    report.problems.extend(lint_settings(loaded))
+    if report.errors:
+        report.status = "failed"
+        return report
+    try:
+        inputs = OverlayInputs(
+            overlay=o.rel,
+            settings_file=o.settings_rel,
+            patches=ov.user_files(opts.root, o, "patches"),
+            resources=ov.user_files(opts.root, o, "resources"),
+            jobs=ov.user_files(opts.root, o, ov.JOBS_DIR),
+        )
+        meaning, delay = describe_schedule(loaded.settings)
+        report.files = render_overlay(loaded.settings, inputs, meaning=meaning, worst_case_delay=delay)
+    except GeneratorError as err:
+        report.problems.extend(Problem.from_errors(err, o.settings_rel))
+        report.status = "failed"
+        return report
+    report.problems.extend(validate_files(o, report.files, loaded, opts, registry))
+    if report.errors:
+        report.status = "failed"
+        return report
+    diff = ov.compare(o, report.files, force=opts.force)
+    for conflict in diff.conflicts:
+        report.problems.append(Problem.from_error(conflict, o.rel))
+    if diff.conflicts:
+        report.status = "failed"
+        return report
+    report.changes = diff.changes
+    return report
+
+
+def _document_problems(display: str, docs: Iterable[dict[str, Any]], reg: Any, *, lines: list[int] | None = None,
+                       api_rules: bool = True, prefix: str = "") -> list[Problem]:
+    """Strict schema (and API-server) problems of ``docs``; ``lines`` gives each document's line in ``display``."""
+    from generator.validate.api_rules import check_api_rules
+
+    problems = []
+    for index, doc in enumerate(docs):
+        line = lines[index] if lines and index < len(lines) else 1
+        kind = f"{prefix}{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
+        for v in [*reg.validate(doc), *(check_api_rules(doc) if api_rules else [])]:
+            problems.append(Problem(display, line, 1, "error", v.rule, f"{kind}: {v.path}: {v.message}"))
+    return problems
+
+
+def validate_files(o: ov.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
+                   registry: Callable[[str], Any] | None) -> list[Problem]:
+    """Strict schema + API-server rules for every rendered document; problems point into the rendered file."""
+    version = opts.kubernetes_version or loaded.settings.kubernetes_version
+    reg = (registry or schema_registry(opts.schema_root, opts.crd_location))(version)
+    problems = []
+    for f in files:
+        if f.path != KUSTOMIZATION:
+            problems.extend(_document_problems(f"{o.rel}/{f.path}", f.documents, reg,
+                                               lines=_document_lines(f.text)))
+    return problems
+
+
+def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], r: OverlayReport, opts: Options,
+                   registry: Callable[[str], Any]) -> list[Problem]:
+    """Strict schema + API rules for the kustomize output that user files (patches, resources, jobs) shaped."""
+    if not docs or r.settings is None:
+        return []
+    reg = registry(opts.kubernetes_version or r.settings.kubernetes_version)
+    return _document_problems(f"{o.rel}/{KUSTOMIZATION}", docs, reg, prefix="built ")
+
+
+def _stale_problem(display: str, action: str, render_command: str) -> Problem:
+    verb = {"create": "is missing", "update": "is out of date", "delete": "is no longer generated"}[action]
+    return Problem(display, 1, 1, "error", "stale-file",
+                   f"{display} {verb}; run '{render_command}' and commit the result")
+
+
+def _document_lines(text: str) -> list[int]:
+    """1-based line where each YAML document of ``text`` starts (first non-comment content line)."""
+    starts: list[int] = []
+    pending = True
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith("---"):
+            pending = True
+            continue
+        if pending and line.strip() and not line.lstrip().startswith("#"):
+            starts.append(number)
+            pending = False
+    return starts
+
+
+@functools.cache
+def _registry_for(schema_root: Path, crd_location: str | None, version: str) -> Any:
+    from generator.validate.manifest_schemas import SchemaRegistry
+
+    return SchemaRegistry(schema_root / "kubernetes", version, crd_location)
+
+
+def schema_registry(schema_root: Path, crd_location: str | None) -> Callable[[str], Any]:
+    """A factory returning one compiled registry per Kubernetes version for the whole run."""
+    return functools.partial(_registry_for, schema_root, crd_location)
+
+
+def _targets(opts: Options, patterns: list[str]) -> list[ov.Overlay]:
+    found = ov.discover(opts.root)
+    if not found and not patterns:
+        raise GeneratorError(
+            f"no overlays found: no {ov.SETTINGS_FILE} under {ov.rel(opts.root, opts.root / 'overlays') or 'overlays'}/",
+            rule="no-overlays", hint="create overlays/<name>/settings.yaml, or run from the repository root (--root)",
+        )
+    return ov.select(opts.root, found, patterns)
+
+
+PARALLEL_MIN_OVERLAYS = 48
+
+
+def workers() -> int:
+    """Worker processes for a fleet: KAPTAIN_GITOPS_WORKERS, else one per core (at most 8)."""
+    configured = os.environ.get("KAPTAIN_GITOPS_WORKERS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _fleet_map(fn: Callable[[ov.Overlay], T], targets: list[ov.Overlay],
+               progress: Callable[[int, int], None] | None) -> Iterator[T]:
+    """``map(fn, targets)`` in order; across worker processes (fork) for big fleets, else in this process."""
+    n = workers()
+    if n < 2 or len(targets) < PARALLEL_MIN_OVERLAYS:
+        results: Iterable[T] = map(fn, targets)
+        pool = None
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(fn, targets, chunksize=max(4, len(targets) // (n * 8)))
+    try:
+        for i, result in enumerate(results, 1):
+            if progress:
+                progress(i, len(targets))
+            yield result
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _slim(r: OverlayReport, keep_files: bool = False) -> OverlayReport:
+    """Drop what the run no longer needs (file texts), so memory stays flat as the fleet grows."""
+    r.changes = [ov.Change(c.path, c.action) for c in r.changes]
+    if not keep_files:
+        r.files = []
+    return r
+
+
+def _render_one(o: ov.Overlay, opts: Options) -> tuple[OverlayReport, list[dict[str, str]]]:
+    """Plan one overlay and stage its new files as temporaries (a worker's share of ``render``)."""
+    r = plan_overlay(o, opts, schema_registry(opts.schema_root, opts.crd_location))
+    if r.failed(opts.strict):
+        r.status = "failed"
+    entries = ov.stage(opts.root, o, r.changes, durable=opts.durable) if r.status != "failed" else []
+    return _slim(r), entries
+
+
+def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> RunReport:
+    """Render the selected overlays. All-or-nothing: if any overlay fails, nothing is written
+    (``keep_going`` writes the good ones). Holds the repository lock while it works."""
+    run = RunReport("render")
+    with ov.Lock(opts.root, wait_seconds=opts.wait_seconds):
+        recovered = ov.recover(opts.root)
+        if recovered:
+            run.notices.append(f"completed an interrupted render ({len(recovered)} files)")
+        targets = _targets(opts, patterns)
+        ov.sweep_temporaries(opts.root, targets)
+        tx = ov.Transaction(opts.root, durable=opts.durable)
+        staged: list[tuple[OverlayReport, list[dict[str, str]]]] = []
+        try:
+            for r, entries in _fleet_map(functools.partial(_render_one, opts=opts), targets, progress):
+                run.overlays.append(r)
+                staged.append((r, entries))
+            failed = [r for r in run.overlays if r.status == "failed"]
+            run.delivery = plan_delivery(opts, targets, patterns)
+            if run.delivery and run.delivery.status == "failed":
+                failed.append(run.delivery)
+            if failed and not keep_going:
+                for r in [*run.overlays, *([run.delivery] if run.delivery else [])]:
+                    if r.status != "failed" and r.changes:
+                        r.status = "not-written"
+                for _, entries in staged:
+                    tx.extend(entries)
+                tx.abort()
+                run.notices.append("nothing was written because some overlays failed "
+                                   "(use --keep-going to write the rest)")
+                return run
+            for r, entries in staged:
+                if r.status != "failed" and entries:
+                    tx.extend(entries)
+                    r.status = "rendered"
+            if run.delivery and run.delivery.status != "failed" and run.delivery.changes:
+                tx.add(_deploy_dir(opts), run.delivery.changes)
+                run.delivery.status = "rendered"
+            tx.commit()
+        except BaseException:
+            for _, entries in staged:
+                tx.extend(entries)
+            tx.abort()
+            raise
+    return run
+
+
+def _check_one(o: ov.Overlay, opts: Options) -> tuple[OverlayReport, str]:
+    """Plan, drift-check and (in process, where proven identical) build one overlay: a worker's share of check.
+
+    Returns the report and the build plan; a ``kubectl`` plan is left to the parent, which runs those
+    builds side by side.
+    """
+    from generator.validate import kustomize
+
+    registry = schema_registry(opts.schema_root, opts.crd_location)
+    r = plan_overlay(o, opts, registry)
+    plan: kustomize.Plan | Literal["none"] = "none"
+    if r.status != "failed":
+        r.problems.extend(_stale_problem(f"{o.rel}/{ch.path}", ch.action, f"kaptain-gitops render {o.rel}")
+                          for ch in r.changes)
+        if r.changes:
+            r.status = "stale"
+        else:
+            plan = kustomize.plan_build(opts.kustomize, r.files)
+            if plan != "kubectl":
+                problems, built = kustomize.check_build(o, r.files, plan)
+                r.problems.extend(problems)
+                r.problems.extend(validate_built(o, built, r, opts, registry))
+    if r.status == "up-to-date" and r.failed(opts.strict):
+        r.status = "failed"
+    return _slim(r, keep_files=plan == "kubectl" or opts.keep_files), plan
+
+
+def check_overlays(opts: Options, patterns: list[str], *,
+                   progress: Callable[[int, int], None] | None = None) -> RunReport:
+    """Validate settings, compare every generated file with a fresh render, and build every overlay."""
+    from generator.validate import kustomize
+
+    run = RunReport("check")
+    with ov.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
+        if ov.journal_path(opts.root).exists():
+            run.problems.append(Problem(ov.rel(opts.root, ov.journal_path(opts.root)), 1, 1, "error",
+                                        "interrupted-render",
+                                        "an interrupted render left a journal; run 'kaptain-gitops render' to finish it"))
+        targets = _targets(opts, patterns)
+        by_rel = {o.rel: o for o in targets}
+        plans: list[Any] = []
+        kubectl = kustomize.find_kubectl()
+        registry = schema_registry(opts.schema_root, opts.crd_location)
+        cache = opts.root / ov.STATE_DIR / "cache" / "kustomize" if opts.cache else None
+        # kubectl builds are separate processes: start each as soon as its overlay is planned, side by side
+        # with the planning still going on, and validate each result as it arrives (then drop it).
+        with ThreadPoolExecutor(max_workers=workers()) as pool:
+            futures = {}
+            for r, plan in _fleet_map(functools.partial(_check_one, opts=opts), targets, progress):
+                run.overlays.append(r)
+                if plan != "none":
+                    plans.append(plan)
+                if plan == "kubectl":
+                    futures[pool.submit(kustomize.check_build, by_rel[r.overlay], r.files, "kubectl", kubectl,
+                                        cache)] = r
+            for future in as_completed(futures):
+                r = futures.pop(future)
+                build_problems, built = future.result()
+                r.problems.extend(build_problems)
+                r.problems.extend(validate_built(by_rel[r.overlay], built, r, opts, registry))
+                if r.errors or (opts.strict and r.problems):
+                    r.status = "failed"
+                if not opts.keep_files:
+                    r.files = []
+        run.notices.extend(kustomize.build_notice(plans))
+        run.delivery = plan_delivery(opts, targets, patterns)
+        if run.delivery:
+            check_delivery(run, opts)
+    return run
+
+
+def run_kubeconform_on(run: RunReport, opts: Options) -> None:
+    """When kubeconform is on PATH, validate every built overlay with it too (strict, offline schemas).
+
+    Its findings join the overlay's problems in the same format; without it, one notice says so.
+    """
+    from generator.validate import kubeconform, kustomize
+
+    binary = kubeconform.find_kubeconform()
+    if binary is None:
+        run.notices.append("kubeconform not on PATH: skipped (the built-in strict schema check ran)")
+        return
+    checked = 0
+    for r in run.overlays:
+        if r.status == "failed" or not r.files or r.settings is None:
+            continue
+        overlay = ov.Overlay(opts.root / r.overlay, r.overlay)
+        if kustomize.is_generated_only(r.files):
+            stream = kustomize.in_process_stream(r.files, kustomize.manual_jobs(overlay))
+        else:
+            try:
+                stream = kustomize.build_kubectl(overlay.path)
+            except GeneratorError:
+                continue  # the kustomize failure is already reported by check
+        version = opts.kubernetes_version or r.settings.kubernetes_version
+        try:
+            results = kubeconform.run_kubeconform(binary, stream, opts.schema_root / "kubernetes", version,
+                                                  opts.crd_location)
+        except GeneratorError as err:
+            r.problems.append(Problem.from_error(err, r.overlay))
+            r.status = "failed"
+            continue
+        checked += 1
+        for res in results:
+            if res.status in ("invalid", "error"):
+                details = "; ".join(f"{e.path}: {e.message}" for e in res.validation_errors) or res.message
+                r.problems.append(Problem(f"{r.overlay}/{KUSTOMIZATION}", 1, 1, "error", "kubeconform",
+                                          f"{res.kind}/{res.name}: {details}"))
+                r.status = "failed"
+    run.notices.append(f"kubeconform -strict checked {checked} overlays")
+
+
+def _deploy_dir(opts: Options) -> ov.Overlay:
+    from generator.render.delivery import DEPLOY_DIR
+
+    return ov.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
+
+
+def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str]) -> OverlayReport | None:
+    """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole)."""
+    from generator.render.delivery import CONFIG_FILE, load_delivery_config, render_delivery
+
+    report = OverlayReport("deploy")
+    try:
+        config = load_delivery_config(opts.root)
+    except GeneratorError as err:
+        report.problems = Problem.from_errors(err, CONFIG_FILE)
+        report.status = "failed"
+        return report
+    if config is None:
+        return None
+    try:
+        overlays = [o.rel for o in ov.discover(opts.root, config.overlays_path)]
+        files = render_delivery(config, overlays)
+    except GeneratorError as err:
+        report.problems = Problem.from_errors(err, CONFIG_FILE)
+        report.status = "failed"
+        return report
+    deploy = _deploy_dir(opts)
+    prefix = deploy.rel + "/"
+    rendered = [RenderedFile(f.path[len(prefix):], f.text, f.documents) for f in files]
+    report.files = rendered
+    diff = ov.compare(deploy, rendered, force=opts.force, owned=ov.owned_tree(deploy.path))
+    report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
+    report.status = "failed" if diff.conflicts else "up-to-date"
+    report.changes = diff.changes
+    return report
+
+
+def check_delivery(run: RunReport, opts: Options) -> None:
+    """Drift and (with --crd-schemas) strict CRD-schema validation of deploy/."""
+    from generator.render.delivery import PLUGIN_FILE
+
+    r = run.delivery
+    assert r is not None
+    if r.status == "failed":
+        return
+    r.problems.extend(_stale_problem(f"deploy/{ch.path}", ch.action, "kaptain-gitops render") for ch in r.changes)
+    if r.changes:
+        r.status = "stale"
+    if opts.crd_location is None:
+        run.notices.append("deploy/: Argo CD and Flux objects not schema-checked (pass --crd-schemas DIR)")
+        return
+    registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version or "1.35")
+    for f in r.files:
+        if f"deploy/{f.path}" != PLUGIN_FILE:
+            r.problems.extend(_document_problems(f"deploy/{f.path}", f.documents, registry,
+                                                 lines=_document_lines(f.text), api_rules=False))
+    if r.errors:
+        r.status = "failed"

@@ -1,0 +1,107 @@
+"""Manual rotation through Git: a Job equivalent to ``kubectl create job --from=cronjob/<name> <job>``.
+
+kubectl's ``createJobFromCronJob`` copies the CronJob's ``jobTemplate``: ``spec`` verbatim, the
+template's labels, and the template's annotations over ``cronjob.kubernetes.io/instantiate: manual``.
+It also sets an ownerReference to the live CronJob's UID, which only exists in the cluster, so a
+Job rendered from Git cannot carry it (the Job is pruned by Argo CD/Flux instead, when removed).
+
+The Job is an ordinary resource (not an Argo CD hook: hooks re-run on every sync, and hook
+``generateName`` breaks kustomize). It runs once, when first applied. Because a Job's pod template
+is immutable, it carries ``argocd.argoproj.io/sync-options: Force=true,Replace=true`` and
+``kustomize.toolkit.fluxcd.io/force: enabled`` so that a later change is applied by replacing the
+Job instead of failing the sync.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+from generator.config.settings import Settings, load_settings
+from generator.errors import GeneratorError, OverlayError
+from generator.render.overlay import OverlayInputs, header, render_job_template
+from generator.render.yaml_emit import dump
+from generator.write import overlays as ov
+
+_JOB_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+ARGO_SYNC_OPTIONS = "Force=true,Replace=true"
+
+
+def manual_job(s: Settings, name: str) -> dict[str, Any]:
+    template = render_job_template(s)
+    meta = template.get("metadata") or {}
+    annotations = {"cronjob.kubernetes.io/instantiate": "manual"}
+    annotations.update(meta.get("annotations") or {})
+    annotations["argocd.argoproj.io/sync-options"] = ARGO_SYNC_OPTIONS
+    annotations["kustomize.toolkit.fluxcd.io/force"] = "enabled"
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": name,
+            "namespace": s.namespace,
+            "labels": copy.deepcopy(meta.get("labels") or {}),
+            "annotations": annotations,
+        },
+        "spec": copy.deepcopy(template["spec"]),
+    }
+
+
+def kubectl_command(s: Settings, name: str) -> str:
+    return f"kubectl -n {s.namespace} create job --from=cronjob/{s.cron_job_name} {name}"
+
+
+def check_name(name: str) -> None:
+    if not _JOB_NAME.match(name) or len(name) > 63:
+        raise GeneratorError(
+            f"job name {name!r} is not a valid Job name", rule="invalid-name",
+            hint="use lowercase letters, digits and '-', at most 63 characters (e.g. rotation-1)",
+        )
+
+
+def job_path(name: str) -> str:
+    return f"{ov.JOBS_DIR}/{name}.yaml"
+
+
+def write_job(root: Path, overlay: ov.Overlay, name: str, *, remove: bool, durable: bool = True) -> tuple[str, str]:
+    """Add (or remove) ``jobs/<name>.yaml``; returns (repo-relative path, action). Caller re-renders."""
+    check_name(name)
+    loaded = load_settings(overlay.settings_path, root, overlay.settings_rel)
+    rel_path = job_path(name)
+    target = overlay.path / rel_path
+    display = f"{overlay.rel}/{rel_path}"
+    if target.is_symlink():
+        raise OverlayError(f"{display} is a symlink", file=display, rule="symlink", hint="remove it")
+    existing = target.read_text(encoding="utf-8") if target.exists() else None
+    from generator.render.overlay import is_untouched, split_header
+
+    if existing is not None and split_header(existing)[0] is None:
+        raise OverlayError(f"{display} exists and was not written by kaptain-gitops", file=display,
+                           rule="foreign-file", hint="rename your file or choose another --name")
+    tx = ov.Transaction(root, durable=durable)
+    if remove:
+        if existing is None:
+            raise GeneratorError(f"{display} does not exist", file=display, rule="no-such-job",
+                                 hint="list the overlay's jobs/ directory for the names in use")
+        if not is_untouched(existing):
+            raise OverlayError(f"{display} was edited by hand; refusing to delete it", file=display,
+                               rule="hand-edited", hint="delete it yourself")
+        tx.add(overlay, [ov.Change(rel_path, "delete")])
+        action = "removed"
+    else:
+        if existing is not None:
+            raise GeneratorError(f"{display} already exists; a Job runs once per name", file=display,
+                                 rule="job-exists", hint="choose a new --name (e.g. rotation-2) or --remove it first")
+        inputs = OverlayInputs(overlay=overlay.rel, settings_file=overlay.settings_rel)
+        body = "# Manual rotation Job: runs once when Argo CD or Flux applies it. Remove with:\n" \
+               f"#   kaptain-gitops trigger {overlay.rel} --name {name} --remove\n" + dump(manual_job(loaded.settings, name))
+        tx.add(overlay, [ov.Change(rel_path, "create", header(inputs, body) + body)])
+        action = "created"
+    tx.commit()
+    return display, action
+
+
+def settings_for(root: Path, overlay: ov.Overlay) -> Settings:
+    return load_settings(overlay.settings_path, root, overlay.settings_rel).settings

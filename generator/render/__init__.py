@@ -1,0 +1,1 @@
+"""Rendering: the deterministic YAML emitter, overlay manifests, delivery objects (Argo CD, Flux)."""

@@ -1,0 +1,412 @@
+"""``gitops.yaml`` → the objects that deliver the overlays: Argo CD and Flux, rendered under ``deploy/``.
+
+When the repository root holds ``gitops.yaml`` (:data:`CONFIG_FILE`), :func:`load_delivery_config`
+validates it (same pipeline as settings files: :mod:`generator.config.yaml_source` for positions, unknown keys
+with did-you-mean, then ``schemas/gitops.schema.json``, defaults, cross-field checks) and
+:func:`render_delivery` renders, from ``templates/argocd`` and ``templates/flux``:
+
+* ``deploy/argocd/applicationset.yaml`` — one ApplicationSet, git directory generator over the overlays;
+* ``deploy/argocd/applications/<name>.yaml`` — the same Applications, one plain file per overlay;
+* ``deploy/argocd/cmp-plugin.yaml`` — the sidecar ``ConfigManagementPlugin`` file (not a Kubernetes object);
+* ``deploy/flux/source.yaml`` — the GitRepository; ``deploy/flux/<name>.yaml`` — one Kustomization per overlay.
+
+``<name>`` is the overlay's path below ``overlaysPath`` with ``/`` replaced by ``-`` (``overlays/prod`` →
+``prod``); objects are named ``kaptain-cert-rotation-<name>``. Every file carries the generator header
+(:data:`generator.render.overlay.HEADER_MARK`), so the ownership rules of :mod:`generator.write.overlays` apply.
+The rendered text is parsed back and must hold exactly the expected kinds and names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator.config import yaml_source
+from generator.config.config_schema import ConfigSchema, dotted
+from generator.config.settings import SettingsErrors, read_bytes
+from generator.errors import OverlayError, RenderError, SettingsError
+from generator.render import yaml_emit
+from generator.render.overlay import HEADER_MARK, _environment
+
+CONFIG_FILE = "gitops.yaml"
+DEPLOY_DIR = "deploy"
+APPLICATIONSET_FILE = f"{DEPLOY_DIR}/argocd/applicationset.yaml"
+APPLICATIONS_DIR = f"{DEPLOY_DIR}/argocd/applications"
+PLUGIN_FILE = f"{DEPLOY_DIR}/argocd/cmp-plugin.yaml"
+FLUX_DIR = f"{DEPLOY_DIR}/flux"
+FLUX_SOURCE_FILE = f"{FLUX_DIR}/source.yaml"
+
+NAME_PREFIX = "kaptain-cert-rotation-"
+APPLICATIONSET_NAME = "kaptain-cert-rotation"
+PLUGIN_NAME = "kaptain-gitops"
+PLUGIN_VERSION = "v1"  # the contract of `kaptain-gitops build .`, not the package version (Applications name it)
+PLUGIN_COMMAND = ("kaptain-gitops", "build", ".")
+DESTINATION_NAMESPACE = "kaptain-ingress"  # settings' rotation.namespace default; objects carry their own
+
+ARGOCD_SYNC_OPTIONS = (
+    "CreateNamespace=false",
+    "ApplyOutOfSyncOnly=true",
+    "PruneLast=true",
+    "FailOnSharedResource=true",
+)
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_RESERVED_PATHS = (DEPLOY_DIR, ".kaptain-gitops", ".git", ".github")
+
+
+@dataclass(frozen=True)
+class ArgoCDConfig:
+    namespace: str = "argocd"
+    project: str = "default"
+    destination_server: str = "https://kubernetes.default.svc"
+
+
+@dataclass(frozen=True)
+class FluxConfig:
+    namespace: str = "flux-system"
+    interval: str = "10m"
+    timeout: str = "20m"
+    source_name: str = "kaptain-gitops"
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """Validated ``gitops.yaml``, defaults applied. Field names mirror the YAML keys."""
+
+    repo_url: str
+    target_revision: str = "main"
+    overlays_path: str = "overlays"
+    argocd: ArgoCDConfig = ArgoCDConfig()
+    flux: FluxConfig = FluxConfig()
+    file: str = CONFIG_FILE
+
+    def flux_ref(self) -> dict[str, str]:
+        """GitRepository ``spec.ref`` for ``targetRevision``: a commit SHA, a full ref, or a branch."""
+        rev = self.target_revision
+        if _COMMIT.match(rev):
+            return {"commit": rev}
+        if rev.startswith("refs/"):
+            return {"name": rev}
+        return {"branch": rev}
+
+
+@dataclass(frozen=True)
+class DeliveryFile:
+    path: str  # repo-relative POSIX, under deploy/
+    text: str  # header + body, exactly the bytes to write (UTF-8)
+    documents: tuple[dict[str, Any], ...]
+
+    @property
+    def is_kubernetes_object(self) -> bool:
+        """False for the CMP plugin file: validate the others against (CRD) schemas, not this one."""
+        return self.path != PLUGIN_FILE
+
+
+# --------------------------------------------------------------------------------------------
+# Loading gitops.yaml
+# --------------------------------------------------------------------------------------------
+
+
+def _pattern_text(where: str, path: yaml_source.Path, value: Any) -> tuple[str, str, str]:
+    leaf = str(path[-1]) if path else ""
+    what, hint, rule = _PATTERN_TEXT.get(leaf, _NAME_TEXT)
+    return f"{where} is {json.dumps(value, ensure_ascii=False)}, not {what}", hint, rule
+
+
+_PATTERN_TEXT: dict[str, tuple[str, str, str]] = {
+    # leaf key → (what the value must be, hint, rule)
+    "repoURL": ("an https://, http:// or ssh:// clone URL without spaces",
+                "write e.g. https://github.com/<org>/<repo>.git or ssh://git@github.com/<org>/<repo>.git",
+                "invalid-url"),
+    "destinationServer": ("an https:// API server URL", "write e.g. https://kubernetes.default.svc", "invalid-url"),
+    "targetRevision": ("a Git branch, ref or commit", "write a branch name like main, refs/tags/v1.2.0 or a commit SHA",
+                       "invalid-revision"),
+    "overlaysPath": ("a repository-relative folder (no leading '/', no '..')", "write e.g. overlays or clusters/overlays",
+                     "invalid-path"),
+    "interval": ("a Go duration", "write e.g. 1m, 10m, 1h or 1h30m", "invalid-duration"),
+    "timeout": ("a Go duration", "write e.g. 5m, 20m or 1h", "invalid-duration"),
+}
+_NAME_TEXT = ("a valid Kubernetes name (DNS-1123: lowercase letters, digits, '-', '.')",
+              "use lowercase letters, digits and '-', starting and ending with a letter or digit", "invalid-name")
+
+SCHEMA = ConfigSchema(
+    "gitops.schema.json",
+    reference="see docs/delivery.md for the gitops.yaml reference",
+    pattern_text=_pattern_text,
+    required_hints={"repoURL": "add repoURL: https://github.com/<org>/<repo>.git (the URL Argo CD and Flux clone)"},
+    empty_file_message="{name} is empty (or only comments)",
+    empty_file_hint="add at least: repoURL: https://github.com/<org>/<repo>.git",
+    start_hint="start the file with 'repoURL:'",
+)
+
+
+def schema() -> dict[str, Any]:
+    return SCHEMA.schema
+
+
+def load_delivery_config(root: Path) -> DeliveryConfig | None:
+    """The validated ``root/gitops.yaml``; None when there is none. Raises :class:`SettingsError`."""
+    path = root / CONFIG_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
+    return parse_delivery_config(read_bytes(path, root, CONFIG_FILE), CONFIG_FILE)
+
+
+def parse_delivery_config(data: bytes, name: str = CONFIG_FILE) -> DeliveryConfig:
+    doc = SCHEMA.document(data, name)
+    errors = SCHEMA.errors(doc) or list(_semantic_errors(doc))
+    if errors:
+        raise errors[0] if len(errors) == 1 else SettingsErrors(errors)
+    values = SCHEMA.with_defaults(doc.value)
+    argo, flux = values["argocd"], values["flux"]
+    return DeliveryConfig(
+        repo_url=values["repoURL"],
+        target_revision=values["targetRevision"],
+        overlays_path=values["overlaysPath"],
+        argocd=ArgoCDConfig(namespace=argo["namespace"], project=argo["project"],
+                            destination_server=argo["destinationServer"]),
+        flux=FluxConfig(namespace=flux["namespace"], interval=flux["interval"], timeout=flux["timeout"],
+                        source_name=flux["sourceName"]),
+        file=name,
+    )
+
+
+def duration_seconds(text: str) -> float:
+    """Seconds of a Go duration already matching the schema pattern (``1h30m`` → 5400.0)."""
+    return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+
+
+def _semantic_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
+    """What the schema cannot say: credentials in URLs, zero durations, revisions Flux cannot express."""
+    value: dict[str, Any] = doc.value
+
+    def error(path: yaml_source.Path, message: str, rule: str, hint: str) -> SettingsError:
+        line, col = doc.position(path)
+        return SettingsError(message, file=doc.file, line=line, col=col, rule=rule, hint=hint)
+
+    for path in (("repoURL",), ("argocd", "destinationServer")):
+        url = _get(value, path)
+        if not isinstance(url, str):
+            continue
+        parts = urlsplit(url)
+        if not parts.hostname:
+            yield error(path, f"{dotted(path)} {json.dumps(url)} has no host name", "invalid-url",
+                        "write the full URL, e.g. https://github.com/<org>/<repo>.git")
+        elif parts.password is not None or (parts.username is not None and parts.scheme != "ssh"):
+            yield error(path, f"{dotted(path)} carries credentials; they would be committed to deploy/",
+                        "credentials-in-url",
+                        "remove user:password@ and give Argo CD a repository secret / Flux spec.secretRef instead")
+        elif path == ("repoURL",) and parts.path in ("", "/"):
+            yield error(path, f"repoURL {json.dumps(url)} names no repository", "invalid-url",
+                        "write the clone URL including the repository path")
+    for key in ("interval", "timeout"):
+        path = ("flux", key)
+        text = _get(value, path)
+        if isinstance(text, str) and duration_seconds(text) <= 0:
+            yield error(path, f"flux.{key} is {json.dumps(text)}; it must be longer than zero", "invalid-duration",
+                        "write e.g. 10m")
+    rev = value.get("targetRevision")
+    if rev == "HEAD":
+        yield error(("targetRevision",), "targetRevision HEAD cannot be expressed as a Flux GitRepository ref",
+                    "invalid-revision", "name the branch to deploy, e.g. main")
+    overlays = value.get("overlaysPath")
+    if isinstance(overlays, str) and overlays.split("/")[0] in _RESERVED_PATHS:
+        yield error(("overlaysPath",), f"overlaysPath {json.dumps(overlays)} is reserved for kaptain-gitops or Git",
+                    "invalid-path", "keep the overlays in their own folder, e.g. overlays")
+
+
+def _get(value: Any, path: yaml_source.Path) -> Any:
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering deploy/
+# --------------------------------------------------------------------------------------------
+
+
+def header(config: DeliveryConfig, body: str) -> str:
+    """The generator header (same shape as :func:`generator.render.overlay.header`, so ownership checks apply)."""
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return (
+        f"# Generated by kaptain-gitops from {config.file}. DO NOT EDIT: changes are overwritten.\n"
+        f"# Edit {config.file} (or add/remove overlays), then run: kaptain-gitops render\n"
+        f"{HEADER_MARK}{digest}\n"
+    )
+
+
+def overlay_name(config: DeliveryConfig, overlay: str) -> str:
+    """``overlays/prod`` → ``prod``; ``overlays/team-a/prod`` → ``team-a-prod``. Raises OverlayError."""
+    prefix = config.overlays_path.rstrip("/") + "/"
+    if not overlay.startswith(prefix) or overlay == prefix:
+        raise OverlayError(f"overlay {overlay} is not under overlaysPath {config.overlays_path!r} of {config.file}",
+                           file=overlay, rule="delivery-path",
+                           hint=f"move the overlay under {config.overlays_path}/ or change overlaysPath")
+    name = overlay[len(prefix):].replace("/", "-")
+    limit = 63 - len(NAME_PREFIX)
+    if not _DNS_LABEL.match(name) or len(name) > limit:
+        raise OverlayError(
+            f"overlay directory {overlay} gives the name {name!r}, which cannot name an Argo CD Application "
+            f"or Flux Kustomization", file=overlay, rule="delivery-name",
+            hint=f"rename the directory: lowercase letters, digits and '-', at most {limit} characters in all",
+        )
+    return name
+
+
+def object_name(name: str) -> str:
+    return NAME_PREFIX + name
+
+
+def _labels() -> dict[str, str]:
+    return {"app.kubernetes.io/part-of": "kaptain", "app.kubernetes.io/managed-by": "kaptain-gitops"}
+
+
+def argocd_sync_policy() -> dict[str, Any]:
+    """The sync policy of every generated Application (also the ApplicationSet template's)."""
+    return {
+        "automated": {"prune": True, "selfHeal": True},
+        "syncOptions": list(ARGOCD_SYNC_OPTIONS),
+        "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
+    }
+
+
+def _directory_generator(config: DeliveryConfig, overlays: list[str]) -> list[dict[str, Any]]:
+    """Directory globs matching every overlay; parents of nested overlays that a glob also matches are excluded."""
+    base = config.overlays_path.rstrip("/")
+    patterns = sorted({f"{o.rsplit('/', 1)[0]}/*" for o in overlays}) or [f"{base}/*"]
+    excludes: set[str] = set()
+    for o in overlays:
+        parts = o[len(base) + 1:].split("/")
+        for depth in range(1, len(parts)):
+            parent = "/".join([base, *parts[:depth]])
+            if f"{parent.rsplit('/', 1)[0]}/*" in patterns and parent not in overlays:
+                excludes.add(parent)
+    return [{"path": p} for p in patterns] + [{"path": e, "exclude": True} for e in sorted(excludes)]
+
+
+def _go_name_expression(config: DeliveryConfig) -> str:
+    """ApplicationSet (Go template) expression giving the same names as :func:`overlay_name`."""
+    prefix = config.overlays_path.rstrip("/") + "/"
+    return NAME_PREFIX + '{{ .path.path | trimPrefix "' + prefix + '" | replace "/" "-" }}'
+
+
+def render_delivery(config: DeliveryConfig, overlays: list[str]) -> list[DeliveryFile]:
+    """Every file under ``deploy/`` for these overlays (repo-relative dirs), checked, in a stable order."""
+    overlays = sorted(dict.fromkeys(overlays))
+    names = {o: overlay_name(config, o) for o in overlays}
+    seen: dict[str, str] = {}
+    for o, n in names.items():
+        if n in seen:
+            raise OverlayError(f"overlays {seen[n]} and {o} both get the name {n!r}", file=o, rule="delivery-name",
+                               hint="rename one of the directories")
+        seen[n] = o
+    env = _environment()
+    common: dict[str, Any] = {
+        "c": config,
+        "labels": _labels(),
+        "sync_policy": argocd_sync_policy(),
+        "destination_namespace": DESTINATION_NAMESPACE,
+    }
+    bodies: list[tuple[str, str]] = [
+        (APPLICATIONSET_FILE, env.get_template("argocd/applicationset.yaml.j2").render(
+            **common, appset_name=APPLICATIONSET_NAME, directories=_directory_generator(config, overlays),
+            name_expression=_go_name_expression(config), path_expression="{{ .path.path }}")),
+    ]
+    for o in overlays:
+        bodies.append((f"{APPLICATIONS_DIR}/{names[o]}.yaml", env.get_template("argocd/application.yaml.j2").render(
+            **common, name=object_name(names[o]), path=o)))
+    bodies.append((PLUGIN_FILE, env.get_template("argocd/cmp-plugin.yaml.j2").render(
+        plugin_name=PLUGIN_NAME, plugin_version=PLUGIN_VERSION, command=list(PLUGIN_COMMAND))))
+    bodies.append((FLUX_SOURCE_FILE, env.get_template("flux/source.yaml.j2").render(
+        **common, ref=config.flux_ref())))
+    for o in overlays:
+        bodies.append((f"{FLUX_DIR}/{names[o]}.yaml", env.get_template("flux/kustomization.yaml.j2").render(
+            **common, name=object_name(names[o]), path=f"./{o}")))
+    files = []
+    for path, body in bodies:
+        if not body.endswith("\n"):
+            body += "\n"
+        files.append(DeliveryFile(path, header(config, body) + body, _parse(body, path)))
+    _check(config, overlays, names, files)
+    return files
+
+
+def _parse(body: str, path: str) -> tuple[dict[str, Any], ...]:
+    import yaml
+
+    try:
+        docs = tuple(d for d in yaml_emit.load_all(body) if d is not None)
+    except yaml.YAMLError as exc:  # a template bug: values only reach YAML through the safe filters
+        raise RenderError(f"rendered {path} is not valid YAML: {exc}", file=path, rule="render-invalid-yaml") from None
+    if not all(isinstance(d, dict) for d in docs):
+        raise RenderError(f"rendered {path} holds a non-mapping document", file=path, rule="render-shape")
+    return docs
+
+
+def expected_objects(config: DeliveryConfig, overlays: list[str]) -> list[tuple[str, str, str, str, str | None]]:
+    """(path, apiVersion, kind, name, namespace) of every document, in file order."""
+    argo, flux = config.argocd.namespace, config.flux.namespace
+    names = [overlay_name(config, o) for o in sorted(dict.fromkeys(overlays))]
+    return [
+        (APPLICATIONSET_FILE, "argoproj.io/v1alpha1", "ApplicationSet", APPLICATIONSET_NAME, argo),
+        *((f"{APPLICATIONS_DIR}/{n}.yaml", "argoproj.io/v1alpha1", "Application", object_name(n), argo) for n in names),
+        (PLUGIN_FILE, "argoproj.io/v1alpha1", "ConfigManagementPlugin", PLUGIN_NAME, None),
+        (FLUX_SOURCE_FILE, "source.toolkit.fluxcd.io/v1", "GitRepository", config.flux.source_name, flux),
+        *((f"{FLUX_DIR}/{n}.yaml", "kustomize.toolkit.fluxcd.io/v1", "Kustomization", object_name(n), flux)
+          for n in names),
+    ]
+
+
+def _check(config: DeliveryConfig, overlays: list[str], names: dict[str, str], files: list[DeliveryFile]) -> None:
+    def fail(what: str) -> RenderError:
+        return RenderError(f"rendered delivery objects {what}", rule="render-shape",
+                           hint="this is a bug in the templates; please report it")
+
+    found = []
+    for f in files:
+        for d in f.documents:
+            meta = d.get("metadata") or {}
+            found.append((f.path, d.get("apiVersion"), d.get("kind"), meta.get("name"), meta.get("namespace")))
+    expected = expected_objects(config, overlays)
+    if found != expected:
+        raise fail(f"{found} differ from the expected {expected}")
+    by_path = {f.path: f.documents[0] for f in files}
+    for o in overlays:
+        app = by_path[f"{APPLICATIONS_DIR}/{names[o]}.yaml"]["spec"]
+        ks = by_path[f"{FLUX_DIR}/{names[o]}.yaml"]["spec"]
+        if app["source"] != {"repoURL": config.repo_url, "targetRevision": config.target_revision, "path": o}:
+            raise fail(f"for {o}: the Application's source is {app['source']}")
+        if ks["path"] != f"./{o}" or ks["sourceRef"] != {"kind": "GitRepository", "name": config.flux.source_name}:
+            raise fail(f"for {o}: the Kustomization points at {ks['path']} / {ks['sourceRef']}")
+    source = by_path[FLUX_SOURCE_FILE]["spec"]
+    if source["url"] != config.repo_url or source["ref"] != config.flux_ref():
+        raise fail(f"GitRepository points at {source['url']} {source['ref']}")
+    if by_path[PLUGIN_FILE]["spec"]["generate"]["command"] != list(PLUGIN_COMMAND):
+        raise fail("CMP plugin command differs from `kaptain-gitops build .`")
+
+
+__all__ = [
+    "CONFIG_FILE",
+    "DEPLOY_DIR",
+    "PLUGIN_FILE",
+    "ArgoCDConfig",
+    "DeliveryConfig",
+    "DeliveryFile",
+    "FluxConfig",
+    "load_delivery_config",
+    "overlay_name",
+    "parse_delivery_config",
+    "render_delivery",
+]

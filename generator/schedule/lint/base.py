@@ -1,0 +1,73 @@
+"""What every lint rule shares: options, the finding record, the context the rules look at."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal, Protocol
+
+from generator.errors import ScheduleError
+from generator.schedule.analysis import Analysis, analyze
+from generator.schedule.cron import Schedule, parse, validate_time_zone
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    min_interval_minutes: int = 15
+    allow_frequent: bool = False
+    max_delay_hours: float = 24
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    rule: str
+    message: str
+    field: Literal["schedule", "timeZone"] = "schedule"
+    col: int | None = None  # 1-based column inside the expression, when the finding points at a field
+
+
+class LintContext:
+    """What the rules look at: the raw inputs, the parse outcome and (lazily) the analysis."""
+
+    def __init__(self, expression: str, time_zone: str | None, options: LintOptions) -> None:
+        self.expression = expression
+        self.time_zone = time_zone
+        self.options = options
+        self.zone_error: ScheduleError | None = None
+        self.schedule_error: ScheduleError | None = None
+        self.schedule: Schedule | None = None
+        if time_zone is not None:
+            try:
+                validate_time_zone(time_zone)
+            except ScheduleError as exc:
+                self.zone_error = exc
+        try:
+            parsed = parse(expression)
+        except ScheduleError as exc:
+            self.schedule_error = exc
+        else:
+            if self.zone_error is None:
+                self.schedule = dataclasses.replace(parsed, time_zone=time_zone)
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        assert self.schedule is not None, "rules past the parser only run on a parsed schedule"
+        return analyze(self.schedule)
+
+
+class Rule(Protocol):
+    ID: str
+    LEVEL: Level
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]: ...
+
+
+def error_finding(err: ScheduleError, rule: str, field: Literal["schedule", "timeZone"]) -> Finding:
+    """A parser error as a finding: message and hint on one line."""
+    message = err.message if not err.hint else f"{err.message}; {err.hint}"
+    return Finding("error", rule, message, field, err.col if field == "schedule" else None)

@@ -1,0 +1,33 @@
+"""``too-frequent``: the shortest gap between runs is below ``LintOptions.min_interval_minutes``.
+
+Silent when ``allow_frequent`` is set, and when ``every-minute-burst`` already explains the same problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Literal
+
+from generator.schedule.analysis import format_duration
+from generator.schedule.lint.base import Finding, LintContext
+from generator.schedule.lint.every_minute_burst import burst_field
+
+ID = "too-frequent"
+LEVEL: Literal["error", "warning"] = "error"
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    if ctx.options.allow_frequent or ctx.schedule is None:
+        return
+    shortest = ctx.analysis.min_interval
+    limit = dt.timedelta(minutes=ctx.options.min_interval_minutes)
+    if shortest is None or shortest >= limit or burst_field(ctx) is not None:
+        return
+    yield Finding(
+        LEVEL,
+        ID,
+        f"runs as often as every {format_duration(shortest)}, below the {ctx.options.min_interval_minutes}-minute minimum; "
+        'space the runs out (e.g. "0 */6 * * *" for every 6 hours), or set lint.allowFrequentSchedule: true '
+        "if that is intended",
+    )

@@ -1,0 +1,17 @@
+"""``unknown-time-zone``: the API server would reject the timeZone (reported by the parser)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from generator.schedule.lint.base import Finding, LintContext, error_finding
+
+ID = "unknown-time-zone"
+LEVEL: Literal["error", "warning"] = "error"
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    err = ctx.zone_error
+    if err is not None and err.rule == ID:
+        yield error_finding(err, ID, "timeZone")

@@ -1,0 +1,1 @@
+"""Validation of rendered and built manifests: schemas, API-server rules, kustomize builds, kubeconform."""

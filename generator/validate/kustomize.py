@@ -1,0 +1,213 @@
+"""Building overlays: the real ``kubectl kustomize``, and an in-process equivalent for generated-only overlays.
+
+An overlay whose kustomization lists only generator-owned files (no ``patches/``, no ``resources/``)
+is a plain concatenation that kustomize merely re-orders (its "legacy" kind order, then namespace,
+then name). :func:`build_in_process` does exactly that without a subprocess; the test-suite proves
+it equals the real ``kubectl kustomize`` output document for document. Overlays with user files
+always go through the real kubectl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any, Literal
+
+from generator.errors import GeneratorError
+from generator.problems import Problem
+from generator.render.overlay import KUSTOMIZATION, RenderedFile
+
+# kustomize api/resid/gvk.go: the legacy order of kinds (others go between these two lists).
+ORDER_FIRST = (
+    "Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition", "ServiceAccount",
+    "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret",
+    "Endpoints", "Service", "LimitRange", "PriorityClass", "PersistentVolume", "PersistentVolumeClaim",
+    "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget",
+)
+ORDER_LAST = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
+KUBECTL_TIMEOUT_SECONDS = 120
+
+Mode = Literal["auto", "kubectl", "internal", "off"]
+
+
+def _order_key(doc: dict[str, Any]) -> tuple[int, str, str, str]:
+    kind = str(doc.get("kind", ""))
+    meta = doc.get("metadata") or {}
+    if kind in ORDER_FIRST:
+        rank = ORDER_FIRST.index(kind)
+    elif kind in ORDER_LAST:
+        rank = len(ORDER_FIRST) + 1 + ORDER_LAST.index(kind)
+    else:
+        rank = len(ORDER_FIRST)
+    api = str(doc.get("apiVersion", ""))
+    gvk = f"{api}/{kind}" if rank == len(ORDER_FIRST) else ""
+    return rank, gvk, str(meta.get("namespace", "")), str(meta.get("name", ""))
+
+
+def is_generated_only(files: list[RenderedFile]) -> bool:
+    """True when the kustomization lists nothing but generator-owned files (no user patches/resources)."""
+    kust = next((f for f in files if f.path == KUSTOMIZATION), None)
+    if kust is None or not kust.documents:
+        return False
+    spec = kust.documents[0]
+    owned = {f.path for f in files}
+    resources = spec.get("resources") or []
+    return not spec.get("patches") and all(r in owned or str(r).startswith("jobs/") for r in resources)
+
+
+def build_in_process(files: list[RenderedFile], jobs: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The documents ``kubectl kustomize`` would print for a generated-only overlay, in its order."""
+    docs = [d for f in files if f.path != KUSTOMIZATION for d in f.documents]
+    docs.extend(jobs or [])
+    seen: set[tuple[str, str, str, str]] = set()
+    for d in docs:
+        meta = d.get("metadata") or {}
+        ident = (str(d.get("apiVersion")), str(d.get("kind")), str(meta.get("namespace", "")), str(meta.get("name")))
+        if ident in seen:  # kustomize refuses duplicate resource ids too
+            raise GeneratorError(f"two resources with the same id {'/'.join(ident)}", rule="kustomize-failed",
+                                 hint="rename one of the manual Jobs or remove the duplicate file")
+        seen.add(ident)
+    return sorted(docs, key=_order_key)
+
+
+def in_process_stream(files: list[RenderedFile], jobs: list[dict[str, Any]] | None = None) -> str:
+    """The YAML stream of :func:`build_in_process` (what ``build`` prints and kubeconform reads)."""
+    from generator.render.yaml_emit import dump
+
+    return "---\n".join(dump(d) for d in build_in_process(files, jobs))
+
+
+def find_kubectl() -> str | None:
+    return shutil.which("kubectl")
+
+
+def build_kubectl(overlay_dir: Path, kubectl: str | None = None) -> str:
+    """Run the real ``kubectl kustomize`` and return its YAML; raise GeneratorError on failure."""
+    binary = kubectl or find_kubectl()
+    if binary is None:
+        raise GeneratorError("kubectl is not on PATH, so this overlay cannot be built with kustomize",
+                             rule="kubectl-missing", hint="install kubectl, or pass --kustomize internal")
+    try:
+        proc = subprocess.run([binary, "kustomize", str(overlay_dir)], capture_output=True, text=True,
+                              timeout=KUBECTL_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise GeneratorError(f"kubectl kustomize {overlay_dir} took over {KUBECTL_TIMEOUT_SECONDS}s",
+                             rule="kustomize-failed", hint="check the overlay for remote bases") from None
+    if proc.returncode != 0:
+        message = " ".join(proc.stderr.strip().splitlines()[-3:]) or f"exit code {proc.returncode}"
+        raise GeneratorError(f"kubectl kustomize failed: {message}", rule="kustomize-failed",
+                             hint="fix the kustomization or the files under patches/ and resources/")
+    return proc.stdout
+
+
+def _fingerprint(overlay_dir: Path, kubectl: str) -> str | None:
+    """sha256 of everything a kustomize build of ``overlay_dir`` depends on: the kubectl binary and every file.
+
+    The generated kustomization only lists files inside the overlay, so the directory's contents decide the
+    output. Symlinked inputs make it uncacheable (None).
+    """
+    h = hashlib.sha256()
+    real = os.path.realpath(kubectl)
+    st = os.stat(real)
+    h.update(f"{real}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    for dirpath, dirnames, filenames in os.walk(overlay_dir, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_symlink() or ".kgtmp-" in name:
+                return None
+            h.update(path.relative_to(overlay_dir).as_posix().encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def build_kubectl_cached(overlay_dir: Path, kubectl: str | None, cache_dir: Path | None) -> str:
+    """``build_kubectl`` with a content-addressed cache of successful builds (keyed by :func:`_fingerprint`)."""
+    binary = kubectl or find_kubectl()
+    if cache_dir is None or binary is None:
+        return build_kubectl(overlay_dir, binary)
+    key = _fingerprint(overlay_dir, binary)
+    if key is None:
+        return build_kubectl(overlay_dir, binary)
+    entry = cache_dir / f"{key}.yaml"
+    try:
+        return entry.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    text = build_kubectl(overlay_dir, binary)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+    return text
+
+
+def parse_stream(text: str) -> list[dict[str, Any]]:
+    from generator.render.yaml_emit import load_all
+
+    return [d for d in load_all(text) if d is not None]
+
+
+Plan = Literal["internal", "kubectl", "kustomize-needed", "off"]
+
+
+def plan_build(mode: Mode, files: list[RenderedFile]) -> Plan:
+    """How ``check`` builds an overlay: in process only where that is proven identical to kustomize."""
+    if mode == "off":
+        return "off"
+    generated_only = is_generated_only(files)
+    if mode == "kubectl" or (mode == "auto" and not generated_only):
+        return "kubectl"
+    return "internal" if generated_only else "kustomize-needed"
+
+
+def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: str | None = None,
+                cache_dir: Path | None = None) -> tuple[list[Problem], list[dict[str, Any]]]:
+    """Build the overlay as planned; returns (problems, documents still to validate: user-shaped output)."""
+    where = f"{overlay.rel}/{KUSTOMIZATION}"
+    if plan == "off":
+        return [], []
+    if plan == "kustomize-needed":
+        return [Problem(where, 1, 1, "error", "kustomize-needed",
+                        "this overlay has user patches or resources; it needs the real kustomize "
+                        "(use --kustomize auto or kubectl)")], []
+    if plan == "internal":
+        jobs = manual_jobs(overlay)
+        try:
+            build_in_process(files, jobs)
+        except GeneratorError as err:
+            return [Problem.from_error(err, where)], []
+        return [], jobs
+    try:
+        return [], parse_stream(build_kubectl_cached(overlay.path, kubectl, cache_dir))
+    except GeneratorError as err:
+        return [Problem.from_error(err, where)], []
+
+
+def build_notice(plans: list[Plan]) -> list[str]:
+    if plans and all(p == "off" for p in plans):
+        return ["kustomize build skipped (--kustomize off)"]
+    internal, external = plans.count("internal"), plans.count("kubectl")
+    parts = []
+    if internal:
+        parts.append(f"{internal} generated-only in process")
+    if external:
+        parts.append(f"{external} with kubectl kustomize")
+    return [f"built overlays: {', '.join(parts)}"] if parts else []
+
+
+def manual_jobs(overlay: Any) -> list[dict[str, Any]]:
+    jobs_dir = Path(overlay.path) / "jobs"
+    if not jobs_dir.is_dir():
+        return []
+    docs: list[dict[str, Any]] = []
+    for p in sorted(jobs_dir.glob("*.yaml")):
+        docs.extend(parse_stream(p.read_text(encoding="utf-8")))
+    return docs
