@@ -146,7 +146,7 @@ def test_trigger_writes_a_job_like_kubectl_create_job_from(repo: Path) -> None:
     assert job["spec"] == template["spec"]
     assert job["metadata"]["labels"] == template["metadata"]["labels"]
     assert job["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
-    assert job["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "Force=true,Replace=true"
+    assert job["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "Force=true"  # never Replace=true
     assert job["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/force"] == "enabled"
     assert "  - jobs/rotation-1.yaml\n" in (repo / "overlays/prod/kustomization.yaml").read_text()
     assert run_cli("check", "--root", str(repo), "--kustomize", "kubectl").code == 0

@@ -76,6 +76,7 @@ def test_output_files_in_order() -> None:
         "deploy/argocd/applications/dev.yaml",
         "deploy/argocd/applications/prod.yaml",
         "deploy/argocd/cmp-plugin.yaml",
+        "deploy/argocd/cronjob-health.yaml",
         "deploy/flux/source.yaml",
         "deploy/flux/dev.yaml",
         "deploy/flux/prod.yaml",
@@ -99,7 +100,7 @@ def test_rendered_objects_validate_strictly_against_crd_schemas(registry: Schema
         for d in f.documents:
             assert registry.validate(d) == [], f.path
             checked += 1
-    assert checked == 1 + 3 + 1 + 3
+    assert checked == 1 + 3 + 1 + 1 + 3  # ApplicationSet, Applications, argocd-cm patch, GitRepository, Kustomizations
 
 
 def test_plugin_file_is_not_a_kubernetes_object() -> None:
@@ -149,7 +150,7 @@ PLUGIN_SCHEMA: dict[str, Any] = {
         "spec": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["generate", "discover"],
+            "required": ["generate"],  # discover is optional from Argo CD 2.7 (argo-cd #12073)
             "properties": {
                 "version": {"type": "string", "minLength": 1},
                 "init": {"$ref": "#/$defs/command"},
@@ -183,10 +184,10 @@ def test_cmp_plugin_file_has_the_sidecar_plugin_shape() -> None:
     plugin = doc(dl.PLUGIN_FILE)
     jsonschema.validate(plugin, PLUGIN_SCHEMA)
     assert plugin["metadata"]["name"] == "kaptain-gitops"
-    assert plugin["spec"]["discover"] == {"fileName": "settings.yaml"}
+    assert "discover" not in plugin["spec"]  # matched only by Applications naming kaptain-gitops-v1
     assert plugin["spec"]["generate"] == {"command": ["kaptain-gitops", "build", "."]}
     text = rendered()[dl.PLUGIN_FILE].text
-    assert "ARGOCD_EXEC_TIMEOUT" in text and "60 s" in text
+    assert "argocd-cmd-params-cm" in text and "60 s" in text and "ARGOCD_EXEC_TIMEOUT" not in text
 
 
 def test_cmp_plugin_schema_rejects_a_misspelled_field() -> None:
@@ -227,10 +228,10 @@ def test_cmp_generate_command_runs_in_the_overlay_directory(monkeypatch: pytest.
 # --------------------------------------------------------------------------------------------
 
 
-def test_applicationset_uses_a_git_directory_generator_over_the_overlays() -> None:
+def test_applicationset_uses_a_git_files_generator_on_settings_files() -> None:
     appset = doc(dl.APPLICATIONSET_FILE)
     git = appset["spec"]["generators"][0]["git"]
-    assert git == {"repoURL": REPO_URL, "revision": "main", "directories": [{"path": "overlays/*"}]}
+    assert git == {"repoURL": REPO_URL, "revision": "main", "files": [{"path": "overlays/**/settings.yaml"}]}
     assert appset["spec"]["goTemplate"] is True
     assert appset["spec"]["goTemplateOptions"] == ["missingkey=error"]
     assert appset["spec"]["template"]["spec"]["source"]["path"] == "{{ .path.path }}"
@@ -253,11 +254,11 @@ def test_applications_equal_what_the_applicationset_generates() -> None:
 def test_sync_policy() -> None:
     policy = doc("deploy/argocd/applications/prod.yaml")["spec"]["syncPolicy"]
     assert policy["automated"] == {"prune": True, "selfHeal": True}
-    assert "ApplyOutOfSyncOnly=true" in policy["syncOptions"]  # a Force/Replace Job is replaced only when it changed
+    assert "ApplyOutOfSyncOnly=true" in policy["syncOptions"]  # second guard: an unchanged Job is not even patched
     assert "CreateNamespace=false" in policy["syncOptions"]
     assert "ServerSideApply=true" not in policy["syncOptions"]
     app = doc("deploy/argocd/applications/prod.yaml")
-    assert "ignoreDifferences" not in app["spec"]  # would hide a changed Job from Force=true,Replace=true
+    assert "ignoreDifferences" not in app["spec"]  # would hide a changed Job from Force=true
     assert app["spec"]["destination"] == {"server": "https://kubernetes.default.svc", "namespace": "kaptain-ingress"}
 
 
@@ -304,7 +305,7 @@ def test_config_values_reach_every_object(registry: SchemaRegistry) -> None:
     assert app["spec"]["source"] == {"repoURL": "ssh://git@git.example.com/platform/rotation.git",
                                      "targetRevision": "stable", "path": "clusters/overlays/eu-1"}
     appset = files[dl.APPLICATIONSET_FILE].documents[0]
-    assert appset["spec"]["generators"][0]["git"]["directories"] == [{"path": "clusters/overlays/*"}]
+    assert appset["spec"]["generators"][0]["git"]["files"] == [{"path": "clusters/overlays/**/settings.yaml"}]
     assert '"clusters/overlays/"' in appset["spec"]["template"]["metadata"]["name"]
     ks = files["deploy/flux/eu-1.yaml"].documents[0]
     assert ks["metadata"]["namespace"] == "flux" and ks["spec"]["interval"] == "1h30m"
@@ -314,17 +315,17 @@ def test_config_values_reach_every_object(registry: SchemaRegistry) -> None:
             assert registry.validate(f.documents[0]) == [], f.path
 
 
-def test_nested_overlays_get_path_names_and_generator_globs() -> None:
+def test_nested_overlays_get_path_names_and_one_generator_pattern() -> None:
     overlays = ["overlays/prod", "overlays/team-a/dev", "overlays/team-a/prod"]
     files = rendered(overlays=overlays)
     assert "deploy/argocd/applications/team-a-prod.yaml" in files and "deploy/flux/team-a-dev.yaml" in files
-    directories = files[dl.APPLICATIONSET_FILE].documents[0]["spec"]["generators"][0]["git"]["directories"]
-    assert directories == [{"path": "overlays/*"}, {"path": "overlays/team-a/*"},
-                           {"path": "overlays/team-a", "exclude": True}]
+    generator = files[dl.APPLICATIONSET_FILE].documents[0]["spec"]["generators"][0]["git"]
+    assert generator["files"] == [{"path": "overlays/**/settings.yaml"}] and "directories" not in generator
 
 
 def test_no_overlays_still_renders_the_shared_objects() -> None:
-    assert list(rendered(overlays=[])) == [dl.APPLICATIONSET_FILE, dl.PLUGIN_FILE, dl.FLUX_SOURCE_FILE]
+    assert list(rendered(overlays=[])) == [dl.APPLICATIONSET_FILE, dl.PLUGIN_FILE, dl.HEALTH_FILE,
+                                           dl.FLUX_SOURCE_FILE]
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,11 @@ from typing import Any, Literal, TypeVar
 from generator.config.settings import LoadedSettings, Settings, load_settings
 from generator.errors import GeneratorError
 from generator.problems import Problem
+from generator.render import overlay_set
 from generator.render.overlay import KUSTOMIZATION, OverlayInputs, RenderedFile, render_overlay
 from generator.resources import schemas_dir
 from generator.schedule.settings_lint import lint_settings
+from generator.validate import job_policy
 from generator.write import overlays as ov
 
 T = TypeVar("T")
@@ -166,7 +168,8 @@ def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], r: OverlayReport, 
     if not docs or r.settings is None:
         return []
     reg = registry(opts.kubernetes_version or r.settings.kubernetes_version)
-    return _document_problems(f"{o.rel}/{KUSTOMIZATION}", docs, reg, prefix="built ")
+    return [*_document_problems(f"{o.rel}/{KUSTOMIZATION}", docs, reg, prefix="built "),
+            *job_policy.ttl_problems(o.path, o.rel, docs)]
 
 
 def _stale_problem(display: str, action: str, render_command: str) -> Problem:
@@ -445,6 +448,11 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str])
         files = render_delivery(config, overlays)
     except GeneratorError as err:
         report.problems = Problem.from_errors(err, CONFIG_FILE)
+        report.status = "failed"
+        return report
+    # The ApplicationSet's files generator must match exactly these overlays (the Flux objects' set).
+    report.problems.extend(overlay_set.mismatches(opts.root, config.overlays_path, overlays))
+    if report.problems:
         report.status = "failed"
         return report
     deploy = _deploy_dir(opts)

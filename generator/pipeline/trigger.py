@@ -7,9 +7,11 @@ Job rendered from Git cannot carry it (the Job is pruned by Argo CD/Flux instead
 
 The Job is an ordinary resource (not an Argo CD hook: hooks re-run on every sync, and hook
 ``generateName`` breaks kustomize). It runs once, when first applied. Because a Job's pod template
-is immutable, it carries ``argocd.argoproj.io/sync-options: Force=true,Replace=true`` and
-``kustomize.toolkit.fluxcd.io/force: enabled`` so that a later change is applied by replacing the
-Job instead of failing the sync.
+is immutable, it carries ``argocd.argoproj.io/sync-options: Force=true`` (``kubectl apply --force``:
+delete and re-create only when the patch is rejected) and ``kustomize.toolkit.fluxcd.io/force: enabled``,
+so that a change in Git to an immutable field re-creates the Job instead of failing the sync, while an
+unchanged Job is never touched. Never ``Replace=true``: ``kubectl replace --force`` re-creates (and so
+re-runs) the Job on any difference, and on some Argo CD versions even in the dry run.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from generator.render.yaml_emit import dump
 from generator.write import overlays as ov
 
 _JOB_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-ARGO_SYNC_OPTIONS = "Force=true,Replace=true"
+ARGO_SYNC_OPTIONS = "Force=true"  # recreate only on a rejected (immutable) patch; never Replace=true
 
 
 def manual_job(s: Settings, name: str) -> dict[str, Any]:

@@ -5,9 +5,12 @@ validates it (same pipeline as settings files: :mod:`generator.config.yaml_sourc
 with did-you-mean, then ``schemas/gitops.schema.json``, defaults, cross-field checks) and
 :func:`render_delivery` renders, from ``templates/argocd`` and ``templates/flux``:
 
-* ``deploy/argocd/applicationset.yaml`` — one ApplicationSet, git directory generator over the overlays;
+* ``deploy/argocd/applicationset.yaml`` — one ApplicationSet, a Git files generator on
+  ``<overlaysPath>/**/settings.yaml`` (a folder without settings never becomes an Application);
 * ``deploy/argocd/applications/<name>.yaml`` — the same Applications, one plain file per overlay;
-* ``deploy/argocd/cmp-plugin.yaml`` — the sidecar ``ConfigManagementPlugin`` file (not a Kubernetes object);
+* ``deploy/argocd/cmp-plugin.yaml`` — the sidecar ``ConfigManagementPlugin`` file (not a Kubernetes object),
+  without a discovery rule: only Applications that name it use it (``argocd.renderAtSync: true``);
+* ``deploy/argocd/cronjob-health.yaml`` — the CronJob health check for Argo CD < 3.2, an ``argocd-cm`` patch;
 * ``deploy/flux/source.yaml`` — the GitRepository; ``deploy/flux/<name>.yaml`` — one Kustomization per overlay.
 
 ``<name>`` is the overlay's path below ``overlaysPath`` with ``/`` replaced by ``-`` (``overlays/prod`` →
@@ -31,14 +34,18 @@ from generator.config import yaml_source
 from generator.config.config_schema import ConfigSchema, dotted
 from generator.config.settings import SettingsErrors, read_bytes
 from generator.errors import OverlayError, RenderError, SettingsError
-from generator.render import yaml_emit
+from generator.render import overlay_set, yaml_emit
 from generator.render.overlay import HEADER_MARK, _environment
+from generator.resources import templates_dir
 
 CONFIG_FILE = "gitops.yaml"
 DEPLOY_DIR = "deploy"
 APPLICATIONSET_FILE = f"{DEPLOY_DIR}/argocd/applicationset.yaml"
 APPLICATIONS_DIR = f"{DEPLOY_DIR}/argocd/applications"
 PLUGIN_FILE = f"{DEPLOY_DIR}/argocd/cmp-plugin.yaml"
+HEALTH_FILE = f"{DEPLOY_DIR}/argocd/cronjob-health.yaml"
+HEALTH_SCRIPT = "argocd/cronjob-health.lua"  # under templates/; tested with lua5.1 (tests/test_health_check.py)
+HEALTH_KEY = "resource.customizations.health.batch_CronJob"
 FLUX_DIR = f"{DEPLOY_DIR}/flux"
 FLUX_SOURCE_FILE = f"{FLUX_DIR}/source.yaml"
 
@@ -47,6 +54,8 @@ APPLICATIONSET_NAME = "kaptain-cert-rotation"
 PLUGIN_NAME = "kaptain-gitops"
 PLUGIN_VERSION = "v1"  # the contract of `kaptain-gitops build .`, not the package version (Applications name it)
 PLUGIN_COMMAND = ("kaptain-gitops", "build", ".")
+PLUGIN_REF = f"{PLUGIN_NAME}-{PLUGIN_VERSION}"  # what an Application's spec.source.plugin.name says
+GENERATE_PATHS_ANNOTATION = "argocd.argoproj.io/manifest-generate-paths"
 DESTINATION_NAMESPACE = "kaptain-ingress"  # settings' rotation.namespace default; objects carry their own
 
 ARGOCD_SYNC_OPTIONS = (
@@ -68,6 +77,7 @@ class ArgoCDConfig:
     namespace: str = "argocd"
     project: str = "default"
     destination_server: str = "https://kubernetes.default.svc"
+    render_at_sync: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,7 +183,7 @@ def parse_delivery_config(data: bytes, name: str = CONFIG_FILE) -> DeliveryConfi
         target_revision=values["targetRevision"],
         overlays_path=values["overlaysPath"],
         argocd=ArgoCDConfig(namespace=argo["namespace"], project=argo["project"],
-                            destination_server=argo["destinationServer"]),
+                            destination_server=argo["destinationServer"], render_at_sync=argo["renderAtSync"]),
         flux=FluxConfig(namespace=flux["namespace"], interval=flux["interval"], timeout=flux["timeout"],
                         source_name=flux["sourceName"]),
         file=name,
@@ -282,18 +292,21 @@ def argocd_sync_policy() -> dict[str, Any]:
     }
 
 
-def _directory_generator(config: DeliveryConfig, overlays: list[str]) -> list[dict[str, Any]]:
-    """Directory globs matching every overlay; parents of nested overlays that a glob also matches are excluded."""
-    base = config.overlays_path.rstrip("/")
-    patterns = sorted({f"{o.rsplit('/', 1)[0]}/*" for o in overlays}) or [f"{base}/*"]
-    excludes: set[str] = set()
-    for o in overlays:
-        parts = o[len(base) + 1:].split("/")
-        for depth in range(1, len(parts)):
-            parent = "/".join([base, *parts[:depth]])
-            if f"{parent.rsplit('/', 1)[0]}/*" in patterns and parent not in overlays:
-                excludes.add(parent)
-    return [{"path": p} for p in patterns] + [{"path": e, "exclude": True} for e in sorted(excludes)]
+def files_generator(config: DeliveryConfig) -> list[dict[str, Any]]:
+    """The ApplicationSet's Git files generator: every ``settings.yaml`` below ``overlaysPath``, any depth."""
+    return [{"path": overlay_set.files_pattern(config.overlays_path)}]
+
+
+def _source_extras(config: DeliveryConfig) -> dict[str, Any]:
+    """Template values that differ with ``argocd.renderAtSync``: the plugin reference and annotations."""
+    if not config.argocd.render_at_sync:
+        return {"plugin": None, "annotations": {}}
+    # The overlay directory holds every input of `kaptain-gitops build .`: settings, patches, resources, jobs.
+    return {"plugin": {"name": PLUGIN_REF}, "annotations": {GENERATE_PATHS_ANNOTATION: "."}}
+
+
+def _health_script() -> str:
+    return (templates_dir() / HEALTH_SCRIPT).read_text(encoding="utf-8")
 
 
 def _go_name_expression(config: DeliveryConfig) -> str:
@@ -318,10 +331,11 @@ def render_delivery(config: DeliveryConfig, overlays: list[str]) -> list[Deliver
         "labels": _labels(),
         "sync_policy": argocd_sync_policy(),
         "destination_namespace": DESTINATION_NAMESPACE,
+        **_source_extras(config),
     }
     bodies: list[tuple[str, str]] = [
         (APPLICATIONSET_FILE, env.get_template("argocd/applicationset.yaml.j2").render(
-            **common, appset_name=APPLICATIONSET_NAME, directories=_directory_generator(config, overlays),
+            **common, appset_name=APPLICATIONSET_NAME, files=files_generator(config),
             name_expression=_go_name_expression(config), path_expression="{{ .path.path }}")),
     ]
     for o in overlays:
@@ -329,6 +343,8 @@ def render_delivery(config: DeliveryConfig, overlays: list[str]) -> list[Deliver
             **common, name=object_name(names[o]), path=o)))
     bodies.append((PLUGIN_FILE, env.get_template("argocd/cmp-plugin.yaml.j2").render(
         plugin_name=PLUGIN_NAME, plugin_version=PLUGIN_VERSION, command=list(PLUGIN_COMMAND))))
+    bodies.append((HEALTH_FILE, env.get_template("argocd/cronjob-health.yaml.j2").render(
+        c=config, lua=_health_script())))
     bodies.append((FLUX_SOURCE_FILE, env.get_template("flux/source.yaml.j2").render(
         **common, ref=config.flux_ref())))
     for o in overlays:
@@ -363,6 +379,7 @@ def expected_objects(config: DeliveryConfig, overlays: list[str]) -> list[tuple[
         (APPLICATIONSET_FILE, "argoproj.io/v1alpha1", "ApplicationSet", APPLICATIONSET_NAME, argo),
         *((f"{APPLICATIONS_DIR}/{n}.yaml", "argoproj.io/v1alpha1", "Application", object_name(n), argo) for n in names),
         (PLUGIN_FILE, "argoproj.io/v1alpha1", "ConfigManagementPlugin", PLUGIN_NAME, None),
+        (HEALTH_FILE, "v1", "ConfigMap", "argocd-cm", argo),
         (FLUX_SOURCE_FILE, "source.toolkit.fluxcd.io/v1", "GitRepository", config.flux.source_name, flux),
         *((f"{FLUX_DIR}/{n}.yaml", "kustomize.toolkit.fluxcd.io/v1", "Kustomization", object_name(n), flux)
           for n in names),
@@ -383,23 +400,35 @@ def _check(config: DeliveryConfig, overlays: list[str], names: dict[str, str], f
     if found != expected:
         raise fail(f"{found} differ from the expected {expected}")
     by_path = {f.path: f.documents[0] for f in files}
+    extras = _source_extras(config)
+    template = by_path[APPLICATIONSET_FILE]["spec"]["template"]
+    if (by_path[APPLICATIONSET_FILE]["spec"]["generators"][0]["git"].get("files") != files_generator(config)
+            or template["spec"]["source"].get("plugin") != extras["plugin"]):
+        raise fail("ApplicationSet generator or plugin reference differs from gitops.yaml")
     for o in overlays:
         app = by_path[f"{APPLICATIONS_DIR}/{names[o]}.yaml"]["spec"]
         ks = by_path[f"{FLUX_DIR}/{names[o]}.yaml"]["spec"]
-        if app["source"] != {"repoURL": config.repo_url, "targetRevision": config.target_revision, "path": o}:
+        source = {"repoURL": config.repo_url, "targetRevision": config.target_revision, "path": o}
+        if extras["plugin"]:
+            source["plugin"] = extras["plugin"]
+        if app["source"] != source:
             raise fail(f"for {o}: the Application's source is {app['source']}")
         if ks["path"] != f"./{o}" or ks["sourceRef"] != {"kind": "GitRepository", "name": config.flux.source_name}:
             raise fail(f"for {o}: the Kustomization points at {ks['path']} / {ks['sourceRef']}")
     source = by_path[FLUX_SOURCE_FILE]["spec"]
     if source["url"] != config.repo_url or source["ref"] != config.flux_ref():
         raise fail(f"GitRepository points at {source['url']} {source['ref']}")
-    if by_path[PLUGIN_FILE]["spec"]["generate"]["command"] != list(PLUGIN_COMMAND):
-        raise fail("CMP plugin command differs from `kaptain-gitops build .`")
+    plugin = by_path[PLUGIN_FILE]["spec"]
+    if plugin["generate"]["command"] != list(PLUGIN_COMMAND) or "discover" in plugin:
+        raise fail("CMP plugin differs from `kaptain-gitops build .` without discovery")
+    if by_path[HEALTH_FILE].get("data") != {HEALTH_KEY: _health_script()}:
+        raise fail("argocd-cm health check differs from templates/" + HEALTH_SCRIPT)
 
 
 __all__ = [
     "CONFIG_FILE",
     "DEPLOY_DIR",
+    "HEALTH_FILE",
     "PLUGIN_FILE",
     "ArgoCDConfig",
     "DeliveryConfig",
