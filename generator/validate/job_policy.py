@@ -26,8 +26,8 @@ SOURCE_DIRS = ("jobs", "patches", "resources")
 
 _WHY = ("a Job in Git that the TTL controller deletes is re-created by Argo CD or Flux and runs the rotation "
         "again after every TTL")
-_HINT = (f"remove {FIELD} (retire the Job with `kaptain-gitops trigger OVERLAY --name NAME --remove` instead); "
-         "see docs/delivery.md, 'A manual Job runs at most once per Git change'")
+_HINT = ("remove {field}; to retire the Job, take it out of Git (`kaptain-gitops trigger {overlay} --name {name} "
+         "--remove` for a manual Job); see docs/delivery.md, 'A manual Job runs at most once per Git change'")
 
 
 def _mapping_get(node: yaml.Node, key: str) -> tuple[yaml.Node, yaml.Node] | None:
@@ -91,7 +91,8 @@ def ttl_problems(overlay_path: Path, overlay_rel: str, docs: list[dict[str, Any]
             continue
         name = str((doc.get("metadata") or {}).get("name") or "")
         where = _locate(overlay_path, overlay_rel, name)
-        message = f"Job/{name} has spec.{FIELD}: {spec[FIELD]}; {_WHY}; {_HINT}"
+        hint = _HINT.format(field=FIELD, overlay=overlay_rel, name=name or "NAME")
+        message = f"Job/{name} has spec.{FIELD}: {spec[FIELD]}; {_WHY}; {hint}"
         if where is None:
             problems.append(Problem(f"{overlay_rel}/kustomization.yaml", 1, 1, "error", RULE,
                                     f"built {message} (set outside jobs/, patches/ and resources/: "
