@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from generator import delivery as dl
+from generator.render import delivery as dl
 from tests.conftest import REPO, run_cli
 
 REPO_URL = "https://github.com/example/kaptain-gitops-config.git"
@@ -76,7 +76,7 @@ def test_render_at_sync_objects_validate_against_crd_schemas() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CRD schemas not found at {location} (set KAPTAIN_CRD_SCHEMAS)")
         pytest.skip("CRD schemas not available")
-    from generator.manifest_schemas import SchemaRegistry
+    from generator.validate.manifest_schemas import SchemaRegistry
 
     registry = SchemaRegistry(REPO / "schemas" / "kubernetes", "1.35", crd_location=str(location))
     for path, doc in _render(True).items():

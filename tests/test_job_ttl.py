@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator import job_policy
+from generator.validate import job_policy
 from tests.conftest import require_kubectl, run_cli
 
 JOB_TTL_PATCH = """\

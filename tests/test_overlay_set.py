@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import overlay_set
-from generator.overlays import discover
+from generator.render import overlay_set
+from generator.write.overlays import discover
 from tests.conftest import REPO, run_cli
 
 
