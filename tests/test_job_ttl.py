@@ -96,3 +96,15 @@ def test_a_ttl_whose_source_is_not_found_points_at_the_kustomization(tmp_path: P
     assert (problem.file, problem.line, problem.rule) == ("overlays/x/kustomization.yaml", 1, "job-ttl")
     assert "search the overlay for ttlSecondsAfterFinished" in problem.message
     assert job_policy.ttl_problems(tmp_path, "overlays/x", [{"kind": "Job", "spec": {}}]) == []
+
+
+def test_build_for_the_argo_cd_plugin_refuses_it_too(repo: Path) -> None:
+    """Render-at-sync deploys what `build` prints, so `build` applies the same rule (non-zero exit, no output)."""
+    require_kubectl()
+    _trigger(repo)
+    (repo / "overlays/dev/patches/job-ttl.yaml").write_text(JOB_TTL_PATCH, encoding="utf-8")
+    result = run_cli("build", "overlays/dev", "--root", str(repo))
+    assert result.code == 1 and result.out == ""
+    assert "overlays/dev/patches/job-ttl.yaml:8:3" in result.err and "ttlSecondsAfterFinished" in result.err
+    (repo / "overlays/dev/patches/job-ttl.yaml").unlink()
+    assert run_cli("build", "overlays/dev", "--root", str(repo)).code == 0

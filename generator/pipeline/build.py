@@ -10,10 +10,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from generator.errors import GeneratorError
 from generator.pipeline.fleet import Options, plan_overlay
-from generator.validate import kustomize
+from generator.validate import job_policy, kustomize
 from generator.write import overlays as ov
 
 
@@ -44,7 +45,9 @@ def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
         raise GeneratorError(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule)
     notes = [f"{p.file}:{p.line}:{p.col}: [warning] {p.message} ({p.rule})" for p in report.problems]
     if kustomize.is_generated_only(report.files):
-        return kustomize.in_process_stream(report.files, kustomize.manual_jobs(o)), notes
+        jobs = kustomize.manual_jobs(o)
+        _refuse_job_ttl(o, jobs)
+        return kustomize.in_process_stream(report.files, jobs), notes
     with tempfile.TemporaryDirectory(prefix="kaptain-gitops-build-") as tmp:
         work = Path(tmp) / "overlay"
         shutil.copytree(o.path, work, symlinks=True)
@@ -52,4 +55,14 @@ def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
             (work / f.path).parent.mkdir(parents=True, exist_ok=True)
             (work / f.path).write_text(f.text, encoding="utf-8")
         notes.append("built with kubectl kustomize (overlay has user patches or resources)")
-        return kustomize.build_kubectl(work), notes
+        stream = kustomize.build_kubectl(work)
+    _refuse_job_ttl(o, kustomize.parse_stream(stream))
+    return stream, notes
+
+
+def _refuse_job_ttl(o: ov.Overlay, docs: list[dict[str, Any]]) -> None:
+    """Render-at-sync deploys what ``build`` prints: the same no-TTL rule as ``check`` (a Job would re-run)."""
+    problems = job_policy.ttl_problems(o.path, o.rel, docs)
+    if problems:
+        first = problems[0]
+        raise GeneratorError(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule)
