@@ -115,3 +115,16 @@ def test_a_broken_script_fails_this_harness(tmp_path: Path) -> None:
     broken.write_text("return { status = obj.status.nope.deeper }\n", encoding="utf-8")
     with pytest.raises(AssertionError):
         run_check(cronjob({"lastScheduleTime": "2026-12-01T12:00:00Z"}), broken)
+
+
+def test_the_shipped_argocd_cm_patch_embeds_exactly_the_tested_script(tmp_path: Path) -> None:
+    import yaml
+
+    text = (REPO / "deploy" / "argocd" / "cronjob-health.yaml").read_text(encoding="utf-8")
+    cm = yaml.safe_load(text)
+    assert (cm["kind"], cm["metadata"]["name"]) == ("ConfigMap", "argocd-cm")
+    embedded = cm["data"]["resource.customizations.health.batch_CronJob"]
+    assert embedded == SCRIPT.read_text(encoding="utf-8")
+    copy = tmp_path / "embedded.lua"
+    copy.write_text(embedded, encoding="utf-8")
+    assert run_check(cronjob({"lastScheduleTime": "2026-12-01T12:00:00Z"}), copy)[0] == "Degraded"
