@@ -36,12 +36,15 @@ def matched_directories(root: Path, overlays_path: str) -> list[str]:
     found: list[str] = []
     if not top.is_dir() or top.is_symlink():
         return found
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+    top_text = str(top)
+    start = len(top_text) - len(base)  # dirpath[start:] is repo-relative, whatever form root has
+    for dirpath, dirnames, filenames in os.walk(top_text, followlinks=False):
         dirnames.sort()
-        dirnames[:] = [d for d in dirnames if d != ".git"]
-        here = Path(dirpath)
-        if here != top and SETTINGS_FILE in filenames and not (here / SETTINGS_FILE).is_symlink():
-            found.append(here.relative_to(root).as_posix())
+        if ".git" in dirnames:
+            dirnames.remove(".git")
+        if (SETTINGS_FILE in filenames and dirpath != top_text
+                and not os.path.islink(os.path.join(dirpath, SETTINGS_FILE))):
+            found.append(dirpath[start:].replace(os.sep, "/"))
     return found
 
 
