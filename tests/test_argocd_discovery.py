@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 
 from generator.render import delivery as dl
-from tests.conftest import REPO, run_cli
+from generator.validate.manifest_schemas import SchemaRegistry
+from tests.conftest import run_cli
+from tests.test_delivery import registry  # noqa: F401  (the CRD-schema registry fixture, one source of schemas)
 
 REPO_URL = "https://github.com/example/kaptain-gitops-config.git"
 OVERLAYS = ["overlays/dev", "overlays/prod", "overlays/team-a/prod"]
@@ -70,15 +72,7 @@ def test_render_at_sync_applications_still_equal_the_applicationset_template() -
     assert app["metadata"]["annotations"] == template["metadata"]["annotations"]
 
 
-def test_render_at_sync_objects_validate_against_crd_schemas() -> None:
-    location = Path(os.environ.get("KAPTAIN_CRD_SCHEMAS") or REPO.parent / "shared" / "crd-schemas")
-    if not location.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CRD schemas not found at {location} (set KAPTAIN_CRD_SCHEMAS)")
-        pytest.skip("CRD schemas not available")
-    from generator.validate.manifest_schemas import SchemaRegistry
-
-    registry = SchemaRegistry(REPO / "schemas" / "kubernetes", "1.35", crd_location=str(location))
+def test_render_at_sync_objects_validate_against_crd_schemas(registry: SchemaRegistry) -> None:  # noqa: F811
     for path, doc in _render(True).items():
         if path != dl.PLUGIN_FILE:
             assert registry.validate(doc) == [], path
@@ -95,7 +89,9 @@ def test_gitops_yaml_selects_render_at_sync() -> None:
 def _generate(directory: Path) -> subprocess.CompletedProcess[str]:
     """The plugin's generate command, run for real the way the sidecar runs it: in the source directory."""
     argv = _render(True)[dl.PLUGIN_FILE]["spec"]["generate"]["command"]
-    exe = shutil.which(argv[0]) or str(Path(sys.executable).parent / argv[0])
+    beside = Path(sys.executable).parent / argv[0]  # this checkout's console script, not another install's
+    exe = str(beside) if beside.is_file() else shutil.which(argv[0])
+    assert exe is not None, f"{argv[0]} is not installed"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARGOCD_")}
     return subprocess.run([exe, *argv[1:]], cwd=directory, capture_output=True, text=True, env=env, check=False)
 
