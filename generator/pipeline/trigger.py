@@ -97,7 +97,8 @@ def write_job(root: Path, overlay: ov.Overlay, name: str, *, remove: bool, durab
             raise GeneratorError(f"{display} already exists; a Job runs once per name", file=display,
                                  rule="job-exists", hint="choose a new --name (e.g. rotation-2) or --remove it first")
         inputs = OverlayInputs(overlay=overlay.rel, settings_file=overlay.settings_rel)
-        body = "# Manual rotation Job: runs once when Argo CD or Flux applies it. Remove with:\n" \
+        body = "# Manual rotation Job: runs once when Argo CD or Flux applies it. Deleting it in the cluster (or a\n" \
+               "# ttlSecondsAfterFinished) makes them re-create it, which runs it again. Retire it through Git:\n" \
                f"#   kaptain-gitops trigger {overlay.rel} --name {name} --remove\n" + dump(manual_job(loaded.settings, name))
         tx.add(overlay, [ov.Change(rel_path, "create", header(inputs, body) + body)])
         action = "created"
