@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, UsageError
 from generator.pipeline.fleet import Options, plan_overlay
 from generator.validate import job_policy, kustomize
 from generator.write import overlays as ov
@@ -22,7 +22,8 @@ def find_root(cwd: Path, overlay: str) -> Path:
     """The repository root for ``build OVERLAY`` without --root (the Argo CD CMP runs in the overlay dir).
 
     Argo CD sets ARGOCD_APP_SOURCE_PATH (the overlay's path in the repo); otherwise the nearest ancestor
-    whose ``overlays/`` directory contains the overlay; otherwise the current directory.
+    whose ``overlays/`` directory contains the overlay; otherwise the current directory (a standalone overlay:
+    any directory holding a settings.yaml builds, see :func:`build_overlay`).
     """
     import os
 
@@ -36,8 +37,20 @@ def find_root(cwd: Path, overlay: str) -> Path:
     return cwd.resolve()
 
 
+def _select(root: Path, overlay: str) -> ov.Overlay:
+    """The overlay to build: one under ``root/overlays``, or any directory holding a settings.yaml (a standalone
+    copy, as the Argo CD CMP may see it), named by its directory."""
+    try:
+        return ov.select_one(root, overlay, "build")
+    except UsageError:
+        target = (root / overlay).resolve()
+        if not (target / ov.SETTINGS_FILE).is_file():
+            raise
+        return ov.Overlay(target, ov.rel(root.resolve(), target) if target != root.resolve() else target.name)
+
+
 def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
-    o = ov.select_one(root, overlay, "build")
+    o = _select(root, overlay)
     report = plan_overlay(o, Options(root=root, force=True), None)
     errors = report.errors
     if errors:

@@ -1,9 +1,10 @@
 """Building overlays: the real ``kubectl kustomize``, and an in-process equivalent for generated-only overlays.
 
 An overlay whose kustomization lists only generator-owned files (no ``patches/``, no ``resources/``)
-is a plain concatenation that kustomize merely re-orders (its "legacy" kind order, then namespace,
-then name). :func:`build_in_process` does exactly that without a subprocess; the test-suite proves
-it equals the real ``kubectl kustomize`` output document for document. Overlays with user files
+is a plain concatenation that kustomize merely re-orders (its "legacy" kind order, then group/version/kind,
+namespace and name) and prints in kyaml's style. :func:`build_in_process` does exactly that without a
+subprocess (:mod:`generator.validate.kyaml` writes the text); the test-suite proves the stream is
+byte-identical to the real ``kubectl kustomize`` output. Overlays with user files
 always go through the real kubectl.
 """
 
@@ -35,17 +36,18 @@ Mode = Literal["auto", "kubectl", "internal", "off"]
 
 
 def _order_key(doc: dict[str, Any]) -> tuple[int, str, str, str]:
+    """kustomize's legacy sort: kind rank, then group_version_kind, then namespace, then name (empty ones last)."""
     kind = str(doc.get("kind", ""))
     meta = doc.get("metadata") or {}
     if kind in ORDER_FIRST:
-        rank = ORDER_FIRST.index(kind)
+        rank = ORDER_FIRST.index(kind) - len(ORDER_FIRST)
     elif kind in ORDER_LAST:
-        rank = len(ORDER_FIRST) + 1 + ORDER_LAST.index(kind)
+        rank = 1 + ORDER_LAST.index(kind)
     else:
-        rank = len(ORDER_FIRST)
-    api = str(doc.get("apiVersion", ""))
-    gvk = f"{api}/{kind}" if rank == len(ORDER_FIRST) else ""
-    return rank, gvk, str(meta.get("namespace", "")), str(meta.get("name", ""))
+        rank = 0
+    group, _, version = str(doc.get("apiVersion", "")).rpartition("/")
+    gvk = f"{group or '~G'}_{version or '~V'}_{kind or '~K'}"
+    return rank, gvk, str(meta.get("namespace") or "~X"), str(meta.get("name") or "~N")
 
 
 def is_generated_only(files: list[RenderedFile]) -> bool:
@@ -76,9 +78,9 @@ def build_in_process(files: list[RenderedFile], jobs: list[dict[str, Any]] | Non
 
 def in_process_stream(files: list[RenderedFile], jobs: list[dict[str, Any]] | None = None) -> str:
     """The YAML stream of :func:`build_in_process` (what ``build`` prints and kubeconform reads)."""
-    from generator.render.yaml_emit import dump
+    from generator.validate.kyaml import dump_all
 
-    return "---\n".join(dump(d) for d in build_in_process(files, jobs))
+    return dump_all(build_in_process(files, jobs))
 
 
 def find_kubectl() -> str | None:
@@ -150,9 +152,9 @@ def build_kubectl_cached(overlay_dir: Path, kubectl: str | None, cache_dir: Path
 
 
 def parse_stream(text: str) -> list[dict[str, Any]]:
-    from generator.render.yaml_emit import load_all
+    from generator.validate.kyaml import load_all
 
-    return [d for d in load_all(text) if d is not None]
+    return load_all(text)
 
 
 Plan = Literal["internal", "kubectl", "kustomize-needed", "off"]
