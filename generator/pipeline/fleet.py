@@ -17,12 +17,12 @@ from typing import Any, Literal, TypeVar
 
 from generator.config.settings import LoadedSettings, Settings, load_settings
 from generator.errors import GeneratorError
+from generator.pipeline.built import overlay_inputs
 from generator.problems import Problem
 from generator.render import overlay_set
-from generator.render.overlay import KUSTOMIZATION, OverlayInputs, RenderedFile, render_overlay
+from generator.render.overlay import KUSTOMIZATION, RenderedFile, render_overlay
 from generator.resources import schemas_dir
 from generator.schedule.settings_lint import lint_settings
-from generator.validate import job_policy
 from generator.write import overlays as ov
 
 T = TypeVar("T")
@@ -108,13 +108,7 @@ def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | 
         report.status = "failed"
         return report
     try:
-        inputs = OverlayInputs(
-            overlay=o.rel,
-            settings_file=o.settings_rel,
-            patches=ov.user_files(opts.root, o, "patches"),
-            resources=ov.user_files(opts.root, o, "resources"),
-            jobs=ov.user_files(opts.root, o, ov.JOBS_DIR),
-        )
+        inputs = overlay_inputs(opts.root, o)
         meaning, delay = describe_schedule(loaded.settings)
         report.files = render_overlay(loaded.settings, inputs, meaning=meaning, worst_case_delay=delay)
     except GeneratorError as err:
@@ -164,12 +158,11 @@ def validate_files(o: ov.Overlay, files: Iterable[RenderedFile], loaded: LoadedS
 
 def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], r: OverlayReport, opts: Options,
                    registry: Callable[[str], Any]) -> list[Problem]:
-    """Strict schema + API rules for the kustomize output that user files (patches, resources, jobs) shaped."""
-    if not docs or r.settings is None:
-        return []
-    reg = registry(opts.kubernetes_version or r.settings.kubernetes_version)
-    return [*_document_problems(f"{o.rel}/{KUSTOMIZATION}", docs, reg, prefix="built "),
-            *job_policy.ttl_problems(o.path, o.rel, docs)]
+    """Strict schema + API rules + schedule analysis of the kustomize output, located at the user's lines."""
+    from generator.pipeline.built import validate_built as validate
+
+    version = opts.kubernetes_version or (r.settings.kubernetes_version if r.settings else "")
+    return validate(o, docs, r.files, r.settings, version, registry)
 
 
 def _stale_problem(display: str, action: str, render_command: str) -> Problem:

@@ -16,6 +16,7 @@ from typing import Any
 from generator.config.settings import Settings
 from generator.errors import RenderError
 from generator.render import yaml_emit
+from generator.render.patches import PatchEntry
 from generator.resources import templates_dir
 
 HEADER_MARK = "# kaptain-gitops-sha256: "
@@ -30,6 +31,7 @@ class OverlayInputs:
     overlay: str  # repo-relative, POSIX, e.g. "overlays/prod"
     settings_file: str  # repo-relative, e.g. "overlays/prod/settings.yaml"
     patches: tuple[str, ...] = ()  # overlay-relative user patch files, sorted
+    targets: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # (patch path, kustomize target) pairs
     resources: tuple[str, ...] = ()  # overlay-relative user resource files, sorted
     jobs: tuple[str, ...] = ()  # overlay-relative manual Job files written by `trigger`, sorted
 
@@ -173,7 +175,8 @@ def render_overlay(s: Settings, inputs: OverlayInputs, *, meaning: str, worst_ca
         "rbac.yaml": env.get_template("rbac.yaml.j2").render(**context),
     }
     resources = [*GENERATED_FILES, *inputs.resources, *(f.path for f in extra_files), *inputs.jobs]
-    patches = [{"path": p} for p in inputs.patches]
+    targets = dict(inputs.targets)
+    patches = [PatchEntry(p, targets.get(p, ())).as_mapping() for p in inputs.patches]
     bodies[KUSTOMIZATION] = env.get_template("kustomization.yaml.j2").render(
         resources=list(dict.fromkeys(resources)), patches=patches
     )

@@ -13,6 +13,7 @@ the overlay's ``kustomization.yaml`` and says what to look for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,12 @@ def _locate(overlay_path: Path, overlay_rel: str, job: str) -> tuple[str, int, i
     return None
 
 
-def ttl_problems(overlay_path: Path, overlay_rel: str, docs: list[dict[str, Any]]) -> list[Problem]:
-    """One error per built Job carrying ``spec.ttlSecondsAfterFinished``, at the file and line that set it."""
+def ttl_problems(overlay_path: Path, overlay_rel: str, docs: list[dict[str, Any]],
+                 where: Callable[[dict[str, Any]], tuple[str, int, int] | None] | None = None) -> list[Problem]:
+    """One error per built Job carrying ``spec.ttlSecondsAfterFinished``, at the file and line that set it.
+
+    ``where`` (the overlay's provenance, when the caller has it) places the field first; it also finds JSON 6902
+    patches and nested folders."""
     problems = []
     for doc in docs:
         if not isinstance(doc, dict) or doc.get("kind") != "Job":
@@ -90,15 +95,15 @@ def ttl_problems(overlay_path: Path, overlay_rel: str, docs: list[dict[str, Any]
         if not isinstance(spec, dict) or spec.get(FIELD) is None:
             continue
         name = str((doc.get("metadata") or {}).get("name") or "")
-        where = _locate(overlay_path, overlay_rel, name)
+        found = (where(doc) if where else None) or _locate(overlay_path, overlay_rel, name)
         hint = _HINT.format(field=FIELD, overlay=overlay_rel, name=name or "NAME")
         message = f"Job/{name} has spec.{FIELD}: {spec[FIELD]}; {_WHY}; {hint}"
-        if where is None:
+        if found is None:
             problems.append(Problem(f"{overlay_rel}/kustomization.yaml", 1, 1, "error", RULE,
                                     f"built {message} (set outside jobs/, patches/ and resources/: "
                                     f"search the overlay for {FIELD})"))
         else:
-            problems.append(Problem(where[0], where[1], where[2], "error", RULE, message))
+            problems.append(Problem(found[0], found[1], found[2], "error", RULE, message))
     return problems
 
 

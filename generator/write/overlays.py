@@ -118,7 +118,10 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def user_files(root: Path, overlay: Overlay, sub: str) -> tuple[str, ...]:
-    """Sorted overlay-relative YAML files in ``overlay/sub`` (patches/, resources/ or jobs/)."""
+    """Sorted overlay-relative YAML files in ``overlay/sub`` (patches/, resources/ or jobs/), nested folders included.
+
+    Hidden entries (``.gitkeep``, editor files) are skipped; any other non-YAML file is refused, never ignored.
+    """
     d = overlay.path / sub
     if not d.is_dir() or d.is_symlink():
         if d.is_symlink():
@@ -126,16 +129,30 @@ def user_files(root: Path, overlay: Overlay, sub: str) -> tuple[str, ...]:
                                hint="use a real directory inside the overlay")
         return ()
     out = []
-    for entry in sorted(os.listdir(d)):
-        p = d / entry
-        if not entry.endswith(_YAML_SUFFIXES) or entry.startswith("."):
-            continue
-        if p.is_symlink() and not _inside(root, p):
-            raise OverlayError(f"{overlay.rel}/{sub}/{entry} is a symlink leading outside the repository",
-                               file=f"{overlay.rel}/{sub}/{entry}", rule="symlink-outside-repo",
-                               hint="replace it with a regular file inside the repository")
-        out.append(f"{sub}/{entry}")
-    return tuple(out)
+    for dirpath, dirnames, filenames in os.walk(d, followlinks=False):
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+        here = Path(dirpath)
+        for name in dirnames:
+            if (here / name).is_symlink():
+                display = f"{overlay.rel}/{rel(overlay.path, here / name)}"
+                raise OverlayError(f"{display} is a symlinked directory", file=display, rule="symlink",
+                                   hint="use a real directory inside the overlay")
+        for entry in sorted(filenames):
+            p = here / entry
+            overlay_rel = rel(overlay.path, p)
+            if entry.startswith("."):
+                continue
+            if not entry.endswith(_YAML_SUFFIXES):
+                raise OverlayError(f"{overlay.rel}/{overlay_rel} is not a YAML file; everything under {sub}/ is "
+                                   f"applied by kustomize, so kaptain-gitops does not skip it silently",
+                                   file=f"{overlay.rel}/{overlay_rel}", rule="not-yaml",
+                                   hint="name it *.yaml (or *.yml), or move it out of the overlay")
+            if p.is_symlink() and not _inside(root, p):
+                raise OverlayError(f"{overlay.rel}/{overlay_rel} is a symlink leading outside the repository",
+                                   file=f"{overlay.rel}/{overlay_rel}", rule="symlink-outside-repo",
+                                   hint="replace it with a regular file inside the repository")
+            out.append(overlay_rel)
+    return tuple(sorted(out))
 
 
 @dataclass(frozen=True)
