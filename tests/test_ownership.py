@@ -30,6 +30,7 @@ def test_user_patch_survives_render_and_is_listed(repo: Path) -> None:
 
 
 def test_hand_edited_generated_file_is_refused_unless_forced(repo: Path) -> None:
+    """Reported at the edited line (33: backoffLimit), although the settings changed too."""
     cron = repo / "overlays/prod/cronjob.yaml"
     cron.write_text(cron.read_text().replace("backoffLimit: 2", "backoffLimit: 5"))
     (repo / "overlays/prod/settings.yaml").write_text(
@@ -37,7 +38,7 @@ def test_hand_edited_generated_file_is_refused_unless_forced(repo: Path) -> None
     before = _snapshot(repo)
     result = run_cli("render", "--root", str(repo))
     assert result.code == 1
-    assert ("overlays/prod/cronjob.yaml:1:1: [error] overlays/prod/cronjob.yaml was edited by hand since it was "
+    assert ("overlays/prod/cronjob.yaml:33:1: [error] overlays/prod/cronjob.yaml was edited by hand since it was "
             "generated; refusing to overwrite it; put the change in settings.yaml or a patches/ file, or re-run with "
             "--force to discard it (hand-edited)") in result.out
     assert "nothing was written because some overlays failed" in result.out
@@ -129,12 +130,12 @@ def test_check_names_each_stale_file(repo: Path) -> None:
 
 
 def test_check_validates_what_user_patches_produce(repo: Path) -> None:
-    """A misspelled or misplaced field in a user patch is reported with the file and the field's path."""
+    """A misspelled or misplaced field in a user patch is reported at the patch line, with the field's path."""
     patch = repo / "overlays/dev/patches/owner-annotation.yaml"
     patch.write_text(patch.read_text() + "spec:\n  schedulee: \"0 1 * * *\"\n  restartPolicy: Never\n")
     result = run_cli("check", "--root", str(repo), "overlays/dev")
     assert result.code == 1
-    assert ('overlays/dev/kustomization.yaml:1:1: [error] built CronJob/kaptain-ingress-cert-secret-rotation: '
+    assert ('overlays/dev/patches/owner-annotation.yaml:10:3: [error] built CronJob/kaptain-ingress-cert-secret-rotation: '
             'spec.schedulee: unknown field "schedulee" (did you mean "schedule"?) (unknown-field)') in result.out
-    assert ('built CronJob/kaptain-ingress-cert-secret-rotation: spec.restartPolicy: unknown field "restartPolicy"'
-            in result.out)
+    assert ('overlays/dev/patches/owner-annotation.yaml:11:3: [error] built CronJob/kaptain-ingress-cert-secret-rotation: '
+            'spec.restartPolicy: unknown field "restartPolicy"' in result.out)

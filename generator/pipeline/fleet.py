@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 
 from generator.config.settings import LoadedSettings, Settings, load_settings
 from generator.errors import GeneratorError
+from generator.pipeline import handedit
 from generator.pipeline.built import overlay_inputs
 from generator.problems import Problem
 from generator.render import overlay_set
@@ -121,6 +122,7 @@ def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | 
         return report
     diff = ov.compare(o, report.files, force=opts.force)
     for conflict in diff.conflicts:
+        handedit.locate(o, inputs, report.files, conflict)
         report.problems.append(Problem.from_error(conflict, o.rel))
     if diff.conflicts:
         report.status = "failed"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -100,10 +101,44 @@ def build_kubectl(overlay_dir: Path, kubectl: str | None = None) -> str:
         raise GeneratorError(f"kubectl kustomize {overlay_dir} took over {KUBECTL_TIMEOUT_SECONDS}s",
                              rule="kustomize-failed", hint="check the overlay for remote bases") from None
     if proc.returncode != 0:
-        message = " ".join(proc.stderr.strip().splitlines()[-3:]) or f"exit code {proc.returncode}"
+        message = kubectl_error(proc.stderr, overlay_dir) or f"exit code {proc.returncode}"
         raise GeneratorError(f"kubectl kustomize failed: {message}", rule="kustomize-failed",
                              hint="fix the kustomization or the files under patches/ and resources/")
     return proc.stdout
+
+
+_KLOG_PREFIX = re.compile(r"^[EWIF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.-]+:\d+\] ")
+_KLOG_ERR = re.compile(r'\berr="((?:[^"\\]|\\.)*)"')
+_KLOG_ERR_BLOCK = re.compile(r"\berr=<\n(.*?)\n\s*>", re.DOTALL)
+
+
+def _go_unquote(text: str) -> str:
+    import json
+
+    try:
+        return str(json.loads(f'"{text}"'))
+    except ValueError:
+        return text.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def kubectl_error(stderr: str, overlay_dir: Path | None = None) -> str:
+    """kubectl's error text without klog noise (``E1201 12:00:00.0 1 run.go:72] "command failed" err="…"`` → …),
+    on one line, with the overlay's absolute path removed so paths read overlay-relative."""
+    text = stderr.strip()
+    block = _KLOG_ERR_BLOCK.search(text)
+    quoted = _KLOG_ERR.search(text)
+    if block:
+        message = " ".join(line.strip() for line in block.group(1).splitlines() if line.strip())
+    elif quoted:
+        message = _go_unquote(quoted.group(1))
+    else:
+        lines = [_KLOG_PREFIX.sub("", line).strip() for line in text.splitlines()]
+        message = " ".join(line for line in lines if line)
+    message = message.removeprefix("error: ").strip()
+    if overlay_dir is not None:
+        for prefix in {str(overlay_dir), os.path.realpath(overlay_dir)}:
+            message = message.replace(prefix + "/", "")
+    return " ".join(message.split())
 
 
 def _fingerprint(overlay_dir: Path, kubectl: str) -> str | None:
@@ -190,7 +225,13 @@ def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: st
     try:
         return [], parse_stream(build_kubectl_cached(overlay.path, kubectl, cache_dir))
     except GeneratorError as err:
-        return [Problem.from_error(err, where)], []
+        problem = Problem.from_error(err, where)
+        from generator.validate.provenance import locate_message
+
+        found = locate_message(err.message, overlay.path, overlay.rel, files)
+        if found:
+            problem = Problem(found[0], found[1], found[2], problem.level, problem.rule, problem.message)
+        return [problem], []
 
 
 def build_notice(plans: list[Plan]) -> list[str]:

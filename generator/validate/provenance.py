@@ -301,3 +301,22 @@ def load(overlay_dir: Path, overlay_rel: str, resources: Iterable[str], patches:
             kind: SourceKind = "json6902" if isinstance(d.value, list) else "smp"
             prov.sources.append(Source(kind, d, target))
     return prov
+
+
+_MENTIONED_FILE = re.compile(r"(?<![\w/.-])((?:patches|resources|jobs)/[\w./-]*?\.ya?ml)\b")
+
+
+def locate_message(message: str, overlay_dir: Path, overlay_rel: str, files: Sequence[Any]) -> Location | None:
+    """Where a kustomize error belongs: a user file it names, or the patch whose object it could not find."""
+    named = _MENTIONED_FILE.search(message)
+    if named:
+        line = 1
+        return f"{overlay_rel}/{named.group(1)}", line, 1
+    kust = next((f for f in files if getattr(f, "path", None) == "kustomization.yaml"), None)
+    spec = kust.documents[0] if kust is not None and kust.documents else {}
+    patches = [str(p.get("path")) for p in spec.get("patches") or [] if isinstance(p, dict)]
+    for s in load(overlay_dir, overlay_rel, [], patches).sources:
+        _, kind, name, _ = _identity(s.doc.value)
+        if s.kind == "smp" and kind and name and f"{kind}." in message and f"/{name}." in message:
+            return s.doc.at(("metadata", "name"), value=True)
+    return None

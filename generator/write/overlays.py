@@ -211,7 +211,7 @@ def compare(overlay: Overlay, files: list[RenderedFile], *, force: bool = False,
             elif not is_untouched(current) and not force:
                 diff.conflicts.append(OverlayError(
                     f"{display} was edited by hand since it was generated; refusing to overwrite it",
-                    file=display, rule="hand-edited",
+                    file=display, line=first_changed_line(current, text), rule="hand-edited",
                     hint="put the change in settings.yaml or a patches/ file, or re-run with --force to discard it"))
             else:
                 diff.changes.append(Change(path, "update", text))
@@ -227,6 +227,15 @@ def compare(overlay: Overlay, files: list[RenderedFile], *, force: bool = False,
         else:
             diff.changes.append(Change(path, "delete"))
     return diff
+
+
+def first_changed_line(current: str, wanted: str) -> int:
+    """1-based number of the first line where ``current`` differs from ``wanted`` (the header is skipped)."""
+    have, want = current.split("\n"), wanted.split("\n")
+    for number, (a, b) in enumerate(zip(have, want, strict=False), start=1):
+        if a != b and number > 3:
+            return number
+    return min(len(have), len(want)) + 1 if len(have) != len(want) else 1
 
 
 def owned_tree(directory: Path) -> list[str]:
