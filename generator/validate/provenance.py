@@ -316,7 +316,9 @@ def locate_message(message: str, overlay_dir: Path, overlay_rel: str, files: Seq
     spec = kust.documents[0] if kust is not None and kust.documents else {}
     patches = [str(p.get("path")) for p in spec.get("patches") or [] if isinstance(p, dict)]
     for s in load(overlay_dir, overlay_rel, [], patches).sources:
-        _, kind, name, _ = _identity(s.doc.value)
-        if s.kind == "smp" and kind and name and f"{kind}." in message and f"/{name}." in message:
+        api, kind, name, namespace = _identity(s.doc.value)
+        group, _, version = api.rpartition("/")
+        resid = f"{kind}.{version}.{group or '[noGrp]'}/{name}.{namespace or '[noNs]'}"  # kustomize's ResId
+        if s.kind == "smp" and kind and name and resid in message:
             return s.doc.at(("metadata", "name"), value=True)
     return None
