@@ -184,3 +184,25 @@ def test_patch_whose_object_is_missing_is_reported_at_its_name_without_kubectl_n
 ])
 def test_kubectl_log_noise_is_stripped(stderr: str, expected: str) -> None:
     assert kubectl_error(stderr, Path("/o")) == expected
+
+
+def test_kubeconform_findings_on_patched_output_land_on_the_patch_line(repo: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_kubeconform_adapter import Fake
+
+    _patch(repo, "pull.yaml", SMP_HEAD + "spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n"
+           "          containers:\n            - name: rotate\n              imagePullPolicy: Sometimes\n")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    fake = Fake(folder, monkeypatch)
+    fake.replay('{\n  "resources": [\n    {\n      "filename": "stdin",\n      "kind": "CronJob",\n'
+                f'      "name": "{CRON}",\n      "version": "batch/v1",\n      "status": "statusInvalid",\n'
+                '      "msg": "x",\n      "validationErrors": [\n        {\n          "path": '
+                '"/spec/jobTemplate/spec/template/spec/containers/0/imagePullPolicy",\n          "msg": '
+                '"value must be one of \'Always\', \'IfNotPresent\', \'Never\'"\n        }\n      ]\n    }\n  ],\n'
+                '  "summary": {"valid": 6, "invalid": 1, "errors": 0, "skipped": 0}\n}\n', exit_status=1)
+    result = run_cli("check", "--root", str(repo), "overlays/dev", "--no-cache")
+    assert result.code == 1
+    assert (f"overlays/dev/patches/pull.yaml:13:15: [error] CronJob/{CRON}: "
+            "spec.jobTemplate.spec.template.spec.containers[0].imagePullPolicy: value must be one of 'Always', "
+            "'IfNotPresent', 'Never' (kubeconform)") in result.out.splitlines()

@@ -192,7 +192,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                    keep_files=use_kubeconform, cache=not args.no_cache)
     run = check_overlays(opts, patterns, progress=_progress(err))
     if args.kubeconform == "auto":
-        from generator.pipeline.fleet import run_kubeconform_on
+        from generator.pipeline.conform import run_kubeconform_on
 
         run_kubeconform_on(run, opts)
     text, errtext = format_run(run, format_of(args), verbose=args.verbose)

@@ -122,7 +122,7 @@ def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | 
         return report
     diff = ov.compare(o, report.files, force=opts.force)
     for conflict in diff.conflicts:
-        handedit.locate(o, inputs, report.files, conflict)
+        handedit.locate(o, inputs, report.files, conflict, describe_schedule)
         report.problems.append(Problem.from_error(conflict, o.rel))
     if diff.conflicts:
         report.status = "failed"
@@ -376,47 +376,6 @@ def check_overlays(opts: Options, patterns: list[str], *,
         if run.delivery:
             check_delivery(run, opts)
     return run
-
-
-def run_kubeconform_on(run: RunReport, opts: Options) -> None:
-    """When kubeconform is on PATH, validate every built overlay with it too (strict, offline schemas).
-
-    Its findings join the overlay's problems in the same format; without it, one notice says so.
-    """
-    from generator.validate import kubeconform, kustomize
-
-    binary = kubeconform.find_kubeconform()
-    if binary is None:
-        run.notices.append("kubeconform not on PATH: skipped (the built-in strict schema check ran)")
-        return
-    checked = 0
-    for r in run.overlays:
-        if r.status == "failed" or not r.files or r.settings is None:
-            continue
-        overlay = ov.Overlay(opts.root / r.overlay, r.overlay)
-        if kustomize.is_generated_only(r.files):
-            stream = kustomize.in_process_stream(r.files, kustomize.manual_jobs(overlay))
-        else:
-            try:
-                stream = kustomize.build_kubectl(overlay.path)
-            except GeneratorError:
-                continue  # the kustomize failure is already reported by check
-        version = opts.kubernetes_version or r.settings.kubernetes_version
-        try:
-            results = kubeconform.run_kubeconform(binary, stream, opts.schema_root / "kubernetes", version,
-                                                  opts.crd_location)
-        except GeneratorError as err:
-            r.problems.append(Problem.from_error(err, r.overlay))
-            r.status = "failed"
-            continue
-        checked += 1
-        for res in results:
-            if res.status in ("invalid", "error"):
-                details = "; ".join(f"{e.path}: {e.message}" for e in res.validation_errors) or res.message
-                r.problems.append(Problem(f"{r.overlay}/{KUSTOMIZATION}", 1, 1, "error", "kubeconform",
-                                          f"{res.kind}/{res.name}: {details}"))
-                r.status = "failed"
-    run.notices.append(f"kubeconform -strict checked {checked} overlays")
 
 
 def _deploy_dir(opts: Options) -> ov.Overlay:

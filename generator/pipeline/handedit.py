@@ -7,14 +7,18 @@ edited file's header recorded. Otherwise the fresh render is the reference.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from generator.config.settings import Settings
 from generator.errors import GeneratorError
 from generator.render.overlay import OverlayInputs, RenderedFile, render_overlay, split_header
 from generator.write import overlays as ov
 
+Describe = Callable[[Settings], tuple[str, str]]
 
-def _as_generated(o: ov.Overlay, inputs: OverlayInputs, path: str, digest: str) -> str | None:
+
+def _as_generated(o: ov.Overlay, inputs: OverlayInputs, path: str, digest: str, describe: Describe) -> str | None:
     from generator.config.settings import parse_settings
-    from generator.pipeline.fleet import describe_schedule
     from generator.render import yaml_emit
 
     data = ov.read_bytes_safe(o.path / "configmap.yaml")
@@ -24,7 +28,7 @@ def _as_generated(o: ov.Overlay, inputs: OverlayInputs, path: str, digest: str) 
         _, body = split_header(data.decode("utf-8"))
         values = yaml_emit.load(body)["data"]["values.yaml"]
         settings = parse_settings(values.encode("utf-8"), o.settings_rel).settings
-        meaning, delay = describe_schedule(settings)
+        meaning, delay = describe(settings)
         files = render_overlay(settings, inputs, meaning=meaning, worst_case_delay=delay)
     except (GeneratorError, UnicodeDecodeError, KeyError, TypeError, ValueError):
         return None
@@ -32,7 +36,8 @@ def _as_generated(o: ov.Overlay, inputs: OverlayInputs, path: str, digest: str) 
     return old if old is not None and split_header(old)[0] == digest else None
 
 
-def locate(o: ov.Overlay, inputs: OverlayInputs, files: list[RenderedFile], err: GeneratorError) -> None:
+def locate(o: ov.Overlay, inputs: OverlayInputs, files: list[RenderedFile], err: GeneratorError,
+           describe: Describe) -> None:
     """Set ``err.line`` (a hand-edited conflict) to the first edited line of the file."""
     if err.rule != "hand-edited" or not err.file or not err.file.startswith(o.rel + "/"):
         return
@@ -42,7 +47,7 @@ def locate(o: ov.Overlay, inputs: OverlayInputs, files: list[RenderedFile], err:
         return
     current = data.decode("utf-8", errors="replace")
     digest, _ = split_header(current)
-    reference = _as_generated(o, inputs, path, digest) if digest else None
+    reference = _as_generated(o, inputs, path, digest, describe) if digest else None
     if reference is None:
         reference = next((f.text for f in files if f.path == path), None)
     if reference is not None:
