@@ -206,3 +206,33 @@ def test_kubeconform_findings_on_patched_output_land_on_the_patch_line(repo: Pat
     assert (f"overlays/dev/patches/pull.yaml:13:15: [error] CronJob/{CRON}: "
             "spec.jobTemplate.spec.template.spec.containers[0].imagePullPolicy: value must be one of 'Always', "
             "'IfNotPresent', 'Never' (kubeconform)") in result.out.splitlines()
+
+
+def test_diff_shows_a_schedule_change_made_by_a_patch(repo: Path) -> None:
+    import subprocess
+
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", "-C", str(repo), "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+                       check=True, capture_output=True)
+    patch = repo / "overlays/prod/patches/x.yaml"
+    patch.parent.mkdir()
+    patch.write_text(JSON_PATCH.replace("/spec/concurrencyPolicy", "/spec/schedule").replace("Replace",
+                                                                                             '"* */6 * * *"'))
+    result = run_cli("diff", "--base", "HEAD", "--root", str(repo))
+    assert result.code == 1
+    assert result.out.startswith(
+        "## Certificate rotation schedule changes (vs `HEAD`)\n\n"
+        "### ❌ `overlays/prod` (changed)\n\n"
+        "| | before | after |\n|---|---|---|\n"
+        "| Schedule | `0 0 * * *` (Etc/UTC) | `* */6 * * *` (Etc/UTC) — patched by `overlays/prod/patches/x.yaml` |\n"
+        "| Meaning | at 00:00, every day, Etc/UTC | every minute during hours 00, 06, 12 and 18, every day, Etc/UTC |\n"
+        "| Runs per day | 1 | 240 |\n"
+        "| Worst-case delay | 1d | 5h 1m |\n\n"
+        "**Problems after the change:**\n"
+        "- error: spec.schedule is set by overlays/prod/patches/x.yaml; `check` refuses it: set it in settings.yaml "
+        "instead (patched-schedule)\n"
+        "- error: minute field \"*\" runs every minute during hours 00, 06, 12 and 18 (240 runs a day)")
+    patch.write_text(JSON_PATCH)  # a patch that leaves the schedule alone is no schedule change
+    result = run_cli("diff", "--base", "HEAD", "--root", str(repo))
+    assert (result.code, result.out) == (
+        0, "## Certificate rotation schedule changes (vs `HEAD`)\n\nNo overlay settings changed.\n")

@@ -61,3 +61,10 @@ def settings_paths_at(root: Path, ref: str) -> list[str]:
     prefix = repo_prefix(root)
     listing = _git(root, "ls-tree", "-r", "--name-only", ref, "--", f"{prefix}overlays")
     return sorted(n[len(prefix):] for n in listing.splitlines() if n.endswith("/" + SETTINGS_FILE))
+
+
+def files_at(root: Path, ref: str, folder: str) -> list[str]:
+    """Root-relative files under ``folder`` at ``ref`` (none when it did not exist there)."""
+    prefix = repo_prefix(root)
+    listing = _git(root, "ls-tree", "-r", "--name-only", ref, "--", f"{prefix}{folder}")
+    return sorted(n[len(prefix):] for n in listing.splitlines())

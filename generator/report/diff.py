@@ -1,7 +1,9 @@
 """``diff --base REF``: what each overlay's schedule change means, as Markdown for a pull request.
 
-For every overlay whose settings.yaml differs between ``REF`` and the working tree, both versions
-are validated and explained (meaning, runs per day, worst-case delay, problems, week picture).
+For every overlay whose settings.yaml or patches differ between ``REF`` and the working tree, both versions
+are validated and explained (meaning, runs per day, worst-case delay, problems, week picture). The schedule
+shown is the one the cluster gets: a patch that sets the CronJob's schedule, time zone or suspend flag is
+applied on top of the settings (and flagged, since ``check`` refuses it).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Side:
     time_zone: str | None = None
     enabled: bool | None = None
     explanation: Explanation | None = None
+    patched: dict[str, str] = field(default_factory=dict)  # CronJob field → patch file that sets it
 
 
 @dataclass
@@ -43,10 +46,14 @@ class DiffResult:
 
     @property
     def has_errors(self) -> bool:
-        return any(d.new.error or (d.new.explanation and d.new.explanation.has_errors) for d in self.overlays)
+        return any(d.new.error or d.new.patched or (d.new.explanation and d.new.explanation.has_errors)
+                   for d in self.overlays)
 
 
-def _side(data: bytes | None, name: str) -> Side:
+Patches = list[tuple[str, str]]  # (repo-relative path, text), in kustomize's application order
+
+
+def _side(data: bytes | None, name: str, patches: Patches) -> Side:
     if data is None:
         return Side(present=False)
     try:
@@ -54,22 +61,65 @@ def _side(data: bytes | None, name: str) -> Side:
     except GeneratorError as err:
         return Side(present=True, error=f"{err.file}:{err.line}:{err.col}: {err.message} ({err.rule})")
     s = loaded.settings
-    exp = explain_schedule(s.schedule, s.time_zone, count=0, min_interval_minutes=s.min_interval_minutes,
+    schedule, time_zone, enabled = s.schedule, s.time_zone, s.enable_secret_rotation
+    patched: dict[str, str] = {}
+    if patches:
+        from generator.render.overlay import labels
+        from generator.validate.provenance import schedule_overrides
+
+        cron = {"apiVersion": "batch/v1", "kind": "CronJob",
+                "metadata": {"name": s.cron_job_name, "namespace": s.namespace, "labels": labels(s)}}
+        for what, (value, file) in schedule_overrides(patches, cron).items():
+            patched[what] = file
+            if what == "schedule":
+                schedule = str(value)
+            elif what == "timeZone":
+                time_zone = None if value is None else str(value)
+            else:
+                enabled = value is not True
+    exp = explain_schedule(schedule, time_zone, count=0, min_interval_minutes=s.min_interval_minutes,
                            max_delay_hours=s.max_delay_hours)
-    return Side(True, None, s.schedule, s.time_zone, s.enable_secret_rotation, exp)
+    return Side(True, None, schedule, time_zone, enabled, exp, patched)
+
+
+def _patches_now(root: Path, overlay: str) -> Patches:
+    o = ov.Overlay(root / overlay, overlay)
+    try:
+        files = ov.user_files(root, o, "patches")
+    except GeneratorError:
+        return []
+    return [(f"{overlay}/{f}", (o.path / f).read_text(encoding="utf-8", errors="replace")) for f in files]
+
+
+def _patches_at(root: Path, base: str, overlay: str) -> Patches:
+    out = []
+    for path in gitutil.files_at(root, base, f"{overlay}/patches"):
+        data = gitutil.show(root, base, path) if path.endswith((".yaml", ".yml")) else None
+        if data is not None:
+            out.append((path, data.decode("utf-8", errors="replace")))
+    return out
 
 
 def diff_settings(root: Path, base: str) -> DiffResult:
     result = DiffResult(base)
     paths = set(gitutil.settings_paths_at(root, base))
     paths.update(o.settings_rel for o in ov.discover(root))
+    changed = gitutil.changed_files(root, base)
     for path in sorted(paths):
+        overlay = path.rsplit("/", 1)[0]
         old = gitutil.show(root, base, path)
         current = root / path
         new = ov.read_bytes_safe(current)
-        if old == new:
+        patches_changed = any(c.startswith(f"{overlay}/patches/") for c in changed)
+        if old == new and not patches_changed:
             continue
-        result.overlays.append(OverlayDiff(path.rsplit("/", 1)[0], _side(old, f"{path} ({base})"), _side(new, path)))
+        new_patches = _patches_now(root, overlay)
+        old_patches = _patches_at(root, base, overlay) if patches_changed else new_patches
+        old_side, new_side = _side(old, f"{path} ({base})", old_patches), _side(new, path, new_patches)
+        if old == new and (old_side.schedule, old_side.time_zone, old_side.enabled) == \
+                (new_side.schedule, new_side.time_zone, new_side.enabled):
+            continue  # a patch changed, but not what the CronJob runs
+        result.overlays.append(OverlayDiff(overlay, old_side, new_side))
     return result
 
 
@@ -82,7 +132,8 @@ def _cell(side: Side, what: str) -> str:
     a = e.analysis if e else None
     if what == "schedule":
         zone = f" ({side.time_zone})" if side.time_zone else ""
-        return f"`{side.schedule}`{zone}" + ("" if side.enabled else " — suspended")
+        source = f" — patched by `{next(iter(sorted(set(side.patched.values()))))}`" if side.patched else ""
+        return f"`{side.schedule}`{zone}" + ("" if side.enabled else " — suspended") + source
     if a is None:
         return "invalid"
     if what == "meaning":
@@ -97,9 +148,11 @@ def _cell(side: Side, what: str) -> str:
 def _problems(side: Side) -> list[str]:
     if side.error:
         return [f"error: {side.error}"]
+    out = [f"error: spec.{what} is set by {file}; `check` refuses it: set it in settings.yaml instead "
+           "(patched-schedule)" for what, file in sorted(side.patched.items())]
     if side.explanation is None:
-        return []
-    return [f"{f.level}: {f.message} ({f.rule})" for f in side.explanation.findings]
+        return out
+    return [*out, *(f"{f.level}: {f.message} ({f.rule})" for f in side.explanation.findings)]
 
 
 def format_markdown(result: DiffResult) -> str:
@@ -108,7 +161,7 @@ def format_markdown(result: DiffResult) -> str:
         lines.append("No overlay settings changed.")
         return "\n".join(lines) + "\n"
     for d in result.overlays:
-        verdict = "❌" if (d.new.error or (d.new.explanation and d.new.explanation.has_errors)) else "✅"
+        verdict = "❌" if (d.new.error or d.new.patched or (d.new.explanation and d.new.explanation.has_errors)) else "✅"
         state = "added" if not d.old.present else "removed" if not d.new.present else "changed"
         lines += [f"### {verdict} `{d.overlay}` ({state})", "", "| | before | after |", "|---|---|---|"]
         for label, what in (("Schedule", "schedule"), ("Meaning", "meaning"), ("Runs per day", "runs"),

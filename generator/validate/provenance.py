@@ -322,3 +322,31 @@ def locate_message(message: str, overlay_dir: Path, overlay_rel: str, files: Seq
         if s.kind == "smp" and kind and name and resid in message:
             return s.doc.at(("metadata", "name"), value=True)
     return None
+
+
+SCHEDULE_PATHS = {"/spec/schedule": "schedule", "/spec/timeZone": "timeZone", "/spec/suspend": "suspend"}
+
+
+def schedule_overrides(patches: Sequence[tuple[str, str]], cron_job: dict[str, Any]) -> dict[str, tuple[Any, str]]:
+    """What the patches (display path, text; in application order) set on ``cron_job``'s schedule, time zone
+    and suspend flag: field → (value, patch file); the last patch wins, a JSON ``remove`` leaves None."""
+    found: dict[str, tuple[Any, str]] = {}
+    for display, text in patches:
+        try:
+            target = dict(read_target(text, display))
+        except GeneratorError:
+            target = {}
+        if target and not target_matches(target, cron_job):
+            continue
+        for d in load_positioned(text, display):
+            if isinstance(d.value, list):
+                for op in d.value:
+                    field_name = SCHEDULE_PATHS.get(str(op.get("path"))) if isinstance(op, dict) else None
+                    if field_name and op.get("op") in ("add", "replace", "remove"):
+                        found[field_name] = (op.get("value") if op.get("op") != "remove" else None, display)
+            elif isinstance(d.value, dict) and (target or _smp_matches(d.value, cron_job)):
+                spec = d.value.get("spec")
+                for field_name in SCHEDULE_PATHS.values():
+                    if isinstance(spec, dict) and field_name in spec:
+                        found[field_name] = (spec[field_name], display)
+    return found
