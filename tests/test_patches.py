@@ -44,15 +44,16 @@ def test_patched_every_minute_schedule_fails_at_the_patch_line(repo: Path) -> No
     code, out = _check(repo)
     assert code == 1
     assert out == (
-        f'overlays/dev/patches/x.yaml:7:13: [error] built CronJob/{CRON}: spec.schedule: minute field "*" runs every '
-        "minute during hours 00, 06, 12 and 18 (240 runs a day), not once an hour; use \"0 */6 * * *\" to run once "
-        "at the start of each of those hours (every-minute-burst)\n"
         f'overlays/dev/patches/x.yaml:7:13: [error] built CronJob/{CRON}: spec.schedule is "* */6 * * *" after the '
         "user's files, but overlays/dev/settings.yaml sets \"0 */6 * * *\"; it would run every minute during hours "
         "00, 06, 12 and 18, every day, Europe/Berlin; the schedule, time zone and suspend flag come from "
         "settings.yaml only (the review annotations, values.yaml and 'diff' are computed from it); set "
         "ingress.secretRotationSchedule in overlays/dev/settings.yaml and remove spec.schedule here "
-        "(patched-schedule)\n" + NOTES + "1 overlay: 0 up to date, 0 stale, 1 failed\n")
+        "(patched-schedule)\n"
+        f'overlays/dev/patches/x.yaml:7:14: [error] built CronJob/{CRON}: spec.schedule: minute field "*" runs every '
+        "minute during hours 00, 06, 12 and 18 (240 runs a day), not once an hour; use \"0 */6 * * *\" to run once "
+        "at the start of each of those hours (every-minute-burst)\n"
+        + NOTES + "1 overlay: 0 up to date, 0 stale, 1 failed\n")
 
 
 def test_patched_suspend_and_annotation_are_refused(repo: Path) -> None:
@@ -236,3 +237,13 @@ def test_diff_shows_a_schedule_change_made_by_a_patch(repo: Path) -> None:
     result = run_cli("diff", "--base", "HEAD", "--root", str(repo))
     assert (result.code, result.out) == (
         0, "## Certificate rotation schedule changes (vs `HEAD`)\n\nNo overlay settings changed.\n")
+
+
+def test_malformed_json6902_operation_is_reported_at_its_line(repo: Path) -> None:
+    (repo / "overlays/dev/patches/j.yaml").write_text(JSON_PATCH + "- op: replac\n  path: /spec/suspend\n"
+                                                      "  value: true\n")
+    result = run_cli("render", "--root", str(repo), "overlays/dev")
+    assert result.code == 1
+    assert result.out.splitlines()[0] == (
+        "overlays/dev/patches/j.yaml:6:3: [error] unknown JSON 6902 op 'replac'; use one of add, remove, replace, "
+        "move, copy, test; see RFC 6902; each item is {op, path, value} (or from for move/copy) (json-patch)")

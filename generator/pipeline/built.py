@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config.settings import Settings
+from generator.errors import OverlayError
 from generator.problems import Problem
 from generator.render.overlay import KUSTOMIZATION, OverlayInputs, RenderedFile
 from generator.render.patches import patch_entry
@@ -37,8 +38,13 @@ def overlay_inputs(root: Path, o: ov.Overlay) -> OverlayInputs:
     patches = ov.user_files(root, o, "patches")
     targets = []
     for path in patches:
-        text = (o.path / path).read_text(encoding="utf-8", errors="replace")
-        entry = patch_entry(path, text, f"{o.rel}/{path}")
+        display = f"{o.rel}/{path}"
+        try:
+            text = (o.path / path).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise OverlayError(f"cannot read {display}: {exc.strerror}", file=display, rule="patch-unreadable",
+                               hint="make the patch a readable regular file") from None
+        entry = patch_entry(path, text, display)
         if entry.target:
             targets.append((path, entry.target))
     return OverlayInputs(
@@ -147,7 +153,10 @@ def schedule_problems(o: ov.Overlay, docs: list[dict[str, Any]], files: list[Ren
             options = LintOptions(s.min_interval_minutes, s.allow_frequent_schedule, s.max_delay_hours)
             for finding in lint_schedule(built["schedule"], built["timeZone"], options):
                 field = finding.field if finding.field == "schedule" or built["timeZone"] is not None else "schedule"
-                file, line, col = _where(prov, o, doc, ("spec", field), value=True)
+                where = prov.locate(doc, ("spec", field), value=True)
+                if where is not None and field == "schedule" and finding.col:
+                    where = prov.inside(where, finding.col)
+                file, line, col = where or (f"{o.rel}/{KUSTOMIZATION}", 1, 1)
                 problems.append(Problem(file, line, col, finding.level, finding.rule,
                                         f"built {_name(doc)}: spec.{field}: {finding.message}"))
         annotations = (doc.get("metadata") or {}).get("annotations") or {}

@@ -99,4 +99,31 @@ def patch_entry(path: str, text: str, display: str) -> PatchEntry:
         raise OverlayError("a JSON 6902 patch (a list of operations) needs a target", file=display,
                            rule="patch-target-missing",
                            hint=f"declare it in a comment at the top of the file, e.g. {EXAMPLE}")
+    if isinstance(docs[0], list):
+        _check_operations(text, display)
     return PatchEntry(path, target)
+
+
+def _check_operations(text: str, display: str) -> None:
+    """Each JSON 6902 operation well formed (kubectl's own message would name neither file nor line)."""
+    import yaml
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    items = node.value if isinstance(node, yaml.SequenceNode) else []
+    for item in items:
+        line, col = item.start_mark.line + 1, item.start_mark.column + 1
+        op = yaml.safe_load(yaml.serialize(item)) if isinstance(item, yaml.MappingNode) else None
+        problem = None
+        if not isinstance(op, dict):
+            problem = "a JSON 6902 operation must be a mapping with op and path"
+        elif op.get("op") not in JSON6902_OPS:
+            problem = f"unknown JSON 6902 op {op.get('op')!r}; use one of {', '.join(JSON6902_OPS)}"
+        elif not isinstance(op.get("path"), str) or not (op["path"] == "" or op["path"].startswith("/")):
+            problem = "a JSON 6902 path is a JSON pointer starting with '/', e.g. /spec/suspend"
+        elif op["op"] in ("move", "copy") and not isinstance(op.get("from"), str):
+            problem = f"a JSON 6902 {op['op']} operation needs from: (a JSON pointer)"
+        elif op["op"] in ("add", "replace", "test") and "value" not in op:
+            problem = f"a JSON 6902 {op['op']} operation needs a value"
+        if problem:
+            raise OverlayError(problem, file=display, line=line, col=col, rule="json-patch",
+                               hint="see RFC 6902; each item is {op, path, value} (or from for move/copy)")

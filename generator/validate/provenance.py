@@ -67,6 +67,7 @@ class Positioned:
     start: tuple[int, int]
     keys: dict[Parts, tuple[int, int]] = field(default_factory=dict)
     values: dict[Parts, tuple[int, int]] = field(default_factory=dict)
+    quoted: set[tuple[int, int]] = field(default_factory=set)  # positions of quoted scalars (the quote itself)
 
     def at(self, parts: Parts, *, value: bool = False) -> Location:
         pos = (self.values.get(parts) if value else None) or self.keys.get(parts) or self.values.get(parts)
@@ -85,6 +86,8 @@ def _walk(node: Node, parts: Parts, doc: Positioned) -> None:
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*parts, index), doc)
+    elif isinstance(node, ScalarNode) and node.style in ("'", '"'):
+        doc.quoted.add(doc.values[parts])
 
 
 def load_positioned(text: str, display: str) -> list[Positioned]:
@@ -229,6 +232,11 @@ class Provenance:
     """User files of one overlay, in kustomize's application order (resources first, then patches)."""
 
     sources: list[Source] = field(default_factory=list)
+
+    def inside(self, where: Location, col: int) -> Location:
+        """``where`` (a scalar value's position) moved to column ``col`` of the scalar's text (past a quote)."""
+        quoted = any(s.doc.file == where[0] and where[1:] in s.doc.quoted for s in self.sources)
+        return where[0], where[1], where[2] + int(quoted) + col - 1
 
     def locate(self, built: dict[str, Any], parts: Parts, *, value: bool = False) -> Location | None:
         """File, line and column that introduced ``parts`` of the built document ``built`` (None: generated)."""
