@@ -251,6 +251,8 @@ def manual_jobs(overlay: Any) -> list[dict[str, Any]]:
     if not jobs_dir.is_dir():
         return []
     docs: list[dict[str, Any]] = []
-    for p in sorted(jobs_dir.glob("*.yaml")):
+    files = [p for p in jobs_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(jobs_dir).parts)]
+    for p in sorted(files, key=lambda p: p.relative_to(jobs_dir).as_posix()):
         docs.extend(parse_stream(p.read_text(encoding="utf-8")))
     return docs
