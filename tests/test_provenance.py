@@ -62,25 +62,28 @@ def test_resource_document_positions() -> None:
     assert isinstance(resource.doc, Positioned)
 
 
-class _TtlRule:
-    """Stands in for #17's rule: ttlSecondsAfterFinished on a manual Job is an error."""
-
-    def validate(self, doc: dict[str, Any]) -> list[Violation]:
-        if doc.get("kind") == "Job" and "ttlSecondsAfterFinished" in (doc.get("spec") or {}):
-            return [Violation(format_path(("spec", "ttlSecondsAfterFinished")), "not on manual Jobs", "job-ttl")]
-        return []
-
-
-def test_a_built_manual_job_problem_lands_on_the_patch_line(repo: Path) -> None:
+def test_a_built_manual_job_ttl_from_a_json_patch_lands_on_the_patch_line(repo: Path) -> None:
+    """#17's rule (no ttlSecondsAfterFinished on a built Job) placed through provenance: a JSON 6902 patch in a
+    nested folder, which job_policy's own search would not find."""
     require_kubectl()
     assert run_cli("trigger", "overlays/prod", "--name", "rotation-1", "--root", str(repo)).code == 0
-    patch = repo / "overlays/prod/patches/ttl.yaml"
-    patch.parent.mkdir()
+    patch = repo / "overlays/prod/patches/jobs/ttl.yaml"
+    patch.parent.mkdir(parents=True)
     patch.write_text("# kaptain-gitops-target: {kind: Job}\n- op: add\n  path: /spec/ttlSecondsAfterFinished\n"
                      "  value: 600\n")
     assert run_cli("render", "--root", str(repo), "overlays/prod").code == 0
+    result = run_cli("check", "--root", str(repo), "overlays/prod")
+    assert result.code == 1
+    assert result.out.startswith("overlays/prod/patches/jobs/ttl.yaml:2:3: [error] Job/rotation-1 has "
+                                 "spec.ttlSecondsAfterFinished: 600; ")
     overlay = next(o for o in discover(repo) if o.rel == "overlays/prod")
     report = plan_overlay(overlay, Options(root=repo), None)
     docs = parse_stream(build_kubectl(overlay.path))
-    problems = validate_built(overlay, docs, report.files, report.settings, "1.35", lambda _v: _TtlRule())
-    assert [(p.file, p.line, p.col, p.rule) for p in problems] == [("overlays/prod/patches/ttl.yaml", 2, 3, "job-ttl")]
+    problems = validate_built(overlay, docs, report.files, report.settings, "1.35", lambda _v: _NoSchema())
+    assert [(p.file, p.line, p.col, p.rule) for p in problems] == [
+        ("overlays/prod/patches/jobs/ttl.yaml", 2, 3, "job-ttl")]
+
+
+class _NoSchema:
+    def validate(self, doc: dict[str, Any]) -> list[Violation]:
+        return []

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import GeneratorError, UsageError
+from generator.pipeline.built import load_provenance
 from generator.pipeline.fleet import Options, plan_overlay
+from generator.render.overlay import RenderedFile
 from generator.validate import job_policy, kustomize
 from generator.write import overlays as ov
 
@@ -59,7 +61,7 @@ def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
     notes = [f"{p.file}:{p.line}:{p.col}: [warning] {p.message} ({p.rule})" for p in report.problems]
     if kustomize.is_generated_only(report.files):
         jobs = kustomize.manual_jobs(o)
-        _refuse_job_ttl(o, jobs)
+        _refuse_job_ttl(o, jobs, report.files)
         return kustomize.in_process_stream(report.files, jobs), notes
     with tempfile.TemporaryDirectory(prefix="kaptain-gitops-build-") as tmp:
         work = Path(tmp) / "overlay"
@@ -69,13 +71,16 @@ def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
             (work / f.path).write_text(f.text, encoding="utf-8")
         notes.append("built with kubectl kustomize (overlay has user patches or resources)")
         stream = kustomize.build_kubectl(work)
-    _refuse_job_ttl(o, kustomize.parse_stream(stream))
+    _refuse_job_ttl(o, kustomize.parse_stream(stream), report.files)
     return stream, notes
 
 
-def _refuse_job_ttl(o: ov.Overlay, docs: list[dict[str, Any]]) -> None:
+def _refuse_job_ttl(o: ov.Overlay, docs: list[dict[str, Any]], files: list[RenderedFile]) -> None:
     """Render-at-sync deploys what ``build`` prints: the same no-TTL rule as ``check`` (a Job would re-run)."""
-    problems = job_policy.ttl_problems(o.path, o.rel, docs)
+    if not any(d.get("kind") == "Job" for d in docs):
+        return
+    prov = load_provenance(o, files)
+    problems = job_policy.ttl_problems(o.path, o.rel, docs, lambda doc: prov.locate(doc, ("spec", job_policy.FIELD)))
     if problems:
         first = problems[0]
         raise GeneratorError(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule)
