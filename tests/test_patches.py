@@ -233,6 +233,11 @@ def test_diff_shows_a_schedule_change_made_by_a_patch(repo: Path) -> None:
         "- error: spec.schedule is set by overlays/prod/patches/x.yaml; `check` refuses it: set it in settings.yaml "
         "instead (patched-schedule)\n"
         "- error: minute field \"*\" runs every minute during hours 00, 06, 12 and 18 (240 runs a day)")
+    import json
+
+    data = json.loads(run_cli("diff", "--base", "HEAD", "--root", str(repo), "--format", "json").out)
+    assert data["overlays"][0]["after"]["patchedBy"] == {"schedule": "overlays/prod/patches/x.yaml"}
+    assert data["overlays"][0]["before"]["patchedBy"] == {}
     patch.write_text(JSON_PATCH)  # a patch that leaves the schedule alone is no schedule change
     result = run_cli("diff", "--base", "HEAD", "--root", str(repo))
     assert (result.code, result.out) == (

@@ -186,7 +186,7 @@ def as_dict(result: DiffResult) -> dict[str, Any]:
             "enabled": s.enabled, "description": a.description if a else None,
             "runsPerDay": a.runs_per_day if a else None,
             "worstCaseDelaySeconds": int(a.worst_case_delay.total_seconds()) if a and a.worst_case_delay else None,
-            "problems": _problems(s),
+            "problems": _problems(s), "patchedBy": dict(sorted(s.patched.items())),
         }
 
     return {"schema": "kaptain-gitops/diff/v1", "base": result.base,
