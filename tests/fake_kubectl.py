@@ -6,10 +6,10 @@ command line, any unknown flag, a flag in another position, or an unexpected pat
 print ``fake kubectl: unsupported invocation`` and exit 99, so a test fails as soon as the script
 changes how it calls kubectl. Accepted command lines (``NS``/``NAME`` are DNS names)::
 
-    kubectl -n NS get secret NAME --ignore-not-found -o jsonpath=TEMPLATE
-    kubectl -n NS get pod NAME --ignore-not-found -o jsonpath=TEMPLATE
-    kubectl -n NS patch secret NAME --type=merge -p JSON
-    kubectl -n NS create -f -                         (a v1 Secret as JSON on stdin)
+    kubectl -n NS get secret|pod|statefulset NAME --ignore-not-found -o jsonpath=TEMPLATE
+    kubectl -n NS get secret NAME --watch -o name     (only under the fake ``timeout``, see below)
+    kubectl -n NS patch secret NAME --type=merge --patch-file=PATH
+    kubectl -n NS patch secret NAME --type=merge -p JSON   (at most 4 KiB: metadata only)
     kubectl -n NS delete pod NAME --ignore-not-found --wait=false
     kubectl -n NS rollout restart statefulset/NAME
     kubectl -n NS rollout status statefulset/NAME --timeout=<N>s
@@ -22,37 +22,47 @@ State lives in the directory named by ``FAKE_KUBE_STATE``:
 * ``objects/<resource>/<namespace>/<name>/object.json``: Secrets, Pods and StatefulSets as JSON.
   A top-level ``fake`` key in an object holds the fake's own bookkeeping and is not API data.
 * ``faults.json`` (optional): failure injection and behaviour, see :data:`DEFAULT_FAULTS`.
+* ``timeline.json`` (optional): scripted changes for the watch, see :func:`cmd_watch`.
 * ``audit.jsonl``: one line per API request, as the API server would see it:
-  ``{"verb": ..., "resource": ..., "namespace": ..., "name": ...}``. A request is logged when it is
+  ``{"verb": ..., "resource": ..., "namespace": ..., "name": ...}`` (list and watch requests also
+  carry ``"fieldSelector": "metadata.name=NAME"``: the API server takes the name from that
+  selector when it authorises them, so ``resourceNames`` applies). A request is logged when it is
   made, whether or not it then fails. The mapping follows kubectl's own code:
 
-  - ``get secret|pod NAME``: get
+  - ``get secret|pod|statefulset NAME``: get
+  - ``get secret NAME --watch``: get (the object, printed first), then watch (field selector)
   - ``patch secret NAME``: get (kubectl fetches the object first), then patch
-  - ``create -f -``: create
   - ``delete pod NAME --wait=false``: delete (no wait, so no list/watch)
   - ``rollout restart statefulset/NAME``: get, then patch (pod-template annotation)
   - ``rollout status statefulset/NAME``: get, then list and watch (field selector on the name)
 
-* ``argv.jsonl``: every command line received, including rejected ones.
+* ``argv.jsonl``: every command line received, including rejected ones; ``patch-files.jsonl``: the
+  content of every ``--patch-file`` received.
+
+Time: when ``FAKE_CLOCK`` names a file, it holds the simulated time (epoch seconds); the tests'
+``sleep`` and ``date`` read and advance it, and this fake uses it for timestamps, outages and the
+watch timeline. Without it, the real clock is used and the watch is unsupported.
 
 What the fake does not model (so the tests cannot catch problems in these areas):
 
 * RBAC: every request is allowed. The audit log tells which accesses a Role must grant; whether
   a Role really grants them is not tested here.
-* Concurrency: no other writer exists unless a fault simulates one. resourceVersion is a counter,
-  and a merge patch that carries ``metadata.resourceVersion`` is checked against it (409 Conflict).
-  Nothing else about optimistic concurrency is modelled.
-* Watches and time: ``rollout status`` answers at once (done, or "timed out" at once when the
-  fault says so); there are no watch events, no resync, and nothing happens in the background.
+* Concurrency: no other writer exists unless a fault or the watch timeline simulates one.
+  resourceVersion is a counter, and a merge patch that carries ``metadata.resourceVersion`` is
+  checked against it (409 Conflict). Nothing else about optimistic concurrency is modelled.
+* Watches: one session replays the timeline entries due before its deadline, one at a time,
+  each after the script has handled the previous line (it waits for the script's heartbeat
+  file to change); no bookmarks, no "too old resourceVersion", no relist.
 * Pod lifecycle: a deleted pod is replaced at once by its "controller" (a new uid), without a
   graceful-termination period. A terminating old pod can be shown for a few reads
   (``pod_terminating_gets``); readiness is a flag, not the result of real probes.
-* StatefulSet controller: no revisions, partitions, OnDelete strategy or real pod replacement.
-* Admission and validation: no webhooks, no immutable Secrets, no size limits, no field
-  validation beyond base64 data, names and namespaces; no server-side field managers.
+* StatefulSet controller: no revisions or partitions; ``rollout status`` on an ``OnDelete``
+  StatefulSet fails as kubectl does; its pods are replaced only when deleted.
+* Admission and validation: no webhooks, no immutable Secrets; a 1 MiB cap on Secret data; no
+  field validation beyond base64 data, names and namespaces; no server-side field managers.
 * kubectl itself: no kubeconfig, contexts, discovery, retries, request timeouts, output formats
-  other than the jsonpath subset, or exact error-message wording. The verbs per command come from
-  reading kubectl's source, not from a live API server's audit log.
+  other than the jsonpath subset and ``-o name``, or exact error-message wording. The verbs per
+  command come from reading kubectl's source, not from a live API server's audit log.
 
 Where a real ``kubectl`` binary is on PATH, ``tests/test_rotation_script.py`` checks offline that
 it accepts every command line the script runs, and that this fake's jsonpath subset and merge
@@ -65,6 +75,7 @@ import binascii
 import json
 import os
 import re
+import signal
 import sys
 import time
 
@@ -92,7 +103,14 @@ DEFAULT_FAULTS: dict[str, Any] = {
     "rollout_ready": True,
     # Before this many secret patches, another writer bumps the resourceVersion.
     "concurrent_writes_before_patch": 0,
+    # API outage: every request fails ("connection refused") while the clock is before this.
+    "api_down_until": 0,
 }
+
+#: The API server's cap on a Secret's data (sum of the decoded values).
+SECRET_DATA_LIMIT = 1024 * 1024
+#: How long (real seconds) a watch waits for the script to handle a line before giving up.
+ACK_TIMEOUT = 30.0
 
 RESOURCE_OF_KIND = {"secret": "secrets", "pod": "pods", "statefulset": "statefulsets"}
 
@@ -170,8 +188,20 @@ def new_uid() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def clock() -> int:
+    """The simulated time (``FAKE_CLOCK``), or the real one."""
+    path = os.environ.get("FAKE_CLOCK", "")
+    if path:
+        return int(_read_text(path).strip())
+    return int(time.time())
+
+
+def set_clock(value: int) -> None:
+    _write_text(os.environ["FAKE_CLOCK"], f"{value}\n")
+
+
 def now_rfc3339() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock()))
 
 
 def load_faults(root: StrPath) -> dict[str, Any]:
@@ -239,7 +269,9 @@ def make_pod(root: StrPath, namespace: str, name: str, ready: bool = True) -> di
     return obj
 
 
-def make_statefulset(root: StrPath, namespace: str, name: str, replicas: int = 1) -> dict[str, Any]:
+def make_statefulset(
+    root: StrPath, namespace: str, name: str, replicas: int = 1, update_strategy: str = "RollingUpdate"
+) -> dict[str, Any]:
     obj: dict[str, Any] = {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
@@ -250,7 +282,11 @@ def make_statefulset(root: StrPath, namespace: str, name: str, replicas: int = 1
             "resourceVersion": next_resource_version(root),
             "generation": 1,
         },
-        "spec": {"replicas": replicas, "template": {"metadata": {"annotations": {}}}},
+        "spec": {
+            "replicas": replicas,
+            "updateStrategy": {"type": update_strategy},
+            "template": {"metadata": {"annotations": {}}},
+        },
         "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": replicas},
         "fake": {"restarts": 0},
     }
@@ -361,7 +397,11 @@ class Api:
     def request(self, verb: str, resource: str, name: str) -> None:
         """Log one API request, then fail it if a fault says so."""
         entry = {"verb": verb, "resource": resource, "namespace": self.namespace, "name": name}
+        if verb in ("list", "watch"):
+            entry["fieldSelector"] = f"metadata.name={name}"
         _append_line(os.path.join(self.root, "audit.jsonl"), json.dumps(entry, sort_keys=True))
+        if clock() < int(self.faults.get("api_down_until", 0)):
+            die(1, "The connection to the server 10.0.0.1:443 was refused - did you specify the right host or port?")
         fail: dict[str, int] = self.faults.setdefault("fail", {})
         key = f"{verb} {resource}"
         if fail.get(key, 0) > 0:
@@ -408,6 +448,9 @@ def _check_data(data: Any) -> dict[str, str]:
             binascii.a2b_base64(value.encode("ascii"), strict_mode=True)
         except (binascii.Error, UnicodeEncodeError):
             die(1, f"The Secret is invalid: data[{key}]: illegal base64 data")
+    size = sum(len(binascii.a2b_base64(v.encode("ascii"))) for v in data.values() if isinstance(v, str))
+    if size > SECRET_DATA_LIMIT:
+        die(1, f"The Secret is invalid: data: Too long: must have at most {SECRET_DATA_LIMIT} bytes")
     return data
 
 
@@ -456,8 +499,10 @@ def _pod_read(api: Api, pod: dict[str, Any]) -> dict[str, Any]:
     return pod
 
 
-def cmd_patch_secret(api: Api, name: str, raw_patch: str) -> None:
+def cmd_patch_secret(api: Api, name: str, raw_patch: str, from_file: bool = False) -> None:
     _check_name(name)
+    if not from_file and len(raw_patch) > 4096:
+        raise Unsupported("data must travel in a patch file, not on the command line")
     try:
         patch = json.loads(raw_patch)
     except json.JSONDecodeError as exc:
@@ -470,7 +515,7 @@ def cmd_patch_secret(api: Api, name: str, raw_patch: str) -> None:
     obj = api.must_get("secrets", name)  # kubectl reads the object before patching it
     api.request("patch", "secrets", name)
     if "data" in patch:
-        _check_data(patch["data"])
+        _check_data(merge_patch(obj.get("data", {}), patch["data"]))
     if api.faults.get("concurrent_writes_before_patch", 0) > 0:
         api.faults["concurrent_writes_before_patch"] -= 1
         save_faults(api.root, api.faults)
@@ -489,41 +534,6 @@ def cmd_patch_secret(api: Api, name: str, raw_patch: str) -> None:
         patched["metadata"][key] = obj["metadata"][key]
     write_object(api.root, "secrets", patched)
     print(f"secret/{name} patched")
-
-
-def cmd_create_from_stdin(api: Api) -> None:
-    raw = sys.stdin.read()
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise Unsupported(f"create -f - expects one JSON object on stdin: {exc}") from exc
-    if not isinstance(obj, dict) or obj.get("apiVersion") != "v1" or obj.get("kind") != "Secret":
-        raise Unsupported("create -f - is only supported for a v1 Secret")
-    if set(obj) - {"apiVersion", "kind", "type", "metadata", "data"}:
-        raise Unsupported(f"unexpected Secret fields {sorted(obj)}")
-    meta = obj.get("metadata")
-    if not isinstance(meta, dict) or set(meta) - {"name", "namespace", "annotations"}:
-        raise Unsupported("unexpected Secret metadata")
-    name = meta.get("name", "")
-    _check_name(name)
-    if meta.get("namespace", api.namespace) != api.namespace:
-        die(
-            1,
-            f'error: the namespace from the provided object "{meta["namespace"]}" does not match the namespace '
-            f"\"{api.namespace}\". You must pass '--namespace={meta['namespace']}' to perform this operation.",
-        )
-    api.request("create", "secrets", name)
-    _check_data(obj.get("data", {}))
-    if read_object(api.root, "secrets", api.namespace, name) is not None:
-        die(1, f'Error from server (AlreadyExists): secrets "{name}" already exists')
-    meta.update(
-        namespace=api.namespace,
-        uid=new_uid(),
-        resourceVersion=next_resource_version(api.root),
-        creationTimestamp=now_rfc3339(),
-    )
-    write_object(api.root, "secrets", obj)
-    print(f"secret/{name} created")
 
 
 def cmd_delete_pod(api: Api, name: str) -> None:
@@ -569,6 +579,8 @@ def cmd_rollout_restart(api: Api, name: str) -> None:
 def cmd_rollout_status(api: Api, name: str) -> None:
     _check_name(name)
     sts = api.must_get("statefulsets", name)
+    if sts["spec"].get("updateStrategy", {}).get("type") == "OnDelete":
+        die(1, "error: rollout status is only available for RollingUpdate strategy type")
     api.request("list", "statefulsets", name)  # list with fieldSelector metadata.name=NAME
     api.request("watch", "statefulsets", name)
     if not api.faults.get("rollout_ready", True):
@@ -579,6 +591,120 @@ def cmd_rollout_status(api: Api, name: str) -> None:
     print(f"partitioned roll out complete: {sts['spec']['replicas']} new pods have been updated...")
 
 
+# --- the watch ---------------------------------------------------------------------------------------
+
+
+def load_timeline(root: StrPath) -> dict[str, Any]:
+    path = os.path.join(root, "timeline.json")
+    if not os.path.exists(path):
+        return {"events": [], "stop_at": None}
+    timeline: dict[str, Any] = json.loads(_read_text(path))
+    return timeline
+
+
+def save_timeline(root: StrPath, timeline: dict[str, Any]) -> None:
+    _write_text(os.path.join(root, "timeline.json"), json.dumps(timeline, indent=2, sort_keys=True))
+
+
+def _heartbeat() -> str:
+    path = os.path.join(os.environ.get("HOME", ""), "rotate.heartbeat")
+    try:
+        return _read_text(path)
+    except OSError:
+        return ""
+
+
+def _wait_for_ack(before: str) -> None:
+    """Wait (real time, bounded) until the script has handled the last line: its heartbeat changed."""
+    give_up = time.monotonic() + ACK_TIMEOUT
+    while time.monotonic() < give_up:
+        beat = _heartbeat()
+        if beat != before and beat.endswith("\n"):
+            return
+        time.sleep(0.005)
+    die(98, "fake kubectl: the script never handled a watch line (no heartbeat change)")
+
+
+def _stop(root: str, at: int) -> NoReturn:
+    """End of the scripted scenario: freeze at ``at``; the test then kills the process group."""
+    set_clock(max(clock(), at))
+    _write_text(os.path.join(root, "stopped"), f"{at}\n")
+    time.sleep(ACK_TIMEOUT)
+    die(97, "fake kubectl: the test did not stop the script")
+
+
+def _apply(api: Api, name: str, event: dict[str, Any]) -> None:
+    action = event["action"]
+    if action == "update":
+        obj = read_object(api.root, "secrets", api.namespace, name)
+        if obj is None:
+            raise Unsupported(f"timeline: update of a missing secret {name!r}")
+        obj["data"] = merge_patch(obj.get("data", {}), event["data"])
+        obj["metadata"]["resourceVersion"] = next_resource_version(api.root)
+        write_object(api.root, "secrets", obj)
+    elif action == "delete":
+        delete_object(api.root, "secrets", api.namespace, name)
+    elif action == "create":
+        obj = make_secret(api.root, api.namespace, name, {})
+        obj["data"] = dict(event["data"])
+        write_object(api.root, "secrets", obj)
+    else:
+        raise Unsupported(f"timeline: unknown action {action!r}")
+
+
+def cmd_watch(api: Api, name: str) -> None:
+    """``get secret NAME --watch -o name`` under the fake ``timeout`` (``FAKE_WATCH_TIMEOUT``).
+
+    Prints ``secret/NAME`` for the object as it is, then replays ``timeline.json``: each entry
+    ``{"at": EPOCH, "action": ...}`` due before the session's deadline is applied when the
+    script has handled the previous line, the clock jumping to ``at`` if it is not past it yet.
+    Actions: ``update`` (``data`` merged into the Secret), ``create`` (``data``), ``delete``
+    (each prints one line), ``outage`` (``until``: every request fails until then; the watch
+    breaks with exit 1) and ``close`` (the server ends the watch: exit 0). With no entry left
+    before the deadline, the clock jumps to it and the session ends as ``timeout`` would (124).
+    ``stop_at``: when the scenario's time is up, the fake writes ``stopped`` and waits for the
+    test to kill the script.
+    """
+    _check_name(name)
+    raw_timeout = os.environ.get("FAKE_WATCH_TIMEOUT", "")
+    if not raw_timeout.isdigit() or not os.environ.get("FAKE_CLOCK"):
+        raise Unsupported("a watch needs the fake clock and the fake timeout")
+    timeline = load_timeline(api.root)
+    stop_at = timeline.get("stop_at")
+    start = clock()
+    deadline = start + int(raw_timeout)
+    if stop_at is not None and start >= stop_at:
+        _stop(api.root, start)
+    obj = api.get("secrets", name)
+    if obj is None:
+        die(1, f'Error from server (NotFound): secrets "{name}" not found')
+    api.request("watch", "secrets", name)
+    while True:
+        before = _heartbeat()
+        sys.stdout.write(f"secret/{name}\n")
+        sys.stdout.flush()
+        _wait_for_ack(before)
+        timeline = load_timeline(api.root)
+        events: list[dict[str, Any]] = sorted(timeline["events"], key=lambda e: e["at"])
+        upcoming = events[0] if events and events[0]["at"] < deadline else None
+        if stop_at is not None and (upcoming is None or upcoming["at"] >= stop_at) and deadline > stop_at:
+            _stop(api.root, stop_at)
+        if upcoming is None:
+            set_clock(max(clock(), deadline))
+            sys.exit(124)
+        set_clock(max(clock(), upcoming["at"]))
+        timeline["events"] = events[1:]
+        save_timeline(api.root, timeline)
+        if upcoming["action"] == "outage":
+            api.faults["api_down_until"] = int(upcoming["until"])
+            save_faults(api.root, api.faults)
+            die(1, "error: an error on the server (\"unable to decode an event from the watch stream\") has prevented "
+                "the request from succeeding")
+        if upcoming["action"] == "close":
+            sys.exit(0)
+        _apply(api, name, upcoming)
+
+
 def dispatch(argv: list[str]) -> None:
     if len(argv) < 3 or argv[0] != "-n":
         raise Unsupported("the first arguments must be -n NAMESPACE")
@@ -587,14 +713,21 @@ def dispatch(argv: list[str]) -> None:
         raise Unsupported(f"invalid namespace {namespace!r}")
     api = Api(state_dir(), namespace)
     match rest:
-        case ["get", ("secret" | "pod") as kind, name, "--ignore-not-found", "-o", output] if output.startswith(
-            "jsonpath="
+        case ["get", ("secret" | "pod" | "statefulset") as kind, name, "--ignore-not-found", "-o", output] if (
+            output.startswith("jsonpath=")
         ):
             cmd_get(api, kind, name, output.removeprefix("jsonpath="))
+        case ["get", "secret", name, "--watch", "-o", "name"]:
+            cmd_watch(api, name)
+        case ["patch", "secret", name, "--type=merge", patch_file] if patch_file.startswith("--patch-file="):
+            path = patch_file.removeprefix("--patch-file=")
+            if not os.path.isabs(path) or not os.path.isfile(path):
+                die(1, f"error: unable to read patch file: open {path}: no such file or directory")
+            body = _read_text(path)
+            _append_line(os.path.join(api.root, "patch-files.jsonl"), json.dumps(body))
+            cmd_patch_secret(api, name, body, from_file=True)
         case ["patch", "secret", name, "--type=merge", "-p", raw_patch]:
             cmd_patch_secret(api, name, raw_patch)
-        case ["create", "-f", "-"]:
-            cmd_create_from_stdin(api)
         case ["delete", "pod", name, "--ignore-not-found", "--wait=false"]:
             cmd_delete_pod(api, name)
         case ["rollout", "restart", target] if target.startswith("statefulset/"):

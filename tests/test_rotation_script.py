@@ -2,10 +2,11 @@
 
 The main paths run under ``sh``, ``dash`` and ``busybox sh`` when present (one run per distinct
 binary: here ``sh`` is ``dash``); the invalid-input and changed-content cases also run under
-``bash --posix``; the narrower cases run under ``sh`` only. ``PATH`` holds only a temporary bin
-directory with the fake as ``kubectl`` and the tools that the script declares (GNU ones, or busybox
-applets for ``busybox sh`` as in the alpine/k8s image), so an undeclared tool fails the tests.
-Timeout cases use a fake clock (``sleep`` advances it, ``date +%s`` reads it), so they take no time.
+``bash --posix``; the narrower cases run under ``sh`` only. The sandbox (``tests/rotation_sandbox.py``)
+puts only the fake as ``kubectl`` and the declared tools on ``PATH``, and makes real certificates
+with the openssl CLI at import time. Timeout cases use a fake clock, so they take no time. The
+bundle (overlap, cap, expiry, refusals) and the watch loop have their own files
+(``test_rotation_bundle.py``, ``test_rotation_watch.py``).
 
 Limits: what these tests cannot catch, because the fake does not model it:
 
@@ -13,13 +14,13 @@ Limits: what these tests cannot catch, because the fake does not model it:
   (``tests/rotation_calls.py``), not that a Role grants them.
 * Concurrency and resourceVersion: there is no other writer except one simulated conflict.
   resourceVersion is a counter, and only the precondition in a merge patch is checked.
-* Watches and time: ``rollout status`` answers at once (complete, or "timed out" at once). There
-  are no watch events, reconnects or resyncs, and no background controllers.
+* Watches: a scripted timeline, replayed one line at a time (see ``fake_kubectl.cmd_watch``).
 * Pod lifecycle: a deleted pod is replaced at once under a new uid; there is no grace period,
   except an optional few reads that still show the old terminating pod. Readiness is a flag, not
   the result of probes.
-* StatefulSet semantics: no revisions, partitions, OnDelete update strategy or pod replacement.
-* Admission: no webhooks, immutable Secrets, size limits, quotas or policy engines.
+* StatefulSet semantics: no revisions or partitions; ``OnDelete`` only as far as ``rollout status``
+  refusing it and pods being replaced when deleted.
+* Admission: no webhooks, immutable Secrets, quotas or policy engines; a 1 MiB cap on Secret data.
 * kubectl itself: no kubeconfig, in-cluster auth, discovery, retries, request timeouts or
   exact error wording. The verbs per command follow kubectl's source as read, not a live API
   server's audit log. When a real ``kubectl`` is on PATH (required under CI=true), two tests check
@@ -31,267 +32,45 @@ from __future__ import annotations
 
 import base64
 import datetime
-import hashlib
-import importlib.util
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-SCRIPT = HERE.parent / "templates" / "rotate.sh"
-FAKE = HERE / "fake_kubectl.py"
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fake = _load("_rotation_fake_kubectl", FAKE)
-calls = _load("_rotation_calls", HERE / "rotation_calls.py")
-
-#: External tools the script may use besides kubectl (see its header).
-TOOLS = ("awk", "base64", "date", "sed", "sha256sum", "sleep")
-
-ANN_SOURCE = "kaptain-gitops/source-sha256"
-ANN_ROTATED = "kaptain-gitops/rotated-at"
-ANN_RESTARTED = "kaptain-gitops/restarted-for-sha256"
-
-BASE_ENV: dict[str, str] = {
-    "SOURCE_NAMESPACE": "kommander",
-    "SOURCE_SECRET": "kommander-traefik-certificate",
-    "SOURCE_KEY": "ca.crt",
-    "TARGET_NAMESPACE": "kaptain-ingress",
-    "TARGET_SECRET": "kubeflow-oidc-ca-bundle",
-    "TARGET_KEY": "oidcCABundle.crt",
-    "RESTART_KIND": "Pod",
-    "RESTART_NAME": "authservice-0",
-    "RESTART_TIMEOUT_SECONDS": "2",
-    "CREATE_TARGET_IF_MISSING": "false",
-}
-STS_ENV = {"RESTART_KIND": "StatefulSet", "RESTART_NAME": "authservice"}
-SRC_NS, SRC = BASE_ENV["SOURCE_NAMESPACE"], BASE_ENV["SOURCE_SECRET"]
-TGT_NS, TGT = BASE_ENV["TARGET_NAMESPACE"], BASE_ENV["TARGET_SECRET"]
-POD, STS = BASE_ENV["RESTART_NAME"], STS_ENV["RESTART_NAME"]
-
-
-def pem(tag: str) -> bytes:
-    body = base64.b64encode(f"not a real certificate: {tag} ".encode() * 4).decode()
-    lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
-    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n".encode()
-
-
-CA_OLD = pem("old root")
-CA_NEW = pem("new root") + pem("new intermediate")
-SHA_OLD = hashlib.sha256(CA_OLD).hexdigest()
-SHA_NEW = hashlib.sha256(CA_NEW).hexdigest()
-RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
-
-# --- shells and the sandbox -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shell:
-    id: str
-    argv: tuple[str, ...]
-    busybox: bool
-
-
-def _find_shells() -> list[Shell]:
-    candidates = [
-        ("sh", ("sh",), False),
-        ("dash", ("dash",), False),
-        ("bash-posix", ("bash", "--posix"), False),
-        ("busybox-sh", ("busybox", "sh"), True),
-    ]
-    shells: list[Shell] = []
-    seen: set[tuple[str, ...]] = set()
-    for ident, argv, is_busybox in candidates:
-        exe = shutil.which(argv[0])
-        if exe is None:
-            continue
-        key = (os.path.realpath(exe), *argv[1:])
-        if key in seen:
-            continue
-        seen.add(key)
-        shells.append(Shell(ident, (exe, *argv[1:]), is_busybox))
-    return shells
-
-
-ALL_SHELLS = _find_shells()
-assert ALL_SHELLS, "no POSIX sh found"
-#: The shells that the brief names (sh, dash, busybox sh); bash --posix only runs the cheaper checks.
-SHELLS = [s for s in ALL_SHELLS if s.id != "bash-posix"]
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-_RUN_FAKE = (
-    "import sys; sys.path.insert(0, sys.argv.pop(1)); import fake_kubectl; sys.exit(fake_kubectl.main(sys.argv[1:]))"
+from tests.rotation_sandbox import (
+    ALL_SHELLS,
+    ANN_RESTARTED,
+    ANN_ROTATED,
+    ANN_SOURCE,
+    BASE_ENV,
+    CA_NEW,
+    CA_OLD,
+    POD,
+    SCRIPT,
+    SHA_NEW,
+    SHA_OLD,
+    SHELLS,
+    SRC,
+    SRC_NS,
+    STS,
+    STS_ENV,
+    TGT,
+    TGT_NS,
+    TOOLS,
+    Cluster,
+    calls,
+    fake,
+    placeholders,
 )
 
-
-def _write_executable(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(0o755)
-
-
-class Cluster:
-    """A fake cluster (state directory) plus a sandboxed PATH to run the script in.
-
-    With ``fake_clock``, ``date +%s`` reads a clock file and ``sleep N`` advances it instead of
-    sleeping, so timeouts are tested exactly and at once.
-    """
-
-    def __init__(self, tmp: Path, shell: Shell, pycache: Path, fake_clock: bool = False) -> None:
-        self.shell = shell
-        self.root = tmp / "state"
-        self.root.mkdir()
-        self.bin = tmp / "bin"
-        self.bin.mkdir()
-        self.home = tmp / "home"
-        self.home.mkdir()
-        self.clock = tmp / "clock"
-        q = shlex.quote
-        python = f"{q(sys.executable)} -S -X pycache_prefix={q(str(pycache))}"
-        _write_executable(self.bin / "kubectl", f'#!/bin/sh\nexec {python} -c {q(_RUN_FAKE)} {q(str(HERE))} "$@"\n')
-        for tool in TOOLS:
-            source = shutil.which("busybox") if shell.busybox else shutil.which(tool)
-            assert source is not None, f"{tool} not found"
-            if not (fake_clock and tool in ("date", "sleep")):
-                (self.bin / tool).symlink_to(source)
-        if fake_clock:
-            real_date = shutil.which("date")
-            assert real_date is not None
-            self.clock.write_text(f"{int(time.time())}\n")
-            clock = q(str(self.clock))
-            _write_executable(
-                self.bin / "date",
-                f'#!/bin/sh\nif [ "$*" = +%s ]; then read -r now <{clock}; echo "$now"; exit 0; fi\n'
-                f'exec {q(real_date)} "$@"\n',
-            )
-            _write_executable(self.bin / "sleep", f'#!/bin/sh\nread -r now <{clock}; echo "$((now + $1))" >{clock}\n')
-
-    def clock_now(self) -> int:
-        return int(self.clock.read_text())
-
-    # seeding
-    def add_secret(
-        self, ns: str, name: str, data: Mapping[str, bytes], annotations: Mapping[str, str] | None = None
-    ) -> dict[str, Any]:
-        obj: dict[str, Any] = fake.make_secret(self.root, ns, name, dict(data), dict(annotations or {}))
-        return obj
-
-    def add_pod(self, name: str = POD, ready: bool = True) -> dict[str, Any]:
-        obj: dict[str, Any] = fake.make_pod(self.root, TGT_NS, name, ready)
-        return obj
-
-    def add_statefulset(self, name: str = STS) -> dict[str, Any]:
-        obj: dict[str, Any] = fake.make_statefulset(self.root, TGT_NS, name)
-        return obj
-
-    def faults(self, **knobs: Any) -> None:
-        fake.save_faults(self.root, knobs)
-
-    def standard(self, *, target: bytes | None = CA_OLD, annotations: Mapping[str, str] | None = None) -> None:
-        """Source holds CA_NEW; target (unless None) holds ``target`` plus an unrelated key; pod and sts exist."""
-        self.add_secret(SRC_NS, SRC, {"ca.crt": CA_NEW, "tls.crt": b"leaf", "tls.key": b"key"})
-        if target is not None:
-            self.add_secret(TGT_NS, TGT, {"oidcCABundle.crt": target, "keep.me": b"untouched"}, annotations)
-        self.add_pod()
-        self.add_statefulset()
-
-    # inspection
-    def secret(self, ns: str = TGT_NS, name: str = TGT) -> dict[str, Any] | None:
-        obj: dict[str, Any] | None = fake.read_object(self.root, "secrets", ns, name)
-        return obj
-
-    def target(self) -> dict[str, Any]:
-        obj = self.secret()
-        assert obj is not None
-        return obj
-
-    def target_bytes(self, key: str = "oidcCABundle.crt") -> bytes:
-        return base64.b64decode(self.target()["data"][key])
-
-    def pod(self, name: str = POD) -> dict[str, Any] | None:
-        obj: dict[str, Any] | None = fake.read_object(self.root, "pods", TGT_NS, name)
-        return obj
-
-    def pod_uid(self, name: str = POD) -> str:
-        pod = self.pod(name)
-        assert pod is not None
-        uid: str = pod["metadata"]["uid"]
-        return uid
-
-    def statefulset(self, name: str = STS) -> dict[str, Any]:
-        obj: dict[str, Any] | None = fake.read_object(self.root, "statefulsets", TGT_NS, name)
-        assert obj is not None
-        return obj
-
-    def audit(self) -> list[dict[str, str]]:
-        entries: list[dict[str, str]] = fake.read_audit(self.root)
-        return entries
-
-    def count(self, verb: str, resource: str) -> int:
-        return sum(1 for e in self.audit() if e["verb"] == verb and e["resource"] == resource)
-
-    def reset_audit(self) -> None:
-        (self.root / "audit.jsonl").unlink(missing_ok=True)
-
-    def objects_snapshot(self) -> dict[str, bytes]:
-        objects = self.root / "objects"
-        return {str(p.relative_to(objects)): p.read_bytes() for p in sorted(objects.rglob("*.json"))}
-
-    # running
-    def run(self, env: Mapping[str, str | None] | None = None, /, **overrides: str | None) -> Result:
-        """Run the script; then check that every API access it made is listed in rotation_calls."""
-        merged: dict[str, str | None] = {**BASE_ENV, **(env or {}), **overrides}
-        audited_before = len(self.audit())
-        proc_env = {"PATH": str(self.bin), "HOME": str(self.home), "FAKE_KUBE_STATE": str(self.root)}
-        proc_env.update({k: v for k, v in merged.items() if v is not None})
-        proc = subprocess.run(
-            [*self.shell.argv, str(SCRIPT)],
-            env=proc_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            cwd=self.home,
-        )
-        new_accesses = self.audit()[audited_before:]
-        if new_accesses:
-            config = {k: v for k, v in merged.items() if v is not None}
-            allowed = calls.accesses_for(config)
-            made = {_placeholders(config, entry) for entry in new_accesses}
-            assert made <= allowed, f"accesses missing from rotation_calls: {made - allowed}"
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
 @pytest.fixture(scope="session")
@@ -303,15 +82,13 @@ def pycache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=SHELLS, ids=[s.id for s in SHELLS])
 def cluster(request: pytest.FixtureRequest, tmp_path: Path, pycache: Path) -> Cluster:
     """A fresh fake cluster; the test runs once per shell in SHELLS."""
-    shell: Shell = request.param
-    return Cluster(tmp_path, shell, pycache)
+    return Cluster(tmp_path, request.param, pycache)
 
 
 @pytest.fixture(params=ALL_SHELLS, ids=[s.id for s in ALL_SHELLS])
 def any_cluster(request: pytest.FixtureRequest, tmp_path: Path, pycache: Path) -> Cluster:
     """A fresh fake cluster; the test runs once per shell found, bash --posix included."""
-    shell: Shell = request.param
-    return Cluster(tmp_path, shell, pycache)
+    return Cluster(tmp_path, request.param, pycache)
 
 
 @pytest.fixture
@@ -322,7 +99,7 @@ def cl(tmp_path: Path, pycache: Path) -> Cluster:
 
 @pytest.fixture
 def clocked(tmp_path: Path, pycache: Path) -> Cluster:
-    """Like ``cl``, with a fake clock: ``sleep`` advances it, ``date +%s`` reads it."""
+    """Like ``cl``, with a fake clock: ``sleep`` advances it, ``date`` reads it."""
     return Cluster(tmp_path, SHELLS[0], pycache, fake_clock=True)
 
 
@@ -479,6 +256,7 @@ def test_statefulset_restart(cluster: Cluster) -> None:
     assert sts["fake"]["restarts"] == 1
     assert "kubectl.kubernetes.io/restartedAt" in sts["spec"]["template"]["metadata"]["annotations"]
     assert [(e["verb"], e["resource"]) for e in cluster.audit() if e["resource"] == "statefulsets"] == [
+        ("get", "statefulsets"),  # the update strategy
         ("get", "statefulsets"),
         ("patch", "statefulsets"),
         ("get", "statefulsets"),
@@ -525,7 +303,8 @@ EXTRA_INVALID: dict[str, list[str]] = {
     "RESTART_KIND": ["pod", "Deployment", "statefulset"],
     "RESTART_NAME": ["-a", "Auth", "a_b"],
     "RESTART_TIMEOUT_SECONDS": ["0", "-1", "1.5", "10s", "012", "86401", "999999", "1e3"],
-    "CREATE_TARGET_IF_MISSING": ["TRUE", "yes", "1", "False"],
+    "BUNDLE_MODE": ["Overlap", "append", "overlap "],
+    "BUNDLE_MAX_CERTIFICATES": ["0", "21", "03", "1.5", "-1"],
 }
 
 
@@ -563,9 +342,9 @@ def test_every_invalid_variable_is_reported(cl: Cluster) -> None:
         {"SOURCE_NAMESPACE": "a" * 63, "TARGET_NAMESPACE": "0-z"},
         {"SOURCE_SECRET": "a." + "b" * 251, "RESTART_NAME": "auth.service-0"},
         {"RESTART_TIMEOUT_SECONDS": "86400"},
-        {"CREATE_TARGET_IF_MISSING": "true"},
+        {"BUNDLE_MAX_CERTIFICATES": "20", "BUNDLE_MODE": "overlap"},
     ],
-    ids=["long-namespace", "dotted-names", "max-timeout", "create-true"],
+    ids=["long-namespace", "dotted-names", "max-timeout", "max-certificates"],
 )
 def test_valid_edge_values_are_accepted(cl: Cluster, overrides: dict[str, str]) -> None:
     env = {**BASE_ENV, **overrides}
@@ -610,17 +389,17 @@ def test_source_key_empty_fails(cl: Cluster, data: dict[str, bytes]) -> None:
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "reason"),
     [
-        b"hello, not a certificate\n",
-        b"-----BEGIN CERTIFICATE-----\nMIIB\n",
-        b"-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIB\n",
-        b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
-        b"\x00\x01\x02binary",
+        (b"hello, not a certificate\n", "holds no PEM certificate"),
+        (b"-----BEGIN CERTIFICATE-----\nMIIB\n", "refused: the CERTIFICATE block has no END line"),
+        (b"-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIB\n", "refused: line 1 ends a PEM block"),
+        (b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", "refused: it holds a PRIVATE KEY block"),
+        (b"\x00\x01\x02binary", "holds no PEM certificate"),
     ],
     ids=["text", "no-end", "end-before-begin", "private-key", "binary"],
 )
-def test_source_not_pem_fails(cl: Cluster, content: bytes) -> None:
+def test_source_not_pem_fails(cl: Cluster, content: bytes, reason: str) -> None:
     cl.standard()
     cl.add_secret(SRC_NS, SRC, {"ca.crt": content})
     before = cl.objects_snapshot()
@@ -628,42 +407,27 @@ def test_source_not_pem_fails(cl: Cluster, content: bytes) -> None:
     res = cl.run()
 
     assert res.returncode == 1, res.output
-    assert "rotate: ERROR:" in res.stderr and "no PEM certificate" in res.stderr
+    assert "rotate: ERROR: source key ca.crt" in res.stderr and reason in res.stderr, res.stderr
     assert cl.objects_snapshot() == before
     assert_no_writes(cl)
 
 
-# --- target absent --------------------------------------------------------------------------------
+def test_target_absent_fails_and_prints_the_one_time_command(cluster: Cluster) -> None:
+    """The script never creates Secrets (no RBAC create grant): a missing target is an error."""
+    cluster.standard(target=None)
+    before = cluster.objects_snapshot()
 
-
-def test_target_absent_without_create_fails(cl: Cluster) -> None:
-    cl.standard(target=None)
-    before = cl.objects_snapshot()
-
-    res = cl.run()
+    res = cluster.run()
 
     assert res.returncode == 1, res.output
-    assert "not found and CREATE_TARGET_IF_MISSING=false" in res.stderr
-    assert cl.secret() is None
-    assert cl.objects_snapshot() == before
-    assert_no_writes(cl)
-
-
-def test_target_absent_with_create_creates_and_restarts(cl: Cluster) -> None:
-    cl.standard(target=None)
-
-    res = cl.run(CREATE_TARGET_IF_MISSING="true")
-
-    assert res.returncode == 0, res.output
-    target = cl.target()
-    assert target["type"] == "Opaque"
-    assert cl.target_bytes() == CA_NEW
-    annotations = target["metadata"]["annotations"]
-    assert annotations[ANN_SOURCE] == SHA_NEW
-    assert annotations[ANN_RESTARTED] == SHA_NEW
-    assert RFC3339_UTC.match(annotations[ANN_ROTATED])
-    assert cl.count("create", "secrets") == 1
-    assert cl.count("delete", "pods") == 1
+    assert (
+        "target secret kaptain-ingress/kubeflow-oidc-ca-bundle not found; this job never creates Secrets. Create it "
+        "once: kubectl -n kaptain-ingress create secret generic kubeflow-oidc-ca-bundle --from-file=oidcCABundle.crt=ca.crt"
+    ) in res.stderr
+    assert cluster.secret() is None
+    assert cluster.objects_snapshot() == before
+    assert_no_writes(cluster)
+    assert cluster.count("delete", "pods") == 0
 
 
 # --- restart details ------------------------------------------------------------------------------
@@ -784,12 +548,12 @@ def test_concurrent_write_conflict_changes_nothing(cl: Cluster) -> None:
     assert cl.target_bytes() == CA_NEW
 
 
-@pytest.mark.parametrize("fault", ["get secrets", "create secrets"])
+@pytest.mark.parametrize("fault", ["get secrets", "patch secrets"])
 def test_api_errors_fail_without_restart(cl: Cluster, fault: str) -> None:
-    cl.standard(target=None)
+    cl.standard()
     cl.faults(fail={fault: 1})
 
-    res = cl.run(CREATE_TARGET_IF_MISSING="true")
+    res = cl.run()
 
     assert res.returncode == 1, res.output
     assert "rotate: ERROR: cannot" in res.stderr
@@ -801,19 +565,26 @@ def test_api_errors_fail_without_restart(cl: Cluster, fault: str) -> None:
 Scenario = Callable[[Cluster], None]
 
 
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
 def _changed(c: Cluster) -> None:
     c.standard()
 
 
-def _target_absent(c: Cluster) -> None:
-    c.standard(target=None)
+def _on_delete(c: Cluster) -> None:
+    c.add_secret(SRC_NS, SRC, {"ca.crt": CA_NEW})
+    c.add_secret(TGT_NS, TGT, {"oidcCABundle.crt": CA_OLD})
+    c.add_statefulset(update_strategy="OnDelete")
+    c.add_pod(f"{STS}-0")
 
 
-CONFIGS = [(kind, create) for kind in ("Pod", "StatefulSet") for create in (False, True)]
+CONFIGS = [(kind, trigger) for kind in ("Pod", "StatefulSet") for trigger in ("schedule", "watch")]
 
 
-def _config_env(kind: str, create: bool) -> dict[str, str]:
-    env = {**BASE_ENV, "RESTART_KIND": kind, "CREATE_TARGET_IF_MISSING": "true" if create else "false"}
+def _config_env(kind: str) -> dict[str, str]:
+    env = {**BASE_ENV, "RESTART_KIND": kind}
     if kind == "StatefulSet":
         env["RESTART_NAME"] = STS
     return env
@@ -825,54 +596,55 @@ class PathRun:
     returncode: int
     audit: list[dict[str, str]]
     argvs: list[list[str]]
+    patch_files: list[str]
 
 
 @pytest.fixture(scope="module")
-def path_runs(tmp_path_factory: pytest.TempPathFactory, pycache: Path) -> dict[tuple[str, bool], list[PathRun]]:
+def path_runs(tmp_path_factory: pytest.TempPathFactory, pycache: Path) -> dict[tuple[str, str], list[PathRun]]:
     """Per configuration, runs of the paths that between them make every access the script can make.
 
-    The changed-content path reads, patches and restarts; the target-absent path creates (or fails
-    when creating is off, which adds nothing). Every other run in this file also checks that its
-    accesses are a subset of rotation_calls (see Cluster.run), so no other path adds an unlisted one.
+    The changed-content path reads, patches and restarts (a StatefulSet by rollout, and one with
+    the OnDelete strategy by deleting its pod). Every other run in these files also checks that its
+    accesses are a subset of rotation_calls (see Cluster.run), so no other path adds an unlisted one;
+    the watch configurations are covered in test_rotation_watch.py.
     """
     tmp_path = tmp_path_factory.mktemp("paths")
-    runs: dict[tuple[str, bool], list[PathRun]] = {}
-    for kind, create in CONFIGS:
-        env = _config_env(kind, create)
-        scenarios: list[Scenario] = [_changed, _target_absent] if create else [_changed]
+    runs: dict[tuple[str, str], list[PathRun]] = {}
+    for kind, trigger in CONFIGS:
+        env = _config_env(kind)
+        scenarios: list[Scenario] = [_changed, _on_delete] if kind == "StatefulSet" else [_changed]
         for scenario in scenarios:
-            c = Cluster(_fresh(tmp_path, len(list(tmp_path.iterdir()))), SHELLS[0], pycache)
+            watch = trigger == "watch"
+            c = Cluster(_fresh(tmp_path, len(list(tmp_path.iterdir()))), SHELLS[0], pycache, fake_clock=watch)
             scenario(c)
-            res = c.run(env)
+            if watch:  # the resync at the start of the watch rotates; then a change arrives
+                now = c.clock_now()
+                c.timeline([{"at": now + 5, "action": "update", "data": {"ca.crt": _b64(CA_OLD)}}], stop_at=now + 20)
+                res = c.run_watch(env)
+                res.returncode = 0 if res.returncode in (-15, 143) else res.returncode
+            else:
+                res = c.run(env)
             argvs = [json.loads(line) for line in (c.root / "argv.jsonl").read_text().splitlines()]
-            runs.setdefault((kind, create), []).append(PathRun(env, res.returncode, c.audit(), argvs))
+            bodies = [json.loads(line) for line in (c.root / "patch-files.jsonl").read_text().splitlines()]
+            runs.setdefault((kind, trigger), []).append(PathRun(env, res.returncode, c.audit(), argvs, bodies))
     return runs
 
 
-def _placeholders(env: Mapping[str, str], entry: Mapping[str, str]) -> Any:
-    namespaces = {env["SOURCE_NAMESPACE"]: "SOURCE_NAMESPACE", env["TARGET_NAMESPACE"]: "TARGET_NAMESPACE"}
-    names = {
-        env["SOURCE_SECRET"]: "SOURCE_SECRET",
-        env["TARGET_SECRET"]: "TARGET_SECRET",
-        env["RESTART_NAME"]: "RESTART_NAME",
-    }
-    assert len(namespaces) == 2 and len(names) == 3, "test values must be distinct"
-    return calls.Access(namespaces[entry["namespace"]], entry["verb"], entry["resource"], names[entry["name"]])
-
-
-@pytest.mark.parametrize(("kind", "create"), CONFIGS)
+@pytest.mark.parametrize(("kind", "trigger"), CONFIGS)
 def test_api_accesses_per_configuration(
-    path_runs: dict[tuple[str, bool], list[PathRun]], kind: str, create: bool
+    path_runs: dict[tuple[str, str], list[PathRun]], kind: str, trigger: str
 ) -> None:
     """The audit log of all paths, put together, equals rotation_calls.API_ACCESSES for the configuration."""
     seen: set[Any] = set()
-    for run in path_runs[(kind, create)]:
+    for run in path_runs[(kind, trigger)]:
         assert run.returncode == 0
-        seen |= {_placeholders(run.env, e) for e in run.audit}
-    assert seen == set(calls.API_ACCESSES[(kind, create)])
-    env = _config_env(kind, create)
-    assert calls.resolve(env) == {
-        calls.Access(env[a.namespace], a.verb, a.resource, env[a.name]) for a in calls.API_ACCESSES[(kind, create)]
+        seen |= {placeholders(run.env, e) for e in run.audit}
+    assert seen == set(calls.API_ACCESSES[(kind, trigger)])
+    assert not any(a.verb in calls.NOT_RESTRICTABLE_BY_NAME for a in seen)
+    env = _config_env(kind)
+    assert calls.resolve(env, trigger) == {
+        calls.Access(env[a.namespace], a.verb, a.resource, calls.resolve_name(env, a.name))
+        for a in calls.API_ACCESSES[(kind, trigger)]
     }
 
 
@@ -964,8 +736,8 @@ def _real_kubectl() -> str:
 
 
 @pytest.fixture(scope="module")
-def script_argvs(path_runs: dict[tuple[str, bool], list[PathRun]]) -> list[list[str]]:
-    """Every distinct kubectl command line the script ran on its Pod, StatefulSet and create paths."""
+def script_argvs(path_runs: dict[tuple[str, str], list[PathRun]]) -> list[list[str]]:
+    """Every distinct kubectl command line the script ran on its Pod and StatefulSet paths (plus the watch)."""
     argvs: list[list[str]] = []
     for runs in path_runs.values():
         for run in runs:
@@ -984,8 +756,12 @@ def test_every_command_line_parses_with_real_kubectl(tmp_path: Path, script_argv
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
     shapes = {_flag_shape(argv): argv for argv in script_argvs}
-    assert len(shapes) == 7  # get secret, get pod, patch, create, delete, rollout restart, rollout status
+    # get secret|pod|statefulset, watch secret, patch (file and -p), delete pod, rollout restart|status
+    assert len(shapes) == 9, sorted(shapes)
+    patch_file = tmp_path / "patch.json"
+    patch_file.write_text("{}")
     for argv in shapes.values():
+        argv = [f"--patch-file={patch_file}" if a.startswith("--patch-file=") else a for a in argv]
         proc = subprocess.run(
             [kubectl, *argv],
             env={"PATH": os.defpath, "HOME": str(tmp_path), "KUBECONFIG": str(kubeconfig)},
@@ -1017,10 +793,12 @@ def _local_kubectl(kubectl: str, tmp_path: Path, obj: Mapping[str, Any], patch: 
 
 
 def test_fake_matches_real_kubectl_jsonpath_and_merge_patch(
-    tmp_path: Path, pycache: Path, script_argvs: list[list[str]]
+    tmp_path: Path, pycache: Path, script_argvs: list[list[str]], path_runs: dict[tuple[str, str], list[PathRun]]
 ) -> None:
     """The fake's jsonpath subset and merge patch give what kubectl's own code gives, for the script's inputs."""
     kubectl = _real_kubectl()
+    patch_bodies = [body for runs in path_runs.values() for run in runs for body in run.patch_files]
+    assert patch_bodies
     seed = Cluster(_fresh(tmp_path, 99), SHELLS[0], pycache)
     seed.standard(annotations={ANN_RESTARTED: SHA_OLD})
     source = seed.secret(SRC_NS, SRC)
@@ -1040,7 +818,7 @@ def test_fake_matches_real_kubectl_jsonpath_and_merge_patch(
             ours = separator.join(fake.render_jsonpath(fake.parse_jsonpath(t), obj) for t in templates)
             assert ours == expected, (templates, obj)
 
-    patches = sorted({a[-1] for a in script_argvs if a[2] == "patch"})
+    patches = sorted({a[-1] for a in script_argvs if a[2] == "patch" and a[-1].startswith("{")} | set(patch_bodies))
     assert len(patches) >= 2
     for patch in patches:
         real = json.loads(_local_kubectl(kubectl, tmp_path, secrets[0], patch, "json"))
