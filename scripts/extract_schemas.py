@@ -12,7 +12,8 @@ Output: kubeconform's offline layout, so the same tree serves both this project'
 Each file is standalone: every ``$ref`` is replaced by a copy of its target. Transformations are
 kept to a minimum and are all validation-neutral:
 
-* ``$ref`` (whose only sibling upstream is ``description``) is replaced by the referenced schema;
+* ``$ref`` (whose only siblings upstream are ``description`` and ``x-kubernetes-*`` annotations) is
+  replaced by the referenced schema, the annotations kept beside it;
 * ``description`` keywords are dropped (documentation only; it is ~40% of the bytes);
 * everything else (``additionalProperties: false`` of the strict variant, ``format``, ``enum``,
   ``x-kubernetes-*`` annotations, ``$schema``/``$id``) is kept unchanged.
@@ -44,6 +45,7 @@ KINDS: tuple[str, ...] = (
     "rolebinding-rbac-v1",
     "cronjob-batch-v1",
     "job-batch-v1",
+    "deployment-apps-v1",
 )
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "schemas" / "kubernetes"
 README_NAME = "README.md"
@@ -110,9 +112,13 @@ class _Inliner:
             raise ExtractError(f"schema expected, got {type(node).__name__} (in {'/'.join(stack) or 'root'})")
         if "$ref" in node:
             extra = set(node) - {"$ref"} - _DROP
-            if extra:
-                raise ExtractError(f"$ref with sibling keywords {sorted(extra)} is not supported")
-            return self.resolve(_def_name(str(node["$ref"])), stack)
+            annotations = {key for key in extra if key.startswith("x-kubernetes-")}
+            if extra - annotations:
+                raise ExtractError(f"$ref with sibling keywords {sorted(extra - annotations)} is not supported")
+            target = self.resolve(_def_name(str(node["$ref"])), stack)
+            if annotations and isinstance(target, Mapping):  # validation-neutral annotations kept beside the copy
+                return {**target, **{key: node[key] for key in sorted(annotations)}}
+            return target
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key in _DROP:

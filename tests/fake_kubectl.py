@@ -75,7 +75,6 @@ import binascii
 import json
 import os
 import re
-import signal
 import sys
 import time
 

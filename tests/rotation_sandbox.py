@@ -339,7 +339,7 @@ class Cluster:
         merged: dict[str, str | None] = {**BASE_ENV, **WATCH_ENV, **(env or {}), **overrides}
         out, err = self.home.parent / "watch.out", self.home.parent / "watch.err"
         with out.open("w") as stdout, err.open("w") as stderr:
-            proc = subprocess.Popen(  # noqa: S603 - fixed argv
+            proc = subprocess.Popen(
                 [*self.shell.argv, str(SCRIPT), "watch"],
                 env=self._env(merged),
                 stdout=stdout,

@@ -50,6 +50,7 @@ def test_layout_is_kubeconforms(fresh: dict[str, str]) -> None:
             "rolebinding-rbac-v1",
             "cronjob-batch-v1",
             "job-batch-v1",
+            "deployment-apps-v1",
         ):
             expected.add(f"v{version}.0-standalone-strict/{name}.json")
     assert set(fresh) == expected
@@ -102,7 +103,7 @@ def test_check_mode_lists_every_difference(
     stale = out / "v1.35.0-standalone-strict" / "cronjob-batch-v1.json"
     stale.write_text(stale.read_text(encoding="utf-8").replace('"CronJob"', '"CronJobs"'), encoding="utf-8")
     (out / "v1.30.0-standalone-strict" / "role-rbac-v1.json").unlink()
-    (out / "v1.37.0-standalone-strict" / "deployment-apps-v1.json").write_text("{}\n", encoding="utf-8")
+    (out / "v1.37.0-standalone-strict" / "statefulset-apps-v1.json").write_text("{}\n", encoding="utf-8")
 
     status = extract_schemas.main(["--check", "--output", str(out)])
     printed, err = capsys.readouterr()
@@ -110,14 +111,14 @@ def test_check_mode_lists_every_difference(
     assert printed.splitlines() == [
         "missing: v1.30.0-standalone-strict/role-rbac-v1.json",
         "differs: v1.35.0-standalone-strict/cronjob-batch-v1.json",
-        "unexpected: v1.37.0-standalone-strict/deployment-apps-v1.json",
+        "unexpected: v1.37.0-standalone-strict/statefulset-apps-v1.json",
     ]
     assert "3 difference(s)" in err
 
     changes = extract_schemas.write(fresh, out)
     assert len(changes) == 3
     assert extract_schemas.differences(fresh, extract_schemas._existing(out)) == []
-    assert not (out / "v1.37.0-standalone-strict" / "deployment-apps-v1.json").exists()
+    assert not (out / "v1.37.0-standalone-strict" / "statefulset-apps-v1.json").exists()
 
 
 def test_refuses_recursive_refs() -> None:

@@ -1,4 +1,5 @@
-"""Policies every rendered overlay must meet: least-privilege RBAC, Pod Security "restricted", CronJob knobs."""
+"""Policies every rendered overlay must meet: least-privilege RBAC, Pod Security "restricted", CronJob knobs,
+and the watch Deployment (``rotation.trigger: watch``)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from tests.rotation_calls import NOT_RESTRICTABLE_BY_NAME, Access, resolve
 INPUTS = OverlayInputs(overlay="overlays/x", settings_file="overlays/x/settings.yaml")
 
 
-def _settings(kind: str, create: bool, **rotation: Any) -> Settings:
+def _settings(kind: str, trigger: str, **rotation: Any) -> Settings:
     doc = {"ingress": {"enableSecretRotation": True, "secretRotationSchedule": "0 0 * * *"},
            "rotation": {"restart": {"kind": kind, "name": "authservice" if kind == "StatefulSet" else "authservice-0"},
-                        "targetSecret": {"createIfMissing": create}, **rotation}}
+                        "trigger": trigger, **rotation}}
     return parse_settings(dump(doc).encode(), "s.yaml").settings
 
 
@@ -27,7 +28,7 @@ def _docs(s: Settings) -> list[dict[str, Any]]:
     return [d for f in files for d in f.documents]
 
 
-CONFIGS = list(itertools.product(["Pod", "StatefulSet"], [False, True]))
+CONFIGS = list(itertools.product(["Pod", "StatefulSet"], ["schedule", "watch"]))
 
 
 def _granted(docs: list[dict[str, Any]]) -> tuple[set[Access], list[dict[str, Any]]]:
@@ -44,18 +45,20 @@ def _granted(docs: list[dict[str, Any]]) -> tuple[set[Access], list[dict[str, An
     return granted, unnamed
 
 
-@pytest.mark.parametrize(("kind", "create"), CONFIGS)
-def test_roles_grant_exactly_what_the_script_calls(kind: str, create: bool) -> None:
-    s = _settings(kind, create)
+@pytest.mark.parametrize(("kind", "trigger"), CONFIGS)
+def test_roles_grant_exactly_what_the_script_calls(kind: str, trigger: str) -> None:
+    s = _settings(kind, trigger)
     docs = _docs(s)
     env = {e["name"]: e["value"] for e in script_env(s)}
-    needed = resolve(env)
+    needed = resolve(env, trigger)
     granted, unnamed = _granted(docs)
-    # create cannot be restricted by name: the Role grants it for any Secret name, and only when asked for.
-    expected = {a._replace(name="*") if a.verb in NOT_RESTRICTABLE_BY_NAME else a for a in needed}
-    assert granted == expected
-    assert all(rule["verbs"] == ["create"] for rule in unnamed)
-    assert bool(unnamed) is create
+    # every grant is by name: nothing lets the pod create a Secret (of any type) or touch another object
+    assert granted == needed
+    assert unnamed == []
+    assert not any(a.verb in NOT_RESTRICTABLE_BY_NAME for a in granted)
+    watch = {a for a in granted if a.verb == "watch" and a.resource == "secrets"}
+    assert watch == ({Access(s.source_namespace, "watch", "secrets", s.source_secret)} if trigger == "watch" else set())
+    assert not any(a.verb == "list" and a.resource == "secrets" for a in granted)
     for d in docs:
         assert d["kind"] not in ("ClusterRole", "ClusterRoleBinding")
         for rule in d.get("rules", []):
@@ -63,9 +66,9 @@ def test_roles_grant_exactly_what_the_script_calls(kind: str, create: bool) -> N
                 assert "*" not in rule.get(field, []), f"wildcard in {d['kind']} {field}"
 
 
-@pytest.mark.parametrize(("kind", "create"), CONFIGS)
-def test_role_bindings_bind_only_our_service_account(kind: str, create: bool) -> None:
-    s = _settings(kind, create)
+@pytest.mark.parametrize(("kind", "trigger"), CONFIGS)
+def test_role_bindings_bind_only_our_service_account(kind: str, trigger: str) -> None:
+    s = _settings(kind, trigger)
     for b in (d for d in _docs(s) if d["kind"] == "RoleBinding"):
         assert b["subjects"] == [{"kind": "ServiceAccount", "name": s.service_account_name, "namespace": s.namespace}]
         assert b["roleRef"]["kind"] == "Role" and b["roleRef"]["name"] == b["metadata"]["name"]
@@ -76,7 +79,7 @@ def _pod_specs(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for d in docs:
         if d["kind"] == "CronJob":
             out.append(d["spec"]["jobTemplate"]["spec"]["template"]["spec"])
-        elif d["kind"] == "Job":
+        elif d["kind"] in ("Job", "Deployment"):
             out.append(d["spec"]["template"]["spec"])
     return out
 
@@ -107,14 +110,14 @@ def assert_restricted(pod: dict[str, Any]) -> None:
         assert ":latest" not in c["image"] and (":" in c["image"].rsplit("/", 1)[-1] or "@sha256:" in c["image"])
 
 
-@pytest.mark.parametrize(("kind", "create"), CONFIGS)
-def test_every_rendered_pod_spec_is_restricted(kind: str, create: bool) -> None:
+@pytest.mark.parametrize(("kind", "trigger"), CONFIGS)
+def test_every_rendered_pod_spec_is_restricted(kind: str, trigger: str) -> None:
     from generator.pipeline.trigger import manual_job
 
-    s = _settings(kind, create)
+    s = _settings(kind, trigger)
     docs = [*_docs(s), manual_job(s, "rotation-1")]
     specs = _pod_specs(docs)
-    assert len(specs) == 2
+    assert len(specs) == (3 if trigger == "watch" else 2)
     for spec in specs:
         assert_restricted(spec)
 
@@ -135,7 +138,7 @@ def test_committed_overlays_are_restricted() -> None:
 
 
 def test_cronjob_knobs_and_suspend_semantics() -> None:
-    s = _settings("Pod", False)
+    s = _settings("Pod", "schedule")
     cron = next(d for d in _docs(s) if d["kind"] == "CronJob")["spec"]
     assert cron["suspend"] is False
     assert cron["concurrencyPolicy"] == "Forbid"
@@ -153,6 +156,43 @@ def test_cronjob_knobs_and_suspend_semantics() -> None:
 
 
 def test_script_configmap_is_protected_from_flux_substitution() -> None:
-    config = next(d for d in _docs(_settings("Pod", False)) if d["kind"] == "ConfigMap")
+    config = next(d for d in _docs(_settings("Pod", "schedule")) if d["kind"] == "ConfigMap")
     assert config["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/substitute"] == "disabled"
     assert "${" not in config["data"]["rotate.sh"]
+
+
+def test_watch_renders_a_hardened_one_replica_deployment_beside_the_cronjob() -> None:
+    s = _settings("Pod", "watch", bundle="overlap", watch={"resyncSeconds": 120, "backoffMaxSeconds": 30})
+    docs = _docs(s)
+    assert [d["kind"] for d in docs].count("CronJob") == 1  # the backstop stays
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    spec = deployment["spec"]
+    assert spec["replicas"] == 1 and spec["strategy"] == {"type": "Recreate"}
+    pod = spec["template"]["spec"]
+    cron_pod = next(d for d in docs if d["kind"] == "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == cron_pod["serviceAccountName"]
+    assert pod["securityContext"] == cron_pod["securityContext"] and pod["volumes"] == cron_pod["volumes"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["/bin/sh", "/scripts/rotate.sh", "watch"]
+    assert container["livenessProbe"]["exec"]["command"] == ["/bin/sh", "/scripts/rotate.sh", "liveness"]
+    assert container["securityContext"] == cron_pod["containers"][0]["securityContext"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    cron_env = {e["name"]: e["value"] for e in cron_pod["containers"][0]["env"]}
+    assert env == {**cron_env, "WATCH_RESYNC_SECONDS": "120", "WATCH_BACKOFF_MAX_SECONDS": "30"}
+    assert cron_env["BUNDLE_MODE"] == "overlap" and cron_env["BUNDLE_MAX_CERTIFICATES"] == "3"
+    # the selector picks only the watch pod, never the CronJob's Job pods
+    selector = spec["selector"]["matchLabels"]
+    assert selector.items() <= spec["template"]["metadata"]["labels"].items()
+    cron_template = next(d for d in docs if d["kind"] == "CronJob")["spec"]["jobTemplate"]["spec"]["template"]
+    assert not selector.items() <= cron_template["metadata"]["labels"].items()
+    assert "at most 2m 30s" in deployment["metadata"]["annotations"]["kaptain-gitops/watch-reaction"]
+
+
+def test_schedule_renders_no_deployment_and_create_if_missing_is_refused() -> None:
+    from generator.errors import SettingsError
+
+    assert not [d for d in _docs(_settings("Pod", "schedule")) if d["kind"] == "Deployment"]
+    with pytest.raises(SettingsError) as caught:
+        _settings("Pod", "schedule", targetSecret={"createIfMissing": True})
+    assert caught.value.rule == "create-if-missing-removed"
+    assert "kubectl -n kaptain-ingress create secret generic kubeflow-oidc-ca-bundle" in (caught.value.hint or "")

@@ -257,9 +257,9 @@ def test_enum_on_kind_and_api_version(registry: SchemaRegistry) -> None:
 
 
 def test_missing_schema(registry: SchemaRegistry) -> None:
-    (violation,) = registry.validate({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}})
+    (violation,) = registry.validate({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "x"}})
     assert violation.rule == "missing-schema"
-    assert "deployment-apps-v1.json" in violation.message
+    assert "statefulset-apps-v1.json" in violation.message
     (crd,) = registry.validate({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application"})
     assert crd.rule == "missing-schema" and "CRD schema location" in crd.message
 
@@ -305,7 +305,7 @@ def test_compiles_each_kind_once_and_lazily() -> None:
         for _ in range(5):
             for make in (cronjob, configmap):
                 registry.validate(make())
-            registry.validate({"apiVersion": "apps/v1", "kind": "Deployment"})
+            registry.validate({"apiVersion": "apps/v1", "kind": "StatefulSet"})
         assert compile_spy.call_count == 2
     assert registry.validator_for("batch/v1", "CronJob") is registry.validator_for("batch/v1", "CronJob")
 

@@ -65,11 +65,15 @@ def valid_settings(draw: st.DrawFn) -> dict[str, Any]:
             "namespace": draw(names),
             "cronJobName": draw(names),
             "sourceSecret": {"namespace": draw(names), "name": draw(names), "key": draw(keys)},
-            "targetSecret": {"name": draw(names), "key": draw(keys), "createIfMissing": draw(st.booleans())},
+            "targetSecret": {"name": draw(names), "key": draw(keys), "createIfMissing": False},
             "restart": {"kind": draw(st.sampled_from(["Pod", "StatefulSet"])), "name": draw(names),
                         "timeoutSeconds": draw(st.integers(10, 3600))},
             "backoffLimit": draw(st.integers(0, 20)),
             "restartPolicy": draw(st.sampled_from(["Never", "OnFailure"])),
+            "bundle": draw(st.sampled_from(["overlap", "replace"])),
+            "bundleMaxCertificates": draw(st.integers(1, 20)),
+            "trigger": draw(st.sampled_from(["schedule", "watch"])),
+            "watch": {"resyncSeconds": draw(st.integers(10, 86400)), "backoffMaxSeconds": draw(st.integers(1, 3600))},
         },
     }
     if draw(st.booleans()):

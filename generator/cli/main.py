@@ -119,6 +119,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         p.add_argument("--svg", type=Path, metavar="FILE", help="also write the week picture as SVG")
         p.add_argument("--min-interval-minutes", type=int, default=15, help="too-frequent floor (default: 15)")
         p.add_argument("--max-delay-hours", type=float, default=24.0, help="long-delay bound (default: 24)")
+        p.add_argument("--watch", action="store_true",
+                       help="the overlay uses rotation.trigger: watch: show the watch's reaction time beside the "
+                            "schedule, which is then the backstop")
+        p.add_argument("--watch-resync-seconds", type=int, default=300, metavar="N",
+                       help="rotation.watch.resyncSeconds (default: 300)")
+        p.add_argument("--watch-backoff-max-seconds", type=int, default=60, metavar="N",
+                       help="rotation.watch.backoffMaxSeconds (default: 60)")
         p.set_defaults(func=cmd_explain)
 
     if want("build"):
@@ -230,8 +237,13 @@ def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.count < 0 or args.count > 1000:
         raise UsageError("--count must be between 0 and 1000", rule="usage")
+    if not 10 <= args.watch_resync_seconds <= 86400 or not 1 <= args.watch_backoff_max_seconds <= 3600:
+        raise UsageError("--watch-resync-seconds must be 10..86400 and --watch-backoff-max-seconds 1..3600",
+                         rule="usage")
+    watch = (args.watch_resync_seconds, args.watch_backoff_max_seconds) if args.watch else None
     result = explain_schedule(args.schedule, args.time_zone, count=args.count, start=args.start,
-                              min_interval_minutes=args.min_interval_minutes, max_delay_hours=args.max_delay_hours)
+                              min_interval_minutes=args.min_interval_minutes, max_delay_hours=args.max_delay_hours,
+                              watch=watch)
     out.write(format_explanation(result, format_of(args)))
     if args.svg is not None and result.schedule is not None:
         from generator.schedule.picture import week_strip_svg

@@ -64,6 +64,23 @@ class Settings:
     allow_frequent_schedule: bool
     max_delay_hours: float
     kubernetes_version: str
+    bundle: str = "overlap"
+    bundle_max_certificates: int = 3
+    trigger: str = "schedule"
+    watch_resync_seconds: int = 300
+    watch_backoff_max_seconds: int = 60
+
+    @property
+    def watch_reaction_seconds(self) -> int | None:
+        """With ``trigger: watch``, the longest a change of the source can go unseen by a running watch.
+
+        A missed event waits for the next full resync (``resyncSeconds``); a watch broken by an API error
+        reconnects within ``backoffMaxSeconds`` and starts with a resync. The sum bounds both. ``None``
+        without a watch (the schedule's worst-case delay is then the figure).
+        """
+        if self.trigger != "watch":
+            return None
+        return self.watch_resync_seconds + self.watch_backoff_max_seconds
 
     def to_mapping(self) -> dict[str, Any]:
         """The settings in the file's own shape (camelCase, Kaptain's ``ingress`` block first)."""
@@ -104,6 +121,13 @@ class Settings:
                 "activeDeadlineSeconds": self.active_deadline_seconds,
                 "restartPolicy": self.restart_policy,
                 "runAsUser": self.run_as_user,
+                "bundle": self.bundle,
+                "bundleMaxCertificates": self.bundle_max_certificates,
+                "trigger": self.trigger,
+                "watch": {
+                    "resyncSeconds": self.watch_resync_seconds,
+                    "backoffMaxSeconds": self.watch_backoff_max_seconds,
+                },
             },
             "lint": {
                 "minIntervalMinutes": self.min_interval_minutes,
@@ -199,6 +223,7 @@ def parse_settings(data: bytes, name: str) -> LoadedSettings:
         raise errors[0] if len(errors) == 1 else SettingsErrors(errors)
     settings = settings_from_mapping(apply_defaults(doc.value))
     _check_image(settings, doc)
+    _check_create_if_missing(settings, doc)
     return LoadedSettings(file=name, settings=settings, document=doc)
 
 
@@ -256,6 +281,11 @@ def settings_from_mapping(values: dict[str, Any]) -> Settings:
         allow_frequent_schedule=lint["allowFrequentSchedule"],
         max_delay_hours=float(lint["maxDelayHours"]),
         kubernetes_version=values["kubernetesVersion"],
+        bundle=rot["bundle"],
+        bundle_max_certificates=rot["bundleMaxCertificates"],
+        trigger=rot["trigger"],
+        watch_resync_seconds=rot["watch"]["resyncSeconds"],
+        watch_backoff_max_seconds=rot["watch"]["backoffMaxSeconds"],
     )
 
 
@@ -282,6 +312,22 @@ def _check_image(settings: Settings, doc: yaml_source.Document) -> None:
             file=doc.file, line=line, col=col, rule="image-not-pinned",
             hint="pin a version tag (e.g. :1.32.4) and optionally a digest (@sha256:…)",
         )
+
+
+def _check_create_if_missing(settings: Settings, doc: yaml_source.Document) -> None:
+    """``createIfMissing: true`` needed an RBAC ``create`` grant on every Secret of the namespace: refused."""
+    if not settings.create_target_if_missing:
+        return
+    line, col = doc.position(("rotation", "targetSecret", "createIfMissing"))
+    raise SettingsError(
+        "rotation.targetSecret.createIfMissing: true is no longer supported: creating the bundle Secret needed an "
+        "RBAC 'create' grant on every Secret in the namespace (RBAC cannot limit 'create' to one name), so a "
+        "compromised rotation pod could create any Secret type, service-account tokens included",
+        file=doc.file, line=line, col=col, rule="create-if-missing-removed",
+        hint=f"create the Secret once with your own rights: kubectl -n {settings.namespace} create secret generic "
+             f"{settings.target_secret} --from-file={settings.target_key}=ca.crt; then remove the key "
+             "(docs/delivery.md, 'Creating the bundle Secret')",
+    )
 
 
 def schedule_position(doc: yaml_source.Document, field: str = "schedule", offset: int | None = None) -> tuple[int, int]:

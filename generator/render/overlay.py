@@ -8,6 +8,8 @@ expected kinds, names and namespaces (:func:`check_documents`), or rendering fai
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from generator.resources import templates_dir
 
 HEADER_MARK = "# kaptain-gitops-sha256: "
 GENERATED_FILES = ("configmap.yaml", "cronjob.yaml", "rbac.yaml")
+WATCH_FILE = "watch.yaml"  # only with rotation.trigger: watch
 KUSTOMIZATION = "kustomization.yaml"
 
 
@@ -96,7 +99,11 @@ def labels(s: Settings) -> dict[str, str]:
     }
 
 
-def script_env(s: Settings) -> list[dict[str, str]]:
+def generated_files(s: Settings) -> tuple[str, ...]:
+    return (*GENERATED_FILES, WATCH_FILE) if s.trigger == "watch" else GENERATED_FILES
+
+
+def script_env(s: Settings, watch: bool = False) -> list[dict[str, str]]:
     """The rotation script's whole configuration: environment variables, never text spliced into shell."""
     pairs = [
         ("SOURCE_NAMESPACE", s.source_namespace),
@@ -108,27 +115,37 @@ def script_env(s: Settings) -> list[dict[str, str]]:
         ("RESTART_KIND", s.restart_kind),
         ("RESTART_NAME", s.restart_name),
         ("RESTART_TIMEOUT_SECONDS", str(s.restart_timeout_seconds)),
-        ("CREATE_TARGET_IF_MISSING", "true" if s.create_target_if_missing else "false"),
+        ("BUNDLE_MODE", s.bundle),
+        ("BUNDLE_MAX_CERTIFICATES", str(s.bundle_max_certificates)),
         ("HOME", "/tmp"),
     ]
+    if watch:
+        pairs += [
+            ("WATCH_RESYNC_SECONDS", str(s.watch_resync_seconds)),
+            ("WATCH_BACKOFF_MAX_SECONDS", str(s.watch_backoff_max_seconds)),
+        ]
     return [{"name": k, "value": v} for k, v in pairs]
 
 
 def rbac_rules(s: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(source-namespace rules, target-namespace rules): exactly the calls the script makes, by name."""
-    source = [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": [s.source_secret], "verbs": ["get"]}]
+    # watch: `kubectl get secret NAME --watch` gets the object, then watches with the field selector
+    # metadata.name=NAME, which the API server authorises against resourceNames; no list, no other Secret.
+    source_verbs = ["get", "watch"] if s.trigger == "watch" else ["get"]
+    source = [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": [s.source_secret], "verbs": source_verbs}]
+    # No "create": resourceNames cannot restrict it, so the bundle Secret is created once by a person (README).
     target: list[dict[str, Any]] = [
         {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [s.target_secret], "verbs": ["get", "patch"]},
     ]
-    if s.create_target_if_missing:
-        # resourceNames cannot restrict "create" (the name is not known to the authorizer before the object exists).
-        target.append({"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]})
     if s.restart_kind == "Pod":
         target.append({"apiGroups": [""], "resources": ["pods"], "resourceNames": [s.restart_name],
                        "verbs": ["get", "delete"]})
     else:
         target.append({"apiGroups": ["apps"], "resources": ["statefulsets"], "resourceNames": [s.restart_name],
                        "verbs": ["get", "list", "watch", "patch"]})
+        # OnDelete update strategy: the script deletes the (one) pod itself and waits for it to be Ready.
+        target.append({"apiGroups": [""], "resources": ["pods"], "resourceNames": [f"{s.restart_name}-0"],
+                       "verbs": ["get", "delete"]})
     return source, target
 
 
@@ -139,6 +156,44 @@ def values_yaml(s: Settings) -> str:
 
 def settings_digest(s: Settings) -> str:
     return hashlib.sha256(values_yaml(s).encode("utf-8")).hexdigest()
+
+
+def watch_name(s: Settings) -> str:
+    return f"{s.cron_job_name}-watch"
+
+
+def watch_reaction(s: Settings) -> str:
+    """The watch's reaction figures, in words (the Deployment's review annotation)."""
+    from generator.schedule.durations import human_duration
+
+    bound = s.watch_reaction_seconds or 0
+    return (f"on change; at most {human_duration(dt.timedelta(seconds=bound))} if an event is missed "
+            f"(resync {s.watch_resync_seconds}s + backoff {s.watch_backoff_max_seconds}s)")
+
+
+def watch_pod_template(s: Settings, job_template: dict[str, Any]) -> dict[str, Any]:
+    """The watch Deployment's pod template: the CronJob's hardened pod, running the script in watch mode."""
+    template: dict[str, Any] = copy.deepcopy(job_template["spec"]["template"])
+    template["metadata"]["labels"] = {**labels(s), **watch_selector(s)}
+    spec = template["spec"]
+    spec["restartPolicy"] = "Always"
+    spec["terminationGracePeriodSeconds"] = 10
+    container = spec["containers"][0]
+    container["name"] = "rotate-watch"
+    container["command"] = ["/bin/sh", "/scripts/rotate.sh", "watch"]
+    container["env"] = script_env(s, watch=True)
+    container["livenessProbe"] = {
+        "exec": {"command": ["/bin/sh", "/scripts/rotate.sh", "liveness"]},
+        "initialDelaySeconds": 10,
+        "periodSeconds": 30,
+        "timeoutSeconds": 10,
+        "failureThreshold": 1,
+    }
+    return template
+
+
+def watch_selector(s: Settings) -> dict[str, str]:
+    return {"app.kubernetes.io/instance": watch_name(s)}
 
 
 def render_job_template(s: Settings) -> dict[str, Any]:
@@ -174,14 +229,20 @@ def render_overlay(s: Settings, inputs: OverlayInputs, *, meaning: str, worst_ca
         "cronjob.yaml": env.get_template("cronjob.yaml.j2").render(**context),
         "rbac.yaml": env.get_template("rbac.yaml.j2").render(**context),
     }
-    resources = [*GENERATED_FILES, *inputs.resources, *(f.path for f in extra_files), *inputs.jobs]
+    generated = generated_files(s)
+    if s.trigger == "watch":
+        bodies[WATCH_FILE] = env.get_template("watch.yaml.j2").render(
+            **context, watch_name=watch_name(s), watch_reaction=watch_reaction(s), watch_selector=watch_selector(s),
+            watch_pod_template=watch_pod_template(s, context["job_template"]),
+        )
+    resources = [*generated, *inputs.resources, *(f.path for f in extra_files), *inputs.jobs]
     targets = dict(inputs.targets)
     patches = [PatchEntry(p, targets.get(p, ())).as_mapping() for p in inputs.patches]
     bodies[KUSTOMIZATION] = env.get_template("kustomization.yaml.j2").render(
         resources=list(dict.fromkeys(resources)), patches=patches
     )
     files = []
-    for path in (*GENERATED_FILES, KUSTOMIZATION):
+    for path in (*generated, KUSTOMIZATION):
         body = bodies[path]
         if not body.endswith("\n"):
             body += "\n"
@@ -214,6 +275,7 @@ def expected_objects(s: Settings) -> list[tuple[str, str, str, str | None]]:
         ("rbac.authorization.k8s.io/v1", "RoleBinding", f"{s.cron_job_name}-source", s.source_namespace),
         ("rbac.authorization.k8s.io/v1", "Role", s.cron_job_name, s.namespace),
         ("rbac.authorization.k8s.io/v1", "RoleBinding", s.cron_job_name, s.namespace),
+        *([("apps/v1", "Deployment", watch_name(s), s.namespace)] if s.trigger == "watch" else []),
     ]
 
 
@@ -237,8 +299,24 @@ def check_documents(s: Settings, files: list[RenderedFile]) -> None:
     if config["data"]["rotate.sh"] != rotation_script() or config["data"]["values.yaml"] != values_yaml(s):
         raise RenderError("rendered ConfigMap does not carry the script and settings verbatim", rule="render-shape",
                           hint="this is a bug in the templates; please report it")
+    _check_watch(s, files)
     cron = next(d for f in files for d in f.documents if d.get("kind") == "CronJob")
     spec = cron["spec"]
     if spec["schedule"] != s.schedule or spec.get("timeZone") != s.time_zone or spec["suspend"] is s.enable_secret_rotation:
         raise RenderError("rendered CronJob does not carry the settings' schedule", rule="render-shape",
+                          hint="this is a bug in the templates; please report it")
+
+
+def _check_watch(s: Settings, files: list[RenderedFile]) -> None:
+    """The watch Deployment: one replica, never two at once, the script in watch mode with a liveness probe."""
+    deployment = next((d for f in files for d in f.documents if d.get("kind") == "Deployment"), None)
+    if deployment is None:
+        return
+    spec = deployment["spec"]
+    container = spec["template"]["spec"]["containers"][0]
+    if (spec["replicas"] != 1 or spec["strategy"]["type"] != "Recreate"
+            or container["command"] != ["/bin/sh", "/scripts/rotate.sh", "watch"]
+            or container["livenessProbe"]["exec"]["command"] != ["/bin/sh", "/scripts/rotate.sh", "liveness"]
+            or spec["selector"]["matchLabels"] != watch_selector(s)):
+        raise RenderError("rendered watch Deployment is not the hardened one-replica watcher", rule="render-shape",
                           hint="this is a bug in the templates; please report it")

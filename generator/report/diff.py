@@ -17,6 +17,7 @@ from generator.config.settings import parse_settings
 from generator.errors import GeneratorError
 from generator.pipeline import changes as gitutil
 from generator.report.explain import Explanation, explain_schedule
+from generator.report.reaction import watch_figures, watch_text
 from generator.schedule.durations import human_duration
 from generator.write import overlays as ov
 
@@ -30,6 +31,7 @@ class Side:
     enabled: bool | None = None
     explanation: Explanation | None = None
     patched: dict[str, str] = field(default_factory=dict)  # CronJob field → patch file that sets it
+    watch: tuple[int, int] | None = None  # (resyncSeconds, backoffMaxSeconds) with rotation.trigger: watch
 
 
 @dataclass
@@ -77,9 +79,10 @@ def _side(data: bytes | None, name: str, patches: Patches) -> Side:
                 time_zone = None if value is None else str(value)
             else:
                 enabled = value is not True
+    watch = (s.watch_resync_seconds, s.watch_backoff_max_seconds) if s.trigger == "watch" else None
     exp = explain_schedule(schedule, time_zone, count=0, min_interval_minutes=s.min_interval_minutes,
-                           max_delay_hours=s.max_delay_hours)
-    return Side(True, None, schedule, time_zone, enabled, exp, patched)
+                           max_delay_hours=s.max_delay_hours, watch=watch)
+    return Side(True, None, schedule, time_zone, enabled, exp, patched, watch)
 
 
 def _patches_now(root: Path, overlay: str) -> Patches:
@@ -141,7 +144,10 @@ def _cell(side: Side, what: str) -> str:
     if what == "runs":
         return f"{a.runs_per_day:,.2f}".rstrip("0").rstrip(".") if a.fires else "never"
     if what == "delay":
-        return human_duration(a.worst_case_delay) if a.worst_case_delay is not None else "never runs"
+        delay = human_duration(a.worst_case_delay) if a.worst_case_delay is not None else "never runs"
+        return f"{delay} (backstop)" if side.watch else delay
+    if what == "reaction":
+        return watch_text(*side.watch) if side.watch else "— (schedule only)"
     return ""
 
 
@@ -164,8 +170,11 @@ def format_markdown(result: DiffResult) -> str:
         verdict = "❌" if (d.new.error or d.new.patched or (d.new.explanation and d.new.explanation.has_errors)) else "✅"
         state = "added" if not d.old.present else "removed" if not d.new.present else "changed"
         lines += [f"### {verdict} `{d.overlay}` ({state})", "", "| | before | after |", "|---|---|---|"]
-        for label, what in (("Schedule", "schedule"), ("Meaning", "meaning"), ("Runs per day", "runs"),
-                            ("Worst-case delay", "delay")):
+        rows = [("Schedule", "schedule"), ("Meaning", "meaning"), ("Runs per day", "runs"),
+                ("Worst-case delay", "delay")]
+        if d.old.watch or d.new.watch:
+            rows.append(("Reaction time", "reaction"))
+        for label, what in rows:
             lines.append(f"| {label} | {_cell(d.old, what)} | {_cell(d.new, what)} |")
         lines.append("")
         problems = _problems(d.new)
@@ -186,6 +195,7 @@ def as_dict(result: DiffResult) -> dict[str, Any]:
             "enabled": s.enabled, "description": a.description if a else None,
             "runsPerDay": a.runs_per_day if a else None,
             "worstCaseDelaySeconds": int(a.worst_case_delay.total_seconds()) if a and a.worst_case_delay else None,
+            "watch": watch_figures(*s.watch) if s.watch else None,
             "problems": _problems(s), "patchedBy": dict(sorted(s.patched.items())),
         }
 

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.errors import ScheduleError, UsageError
+from generator.report.reaction import watch_figures, watch_text
 from generator.schedule.analysis import Analysis, analyze
 from generator.schedule.cron import Schedule, parse
 from generator.schedule.durations import human_duration
@@ -24,6 +25,7 @@ class Explanation:
     next_runs: list[datetime] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     picture: list[str] = field(default_factory=list)
+    watch: tuple[int, int] | None = None  # (resyncSeconds, backoffMaxSeconds) with rotation.trigger: watch
 
     @property
     def has_errors(self) -> bool:
@@ -44,19 +46,22 @@ def _start(value: str | None, zone: str | None) -> datetime:
 
 
 def explain_schedule(expression: str, time_zone: str | None, *, count: int = 5, start: str | None = None,
-                     min_interval_minutes: int = 15, max_delay_hours: float = 24.0) -> Explanation:
-    options = LintOptions(min_interval_minutes=min_interval_minutes, max_delay_hours=max_delay_hours)
+                     min_interval_minutes: int = 15, max_delay_hours: float = 24.0,
+                     watch: tuple[int, int] | None = None) -> Explanation:
+    """``watch``: (resyncSeconds, backoffMaxSeconds) when the overlay uses rotation.trigger: watch."""
+    options = LintOptions(min_interval_minutes=min_interval_minutes, max_delay_hours=max_delay_hours,
+                          watch_reaction_seconds=sum(watch) if watch else None)
     findings = lint_schedule(expression, time_zone, options)
     try:
         schedule = parse(expression, time_zone)
     except ScheduleError:
-        return Explanation(expression, time_zone, None, None, findings=findings)
+        return Explanation(expression, time_zone, None, None, findings=findings, watch=watch)
     from generator.schedule.picture import week_strip
 
     analysis = analyze(schedule)
     runs = schedule.next_runs(_start(start, time_zone), count) if count else []
     picture = week_strip(schedule) if analysis.fires else []
-    return Explanation(expression, time_zone, schedule, analysis, runs, findings, picture)
+    return Explanation(expression, time_zone, schedule, analysis, runs, findings, picture, watch)
 
 
 def _fmt_run(dt: datetime) -> str:
@@ -76,6 +81,7 @@ def as_dict(e: Explanation) -> dict[str, Any]:
         "runsPerYear": a.runs_per_year if a else None,
         "worstCaseDelaySeconds": int(a.worst_case_delay.total_seconds()) if a and a.worst_case_delay else None,
         "minIntervalSeconds": int(a.min_interval.total_seconds()) if a and a.min_interval else None,
+        "watch": watch_figures(*e.watch) if e.watch else None,
         "nextRuns": [r.isoformat() for r in e.next_runs],
         "problems": [{"level": f.level, "rule": f.rule, "message": f.message} for f in e.findings],
         "week": e.picture,
@@ -94,7 +100,12 @@ def format_text(e: Explanation) -> str:
         lines.append(f"Meaning:           {a.description}")
         if a.fires:
             lines.append(f"Runs:              {_per(a.runs_per_day)} per day, {_per(a.runs_per_year)} per year")
-            if a.worst_case_delay is not None:
+            if e.watch is not None:
+                lines.append(f"Watch reaction:    {watch_text(*e.watch)}")
+            if a.worst_case_delay is not None and e.watch is not None:
+                lines.append(f"Worst-case delay:  {human_duration(a.worst_case_delay)} "
+                             "(longest wait between two runs: the backstop when the watch pod is down)")
+            elif a.worst_case_delay is not None:
                 lines.append(f"Worst-case delay:  {human_duration(a.worst_case_delay)} "
                              "(longest wait between two runs: a renewed CA can take this long to reach authservice)")
             if a.min_interval is not None:

@@ -62,12 +62,17 @@ def _problems(run: RunReport) -> list[Problem]:
 
 
 def _report_dict(r: OverlayReport) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "overlay": r.overlay,
         "status": r.status,
         "changes": [{"path": f"{r.overlay}/{c.path}", "action": c.action} for c in r.changes],
         "problems": [problem_dict(p) for p in r.problems],
     }
+    if r.settings is not None and not r.errors:
+        from generator.report.reaction import rotation_figures
+
+        doc["rotation"] = rotation_figures(r.settings)
+    return doc
 
 
 def format_run(run: RunReport, fmt: str, *, verbose: bool = False) -> tuple[str, str]:

@@ -14,6 +14,7 @@ def lint_settings(loaded: LoadedSettings) -> list[Problem]:
         min_interval_minutes=s.min_interval_minutes,
         allow_frequent=s.allow_frequent_schedule,
         max_delay_hours=s.max_delay_hours,
+        watch_reaction_seconds=s.watch_reaction_seconds,
     )
     problems = []
     for finding in lint_schedule(s.schedule, s.time_zone, options):

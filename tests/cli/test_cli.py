@@ -115,7 +115,10 @@ def test_check_json_is_stable(repo: Path) -> None:
     assert doc["summary"] == {"rendered": 0, "up-to-date": 2, "stale": 0, "failed": 0, "not-written": 0,
                               "overlays": 2}
     assert [o["overlay"] for o in doc["overlays"]] == ["overlays/dev", "overlays/prod"]
-    assert set(doc["overlays"][0]) == {"overlay", "status", "changes", "problems"}
+    assert set(doc["overlays"][0]) == {"overlay", "status", "changes", "problems", "rotation"}
+    rotation = doc["overlays"][1]["rotation"]  # prod: schedule "0 0 * * *", the defaults
+    assert rotation == {"trigger": "schedule", "bundle": "overlap", "bundleMaxCertificates": 3, "watch": None,
+                        "scheduleWorstCaseDelaySeconds": 86400, "reactionSeconds": 86400}
 
 
 def test_validate_warnings_pass_unless_strict(monkeypatch: pytest.MonkeyPatch) -> None:

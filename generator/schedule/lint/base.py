@@ -20,6 +20,8 @@ class LintOptions:
     min_interval_minutes: int = 15
     allow_frequent: bool = False
     max_delay_hours: float = 24
+    # rotation.trigger: watch -- the watch's worst-case reaction; the schedule is then only the backstop.
+    watch_reaction_seconds: int | None = None
 
 
 @dataclass(frozen=True)
