@@ -654,13 +654,15 @@ def _apply(api: Api, name: str, event: dict[str, Any]) -> None:
 def cmd_watch(api: Api, name: str) -> None:
     """``get secret NAME --watch -o name`` under the fake ``timeout`` (``FAKE_WATCH_TIMEOUT``).
 
-    Prints ``secret/NAME`` for the object as it is, then replays ``timeline.json``: each entry
-    ``{"at": EPOCH, "action": ...}`` due before the session's deadline is applied when the
-    script has handled the previous line, the clock jumping to ``at`` if it is not past it yet.
-    Actions: ``update`` (``data`` merged into the Secret), ``create`` (``data``), ``delete``
-    (each prints one line), ``outage`` (``until``: every request fails until then; the watch
-    breaks with exit 1) and ``close`` (the server ends the watch: exit 0). With no entry left
-    before the deadline, the clock jumps to it and the session ends as ``timeout`` would (124).
+    Entries of ``timeline.json`` already due when a session starts are applied first (they happened
+    while no watch was open). Then it prints ``secret/NAME`` for the object as it is, and replays
+    the timeline: each entry ``{"at": EPOCH, "action": ...}`` due before the session's deadline is
+    applied when the script has handled the previous line, the clock jumping to ``at`` if it is not
+    past it yet. Actions: ``update`` (``data`` merged into the Secret; ``silent``: the event is
+    lost, no line), ``create`` (``data``), ``delete`` (each prints one line), ``outage``
+    (``until``: every request fails until then; the watch breaks with exit 1) and ``close`` (the
+    server ends the watch: exit 0). With no entry left before the deadline, the clock jumps to it
+    and the session ends as ``timeout`` would (124).
     ``stop_at``: when the scenario's time is up, the fake writes ``stopped`` and waits for the
     test to kill the script.
     """
@@ -672,17 +674,20 @@ def cmd_watch(api: Api, name: str) -> None:
     stop_at = timeline.get("stop_at")
     start = clock()
     deadline = start + int(raw_timeout)
+    _apply_due(api, name, start)  # what happened while no watch was open
     if stop_at is not None and start >= stop_at:
         _stop(api.root, start)
     obj = api.get("secrets", name)
     if obj is None:
         die(1, f'Error from server (NotFound): secrets "{name}" not found')
     api.request("watch", "secrets", name)
+    emit = True  # the object as it is now
     while True:
-        before = _heartbeat()
-        sys.stdout.write(f"secret/{name}\n")
-        sys.stdout.flush()
-        _wait_for_ack(before)
+        if emit:
+            before = _heartbeat()
+            sys.stdout.write(f"secret/{name}\n")
+            sys.stdout.flush()
+            _wait_for_ack(before)
         timeline = load_timeline(api.root)
         events: list[dict[str, Any]] = sorted(timeline["events"], key=lambda e: e["at"])
         upcoming = events[0] if events and events[0]["at"] < deadline else None
@@ -702,6 +707,24 @@ def cmd_watch(api: Api, name: str) -> None:
         if upcoming["action"] == "close":
             sys.exit(0)
         _apply(api, name, upcoming)
+        emit = not upcoming.get("silent", False)  # silent: the event is lost (only a resync can see it)
+
+
+def _apply_due(api: Api, name: str, now: int) -> None:
+    """Apply the timeline entries due at ``now`` (no watch was open to see them)."""
+    timeline = load_timeline(api.root)
+    events: list[dict[str, Any]] = sorted(timeline["events"], key=lambda e: e["at"])
+    due = [e for e in events if e["at"] <= now]
+    if not due:
+        return
+    timeline["events"] = events[len(due):]
+    save_timeline(api.root, timeline)
+    for event in due:
+        if event["action"] == "outage":
+            api.faults["api_down_until"] = int(event["until"])
+            save_faults(api.root, api.faults)
+        elif event["action"] != "close":
+            _apply(api, name, event)
 
 
 def dispatch(argv: list[str]) -> None:
