@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime
 import functools
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -279,9 +280,7 @@ def test_rollout_status_refuses_on_delete_as_kubectl_does(cl: Cluster, tmp_path:
     assert "only available for RollingUpdate" in proc.stderr
 
 
-def fake_run(c: Cluster, *args: str) -> "subprocess.CompletedProcess[str]":
-    import subprocess
-
+def fake_run(c: Cluster, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(c.bin / "kubectl"), *args],
         env={"PATH": str(c.bin), "FAKE_KUBE_STATE": str(c.root)},
