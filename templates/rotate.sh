@@ -55,9 +55,15 @@
 #   kaptain-gitops/rotated-at            UTC RFC 3339 time of that write
 #   kaptain-gitops/restarted-for-sha256  sha256 of the bundle the workload was last restarted
 #                                        for; written only after the restart succeeded
+#   kaptain-gitops/restart-started-at    epoch seconds when a run took the restart on (a lease:
+#                                        set with the bundle write or by a resourceVersion-checked
+#                                        patch, removed when the restart is recorded or has failed)
 # The target is up to date only when its content equals the wanted bundle AND restarted-for
 # equals the sha256 of that content. So a run whose restart failed leaves a pending restart
-# behind, and the next run does it, even though the Secret is already equal.
+# behind, and the next run does it, even though the Secret is already equal. A run that finds
+# a restart pending under a lease younger than RESTART_TIMEOUT_SECONDS + 60 s leaves it to the
+# run that holds it (the watch Deployment and the CronJob may run at the same moment), so the
+# workload is restarted once per bundle content.
 
 LC_ALL=C
 export LC_ALL
@@ -66,6 +72,7 @@ set -f
 ANN_SOURCE='kaptain-gitops/source-sha256'
 ANN_ROTATED='kaptain-gitops/rotated-at'
 ANN_RESTARTED='kaptain-gitops/restarted-for-sha256'
+ANN_LEASE='kaptain-gitops/restart-started-at'
 
 log() {
 	printf 'rotate: %s\n' "$*"
@@ -482,10 +489,10 @@ EOF
 	log "reading target secret $TARGET_NAMESPACE/$TARGET_SECRET key $TARGET_KEY"
 	tgt_field=$(jsonpath_key "$TARGET_KEY")
 	if ! tgt_out=$(kubectl -n "$TARGET_NAMESPACE" get secret "$TARGET_SECRET" --ignore-not-found \
-		-o "jsonpath={.metadata.name}|{.metadata.resourceVersion}|{.data.$tgt_field}|{.metadata.annotations.$ANN_RESTARTED}"); then
+		-o "jsonpath={.metadata.name}|{.metadata.resourceVersion}|{.data.$tgt_field}|{.metadata.annotations.$ANN_RESTARTED}|{.metadata.annotations.$ANN_LEASE}"); then
 		die "cannot read target secret $TARGET_NAMESPACE/$TARGET_SECRET"
 	fi
-	IFS='|' read -r tgt_name tgt_rv tgt_b64 tgt_restarted <<EOF
+	IFS='|' read -r tgt_name tgt_rv tgt_b64 tgt_restarted tgt_lease <<EOF
 $tgt_out
 EOF
 	if [ -z "$tgt_name" ]; then
@@ -545,24 +552,37 @@ EOF
 	log "wanted bundle ($BUNDLE_MODE): $bundled certificate(s), sha256 $bundle_sha"
 
 	now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	now_epoch=$(date +%s)
+	case $tgt_rv in
+	'' | *[!A-Za-z0-9._-]*)
+		die "target secret $TARGET_NAMESPACE/$TARGET_SECRET has an unusable resourceVersion"
+		;;
+	esac
 	if [ "$tgt_sha" = "$bundle_sha" ]; then
 		if [ "$tgt_restarted" = "$bundle_sha" ]; then
 			log "up to date: target holds the wanted bundle and $RESTART_KIND $RESTART_NAME was restarted for it; nothing to do"
 			exit 0
 		fi
-		log "target already holds the wanted bundle, but no restart is recorded for it; restarting"
-	else
-		case $tgt_rv in
-		'' | *[!A-Za-z0-9._-]*)
-			die "target secret $TARGET_NAMESPACE/$TARGET_SECRET has an unusable resourceVersion"
-			;;
+		case $tgt_lease in
+		'' | *[!0-9]* | ??????????????*) lease_age='' ;;
+		*) lease_age=$((now_epoch - tgt_lease)) ;;
 		esac
+		if [ -n "$lease_age" ] && [ "$lease_age" -ge 0 ] && [ "$lease_age" -lt $((RESTART_TIMEOUT_SECONDS + 60)) ]; then
+			log "target holds the wanted bundle; another run took its restart on $lease_age s ago; leaving it to that run"
+			exit 0
+		fi
+		log "target already holds the wanted bundle, but no restart is recorded for it; restarting"
+		lease=$(printf '{"metadata":{"resourceVersion":"%s","annotations":{"%s":"%s"}}}' "$tgt_rv" "$ANN_LEASE" "$now_epoch")
+		if ! kubectl -n "$TARGET_NAMESPACE" patch secret "$TARGET_SECRET" --type=merge -p "$lease" >/dev/null; then
+			die "cannot take the restart on (another run may have it); nothing was restarted"
+		fi
+	else
 		shown=$tgt_sha
 		[ -n "$shown" ] || shown=none
 		log "target differs from the wanted bundle (target sha256 $shown); patching it in place"
 		if ! {
-			printf '{"metadata":{"resourceVersion":"%s","annotations":{"%s":"%s","%s":"%s"}},"data":{"%s":"' \
-				"$tgt_rv" "$ANN_SOURCE" "$src_sha" "$ANN_ROTATED" "$now" "$TARGET_KEY"
+			printf '{"metadata":{"resourceVersion":"%s","annotations":{"%s":"%s","%s":"%s","%s":"%s"}},"data":{"%s":"' \
+				"$tgt_rv" "$ANN_SOURCE" "$src_sha" "$ANN_ROTATED" "$now" "$ANN_LEASE" "$now_epoch" "$TARGET_KEY"
 			base64 -w 0 <"$WORK/bundle.pem"
 			printf '"}}\n'
 		} >"$WORK/patch.json"; then
@@ -576,12 +596,20 @@ EOF
 
 	# restart
 	if [ "$RESTART_KIND" = Pod ]; then
-		restart_pod "$RESTART_NAME" || die "restart failed; the Secret is updated and the next run will restart again"
+		restarted=true
+		restart_pod "$RESTART_NAME" || restarted=false
 	else
-		restart_statefulset || die "restart failed; the Secret is updated and the next run will restart again"
+		restarted=true
+		restart_statefulset || restarted=false
+	fi
+	if [ "$restarted" != true ]; then
+		release=$(printf '{"metadata":{"annotations":{"%s":null}}}' "$ANN_LEASE")
+		kubectl -n "$TARGET_NAMESPACE" patch secret "$TARGET_SECRET" --type=merge -p "$release" >/dev/null ||
+			log "could not release the restart lease; it expires after $((RESTART_TIMEOUT_SECONDS + 60)) s"
+		die "restart failed; the Secret is updated and the next run will restart again"
 	fi
 
-	record=$(printf '{"metadata":{"annotations":{"%s":"%s"}}}' "$ANN_RESTARTED" "$bundle_sha")
+	record=$(printf '{"metadata":{"annotations":{"%s":"%s","%s":null}}}' "$ANN_RESTARTED" "$bundle_sha" "$ANN_LEASE")
 	if ! kubectl -n "$TARGET_NAMESPACE" patch secret "$TARGET_SECRET" --type=merge -p "$record" >/dev/null; then
 		die "restart done but recording it on $TARGET_NAMESPACE/$TARGET_SECRET failed; the next run will restart again"
 	fi

@@ -91,6 +91,8 @@ DEFAULT_FAULTS: dict[str, Any] = {
     # "<verb> <resource>" -> how many more requests of that kind fail (counts down to 0).
     # Examples: "delete pods", "patch secrets", "create secrets", "watch statefulsets".
     "fail": {},
+    # "<verb> <resource>" -> how many requests of that kind succeed before "fail" starts counting down.
+    "fail_after": {},
     # The pod's controller recreates a deleted pod under a new uid.
     "pod_recreate": True,
     # A recreated pod becomes Ready (after pod_ready_after_gets further reads of it).
@@ -403,6 +405,11 @@ class Api:
             die(1, "The connection to the server 10.0.0.1:443 was refused - did you specify the right host or port?")
         fail: dict[str, int] = self.faults.setdefault("fail", {})
         key = f"{verb} {resource}"
+        spare: dict[str, int] = self.faults.setdefault("fail_after", {})
+        if spare.get(key, 0) > 0:
+            spare[key] -= 1
+            save_faults(self.root, self.faults)
+            return
         if fail.get(key, 0) > 0:
             fail[key] -= 1
             save_faults(self.root, self.faults)

@@ -50,6 +50,7 @@ TOOLS = ("awk", "base64", "date", "mkdir", "rm", "sed", "sha256sum", "sleep", "t
 ANN_SOURCE = "kaptain-gitops/source-sha256"
 ANN_ROTATED = "kaptain-gitops/rotated-at"
 ANN_RESTARTED = "kaptain-gitops/restarted-for-sha256"
+ANN_LEASE = "kaptain-gitops/restart-started-at"
 
 BASE_ENV: dict[str, str] = {
     "SOURCE_NAMESPACE": "kommander",

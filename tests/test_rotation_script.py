@@ -46,6 +46,7 @@ import pytest
 
 from tests.rotation_sandbox import (
     ALL_SHELLS,
+    ANN_LEASE,
     ANN_RESTARTED,
     ANN_ROTATED,
     ANN_SOURCE,
@@ -233,7 +234,7 @@ def test_restart_failure_then_rerun_converges(cluster: Cluster) -> None:
     assert second.returncode == 0, second.output
     assert "no restart is recorded" in second.stdout
     assert cluster.count("delete", "pods") == 1
-    assert cluster.count("patch", "secrets") == 1  # only the restart record; the data is already equal
+    assert cluster.count("patch", "secrets") == 2  # the restart lease and the record; the data is already equal
     assert cluster.pod_uid() != uid_after_failure
     assert cluster.target()["metadata"]["annotations"][ANN_RESTARTED] == SHA_NEW
 
@@ -516,21 +517,56 @@ def test_equal_content_without_record_restarts_once(cl: Cluster) -> None:
     assert ANN_SOURCE not in cl.target()["metadata"]["annotations"]  # data was not rewritten
 
 
-def test_record_failure_means_restart_again(cl: Cluster) -> None:
-    """At-least-once: if recording the restart fails, the next run restarts again."""
-    cl.standard(target=CA_NEW, annotations={ANN_SOURCE: SHA_NEW})
-    cl.faults(fail={"patch secrets": 1})
+def test_record_failure_means_restart_again_once_the_lease_expires(clocked: Cluster) -> None:
+    """At-least-once: if recording the restart fails, a later run restarts again (after the run's lease)."""
+    clocked.standard(target=CA_NEW, annotations={ANN_SOURCE: SHA_NEW})
+    clocked.faults(fail_after={"patch secrets": 1}, fail={"patch secrets": 1})  # the lease works, the record fails
 
-    first = cl.run()
+    first = clocked.run()
     assert first.returncode == 1, first.output
     assert "recording it" in first.stderr
+    assert clocked.count("delete", "pods") == 1
+
+    soon = clocked.run()  # within RESTART_TIMEOUT_SECONDS + 60 s: the failed run might still be at it
+    assert soon.returncode == 0 and "leaving it to that run" in soon.stdout, soon.output
+    assert clocked.count("delete", "pods") == 1
+
+    clocked.clock.write_text(f"{clocked.clock_now() + 2 + 60}\n")
+    second = clocked.run()
+    assert second.returncode == 0, second.output
+    assert clocked.count("delete", "pods") == 2
+    assert clocked.run().returncode == 0
+    assert clocked.count("delete", "pods") == 2
+    assert ANN_LEASE not in clocked.target()["metadata"]["annotations"]
+
+
+def test_two_runs_at_once_restart_once(cl: Cluster) -> None:
+    """The watch Deployment and the CronJob may reconcile at the same moment: one restart per bundle."""
+    cl.standard()
+    first = cl.run()  # stands for the run that wrote the bundle; freeze it mid-restart:
+    assert first.returncode == 0, first.output
+    target = cl.target()
+    target["metadata"]["annotations"].pop(ANN_RESTARTED)
+    target["metadata"]["annotations"][ANN_LEASE] = str(int(datetime.datetime.now(datetime.UTC).timestamp()))
+    fake.write_object(cl.root, "secrets", target)
+
+    other = cl.run()
+
+    assert other.returncode == 0, other.output
+    assert "another run took its restart on" in other.stdout
     assert cl.count("delete", "pods") == 1
 
-    second = cl.run()
-    assert second.returncode == 0, second.output
-    assert cl.count("delete", "pods") == 2
-    assert cl.run().returncode == 0
-    assert cl.count("delete", "pods") == 2
+
+def test_the_lease_is_taken_with_a_resource_version_check(cl: Cluster) -> None:
+    """Two runs that both find a restart pending: only the one whose lease patch lands restarts."""
+    cl.standard(target=CA_NEW)
+    cl.faults(concurrent_writes_before_patch=1)  # the other run's lease lands first
+
+    res = cl.run()
+
+    assert res.returncode == 1, res.output
+    assert "Conflict" in res.stderr and "cannot take the restart on" in res.stderr
+    assert cl.count("delete", "pods") == 0
 
 
 def test_concurrent_write_conflict_changes_nothing(cl: Cluster) -> None:
