@@ -93,3 +93,20 @@ def test_watch_overlay_renders_the_deployment_and_check_json_reports_the_reactio
     assert run_cli("render", "--root", str(repo)).code == 0
     assert not watch.exists()
     assert run_cli("check", "--root", str(repo)).code == 0
+
+
+def test_api_rules_check_the_watch_deployment() -> None:
+    from generator.config.settings import parse_settings
+    from generator.render.overlay import OverlayInputs, render_overlay
+    from generator.validate.api_rules import check_api_rules
+
+    doc = (b'ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "0 0 * * *"\n'
+           b'rotation:\n  trigger: watch\n')
+    s = parse_settings(doc, "s.yaml").settings
+    files = render_overlay(s, OverlayInputs("overlays/x", "overlays/x/settings.yaml"), meaning="m",
+                           worst_case_delay="1d")
+    deployment = next(d for f in files for d in f.documents if d["kind"] == "Deployment")
+    assert check_api_rules(deployment) == []
+    deployment["spec"]["selector"]["matchLabels"] = {"app": "other"}
+    deployment["spec"]["template"]["spec"]["restartPolicy"] = "Never"
+    assert {v.rule for v in check_api_rules(deployment)} == {"invalid-selector", "invalid-restart-policy"}

@@ -242,11 +242,15 @@ def _check_positive(spec: Any, base: Path, field: str, out: _Collector) -> None:
         out.add((*base, field), "negative-value", f"{field} must be greater than 0, not {value}")
 
 
-def _check_pod_spec(spec: Any, base: Path, out: _Collector) -> None:
+def _check_pod_spec(spec: Any, base: Path, out: _Collector, deployment: bool = False) -> None:
     if not isinstance(spec, dict):
         return
     policy = spec.get("restartPolicy")
-    if policy is None:
+    if deployment:
+        if policy not in (None, "Always"):
+            out.add((*base, "restartPolicy"), "invalid-restart-policy",
+                    f"restartPolicy {policy!r} is not allowed in a Deployment; only Always")
+    elif policy is None:
         out.add(
             (*base, "restartPolicy"),
             "invalid-restart-policy",
@@ -316,6 +320,26 @@ def _check_job_spec(spec: Any, base: Path, out: _Collector) -> None:
     if isinstance(template, dict):
         _check_labels((*base, "template", "metadata"), template.get("metadata"), out)
         _check_pod_spec(template.get("spec"), (*base, "template", "spec"), out)
+
+
+def _check_deployment_spec(spec: Any, out: _Collector) -> None:
+    """What the API server checks beyond the schema: the selector must select the pod template's labels."""
+    if not isinstance(spec, dict):
+        return
+    base: Path = ("spec",)
+    _check_non_negative(spec, base, ("replicas", "revisionHistoryLimit"), out)
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        return
+    metadata = template.get("metadata")
+    _check_labels((*base, "template", "metadata"), metadata, out)
+    _check_pod_spec(template.get("spec"), (*base, "template", "spec"), out, deployment=True)
+    selector = spec.get("selector")
+    match = selector.get("matchLabels") if isinstance(selector, dict) else None
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    if isinstance(match, dict) and isinstance(labels, dict) and not match.items() <= labels.items():
+        out.add((*base, "selector"), "invalid-selector",
+                "selector does not match template labels: every matchLabels entry must be a template label")
 
 
 def _parse_schedule(expression: str, time_zone: str | None) -> None:
@@ -488,6 +512,8 @@ def check_api_rules(doc: dict[str, Any]) -> list[Violation]:
         _check_cronjob_spec(doc.get("spec"), out)
     elif kind == "Job" and group == "batch":
         _check_job_spec(doc.get("spec"), ("spec",), out)
+    elif kind == "Deployment" and group == "apps":
+        _check_deployment_spec(doc.get("spec"), out)
     elif kind == "ConfigMap" and group == "":
         _check_configmap(doc, out)
     elif kind == "Role" and group == _RBAC_GROUP:
