@@ -188,6 +188,14 @@ def test_watch_renders_a_hardened_one_replica_deployment_beside_the_cronjob() ->
     assert "at most 2m 30s" in deployment["metadata"]["annotations"]["kaptain-gitops/watch-reaction"]
 
 
+def test_pausing_the_rotation_pauses_the_watch_too() -> None:
+    doc = {"ingress": {"enableSecretRotation": False, "secretRotationSchedule": "0 0 * * *"},
+           "rotation": {"trigger": "watch"}}
+    docs = _docs(parse_settings(dump(doc).encode(), "s.yaml").settings)
+    assert next(d for d in docs if d["kind"] == "CronJob")["spec"]["suspend"] is True
+    assert next(d for d in docs if d["kind"] == "Deployment")["spec"]["replicas"] == 0
+
+
 def test_schedule_renders_no_deployment_and_create_if_missing_is_refused() -> None:
     from generator.errors import SettingsError
 

@@ -233,6 +233,7 @@ def render_overlay(s: Settings, inputs: OverlayInputs, *, meaning: str, worst_ca
     if s.trigger == "watch":
         bodies[WATCH_FILE] = env.get_template("watch.yaml.j2").render(
             **context, watch_name=watch_name(s), watch_reaction=watch_reaction(s), watch_selector=watch_selector(s),
+            watch_replicas=1 if s.enable_secret_rotation else 0,
             watch_pod_template=watch_pod_template(s, context["job_template"]),
         )
     resources = [*generated, *inputs.resources, *(f.path for f in extra_files), *inputs.jobs]
@@ -308,13 +309,13 @@ def check_documents(s: Settings, files: list[RenderedFile]) -> None:
 
 
 def _check_watch(s: Settings, files: list[RenderedFile]) -> None:
-    """The watch Deployment: one replica, never two at once, the script in watch mode with a liveness probe."""
+    """The watch Deployment: one replica (none when paused), never two at once, the script in watch mode, liveness."""
     deployment = next((d for f in files for d in f.documents if d.get("kind") == "Deployment"), None)
     if deployment is None:
         return
     spec = deployment["spec"]
     container = spec["template"]["spec"]["containers"][0]
-    if (spec["replicas"] != 1 or spec["strategy"]["type"] != "Recreate"
+    if (spec["replicas"] != (1 if s.enable_secret_rotation else 0) or spec["strategy"]["type"] != "Recreate"
             or container["command"] != ["/bin/sh", "/scripts/rotate.sh", "watch"]
             or container["livenessProbe"]["exec"]["command"] != ["/bin/sh", "/scripts/rotate.sh", "liveness"]
             or spec["selector"]["matchLabels"] != watch_selector(s)):
