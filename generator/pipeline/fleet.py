@@ -398,8 +398,15 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str])
     if config is None:
         return None
     try:
-        overlays = [o.rel for o in ov.discover(opts.root, config.overlays_path)]
-        files = render_delivery(config, overlays)
+        found = ov.discover(opts.root, config.overlays_path)
+        overlays = [o.rel for o in found]
+        clusters = None
+        if config.kommander is not None:
+            clusters, report.problems = kommander_clusters(opts, config, found)
+            if report.problems:
+                report.status = "failed"
+                return report
+        files = render_delivery(config, overlays, clusters)
     except GeneratorError as err:
         report.problems = Problem.from_errors(err, CONFIG_FILE)
         report.status = "failed"
@@ -413,11 +420,51 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str])
     prefix = deploy.rel + "/"
     rendered = [RenderedFile(f.path[len(prefix):], f.text, f.documents) for f in files]
     report.files = rendered
+    if config.kommander is not None:
+        report.problems.extend(validate_kommander(opts, rendered))
+        if report.errors:
+            report.status = "failed"
+            return report
     diff = ov.compare(deploy, rendered, force=opts.force, owned=ov.owned_tree(deploy.path))
     report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
     report.status = "failed" if diff.conflicts else "up-to-date"
     report.changes = diff.changes
     return report
+
+
+def kommander_clusters(opts: Options, config: Any, found: list[ov.Overlay]) -> tuple[list[Any], list[Problem]]:
+    """Every overlay under overlaysPath as a Kommander cluster (settings loaded and linted), or the problems."""
+    from generator.render.delivery import CONFIG_FILE, overlay_name
+    from generator.render.kommander import Cluster
+
+    clusters, problems = [], []
+    for o in found:
+        try:
+            loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
+            failed = any(p.is_error for p in lint_settings(loaded))
+        except GeneratorError:
+            failed = True
+        if failed:
+            problems.append(Problem(CONFIG_FILE, 1, 1, "error", "kommander-settings",
+                                    f"deploy/kommander not rendered: {o.settings_rel} has errors; fix them first"))
+            continue
+        s = loaded.settings
+        meaning = describe_schedule(s)[0] if s.chart_mode else ""
+        clusters.append(Cluster(o.rel, o.settings_rel, s.cluster_name or overlay_name(config, o.rel), s, meaning))
+    return clusters, problems
+
+
+def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem]:
+    """deploy/kommander against the Kubernetes schemas and the shipped AppDeployment schema (always: no flag needed)."""
+    from generator.render.kommander import DIR, KUSTOMIZATION_FILE
+
+    registry = _registry_for(opts.schema_root, str(opts.schema_root / "crds"), opts.kubernetes_version or "1.35")
+    problems = []
+    for f in files:
+        path = f"deploy/{f.path}"
+        if path.startswith(DIR + "/") and path != KUSTOMIZATION_FILE:
+            problems.extend(_document_problems(path, f.documents, registry, lines=_document_lines(f.text)))
+    return problems
 
 
 def check_delivery(run: RunReport, opts: Options) -> None:
@@ -436,7 +483,7 @@ def check_delivery(run: RunReport, opts: Options) -> None:
         return
     registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version or "1.35")
     for f in r.files:
-        if f"deploy/{f.path}" != PLUGIN_FILE:
+        if f"deploy/{f.path}" != PLUGIN_FILE and not f"deploy/{f.path}".startswith("deploy/kommander/"):
             r.problems.extend(_document_problems(f"deploy/{f.path}", f.documents, registry,
                                                  lines=_document_lines(f.text), api_rules=False))
     if r.errors:
