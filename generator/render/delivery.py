@@ -204,8 +204,8 @@ def _semantic_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
     """What the schema cannot say: credentials in URLs, zero durations, revisions Flux cannot express."""
     value: dict[str, Any] = doc.value
 
-    def error(path: yaml_source.Path, message: str, rule: str, hint: str) -> SettingsError:
-        line, col = doc.position(path)
+    def error(path: yaml_source.Path, message: str, rule: str, hint: str, key: bool = False) -> SettingsError:
+        line, col = doc.position(path, key=key)
         return SettingsError(message, file=doc.file, line=line, col=col, rule=rule, hint=hint)
 
     for path in (("repoURL",), ("argocd", "destinationServer")):
@@ -241,7 +241,7 @@ def _semantic_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
                 yield error(("kommander", "values", *hit),
                             f"kommander.values.{'.'.join(hit)} collides with the Kaptain value {'.'.join(owned)}, "
                             "which kaptain-gitops sets for every cluster", "kaptain-values-collision",
-                            f"remove it; each cluster's value comes from {source}")
+                            f"remove it; each cluster's value comes from {source}", key=True)
     overlays = value.get("overlaysPath")
     if isinstance(overlays, str) and overlays.split("/")[0] in _RESERVED_PATHS:
         yield error(("overlaysPath",), f"overlaysPath {json.dumps(overlays)} is reserved for kaptain-gitops or Git",
