@@ -56,7 +56,7 @@ def test_committed_goldens_pass_check(case: Path, tmp_path: Path) -> None:
     result = run_cli("check", "--root", str(root), "--kustomize", "kubectl")
     assert result.code == 0, result.out
     summary = result.out.splitlines()[-1]
-    assert summary.endswith(" 0 stale, 0 failed") or summary.endswith(" 0 stale, 0 failed; deploy/ up to date")
+    assert summary.endswith((" 0 stale, 0 failed", " 0 stale, 0 failed; deploy/ up to date"))
 
 
 def test_dkp_workspace_golden_is_the_issue_example() -> None:
@@ -72,9 +72,9 @@ def test_dkp_workspace_golden_is_the_issue_example() -> None:
     assert maps == {"core": "kaptain-overrides-core", "gpu-east": "kaptain-overrides-gpu-east",
                     "gpu-west-prod": "kaptain-overrides-gpu-west-prod"}
     values = {}
-    for name in maps:
+    for name, configmap in maps.items():
         cm = load((case / f"deploy/kommander/overrides/{name}.yaml").read_text())
-        assert cm["metadata"]["name"] == maps[name] and cm["metadata"]["namespace"] == "team-ws"
+        assert cm["metadata"]["name"] == configmap and cm["metadata"]["namespace"] == "team-ws"
         values[name] = load(cm["data"]["values.yaml"])["ingress"]
     assert values["core"] == {"enableSecretRotation": False}
     assert values["gpu-east"]["enableSecretRotation"] is True
@@ -83,7 +83,7 @@ def test_dkp_workspace_golden_is_the_issue_example() -> None:
     assert values["gpu-west-prod"]["secretRotationSchedule"] == "30 2 * * *"
     for chart in ("gpu-east", "gpu-west"):
         kustomization = (case / "overlays" / chart / "kustomization.yaml").read_text()
-        assert [d for d in load_all(kustomization) if d][0]["resources"] == []
+        assert next(d for d in load_all(kustomization) if d)["resources"] == []
         assert sorted(p.name for p in (case / "overlays" / chart).iterdir()) == ["kustomization.yaml", "settings.yaml"]
 
 

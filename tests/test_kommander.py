@@ -235,8 +235,8 @@ def test_verify_standalone_accepts_our_argocd_tracked_cronjob() -> None:
     v = assess_cronjob(STANDALONE, _recorded("cronjob-argocd-ours.json"))
     assert v.ok, v.lines
     assert v.lines == [
-        "ok   cronjob kaptain-ingress/kaptain-ingress-cert-secret-rotation: ours (app.kubernetes.io/managed-by: "
-        "kaptain-gitops)",
+        ("ok   cronjob kaptain-ingress/kaptain-ingress-cert-secret-rotation: ours (app.kubernetes.io/managed-by: "
+         "kaptain-gitops)"),
         'ok   cronjob kaptain-ingress/kaptain-ingress-cert-secret-rotation: schedule "0 0 * * *" (Etc/UTC)',
     ]
 
