@@ -107,6 +107,16 @@ def test_chart_mode_overlay_builds_without_any_cronjob(ws: Path) -> None:
     result = run_cli("check", "--root", str(ws), "--kustomize", "kubectl")
     assert result.code == 0, result.out
     assert result.out.splitlines()[-1] == "3 overlays: 3 up to date, 0 stale, 0 failed; deploy/ up to date"
+    assert "no-time-zone" not in result.out and "warning" not in result.out  # UTC assumed, nothing to fix
+
+
+def test_chart_mode_without_a_kommander_section_says_where_the_values_are_not_going(ws: Path) -> None:
+    (ws / "gitops.yaml").unlink()
+    shutil.rmtree(ws / "deploy")
+    result = run_cli("render", "--root", str(ws))
+    assert result.code == 0, result.out
+    assert ("note: overlays/gpu-east, overlays/gpu-west: rotation.mode kaptain-chart, but gitops.yaml has no kommander "
+            "section, so their Kaptain values are not rendered") in result.out
 
 
 def test_check_reports_drift_in_deploy_kommander(ws: Path) -> None:

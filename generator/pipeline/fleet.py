@@ -278,7 +278,8 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                 run.overlays.append(r)
                 staged.append((r, entries))
             failed = [r for r in run.overlays if r.status == "failed"]
-            run.delivery = plan_delivery(opts, targets, patterns)
+            run.delivery = plan_delivery(opts, targets, patterns, _valid_settings(run))
+            run.notices.extend(_kaptain_values_notice(run))
             if run.delivery and run.delivery.status == "failed":
                 failed.append(run.delivery)
             if failed and not keep_going:
@@ -372,7 +373,8 @@ def check_overlays(opts: Options, patterns: list[str], *,
                 if not opts.keep_files:
                     r.files = []
         run.notices.extend(kustomize.build_notice(plans))
-        run.delivery = plan_delivery(opts, targets, patterns)
+        run.delivery = plan_delivery(opts, targets, patterns, _valid_settings(run))
+        run.notices.extend(_kaptain_values_notice(run))
         if run.delivery:
             check_delivery(run, opts)
     return run
@@ -384,8 +386,31 @@ def _deploy_dir(opts: Options) -> ov.Overlay:
     return ov.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
 
 
-def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str]) -> OverlayReport | None:
-    """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole)."""
+def _kaptain_values_notice(run: RunReport) -> list[str]:
+    """kaptain-chart overlays (or kaptainValues) without deploy/kommander: say where their values are not going."""
+    if run.delivery is not None and (run.delivery.status == "failed"
+                                     or any(f.path.startswith("kommander/") for f in run.delivery.files)):
+        return []
+    chart = [r.overlay for r in run.overlays if r.settings is not None and r.settings.chart_mode]
+    if not chart:
+        return []
+    shown = ", ".join(chart[:3]) + (f" and {len(chart) - 3} more" if len(chart) > 3 else "")
+    return [f"{shown}: rotation.mode kaptain-chart, but gitops.yaml has no kommander section, so their Kaptain values "
+            "are not rendered; set them in Kaptain's configuration yourself, or add kommander: (docs/delivery.md)"]
+
+
+def _valid_settings(run: RunReport) -> dict[str, Settings]:
+    """Settings this run already loaded and linted without errors (deploy/kommander need not read them again)."""
+    return {r.overlay: r.settings for r in run.overlays
+            if r.settings is not None and not any(p.is_error and p.file.endswith(ov.SETTINGS_FILE) for p in r.problems)}
+
+
+def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str],
+                  known: dict[str, Settings] | None = None) -> OverlayReport | None:
+    """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole).
+
+    ``known``: settings already loaded and linted by this run, by overlay (the others are read here).
+    """
     from generator.render.delivery import CONFIG_FILE, load_delivery_config, render_delivery
 
     report = OverlayReport("deploy")
@@ -402,7 +427,7 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str])
         overlays = [o.rel for o in found]
         clusters = None
         if config.kommander is not None:
-            clusters, report.problems = kommander_clusters(opts, config, found)
+            clusters, report.problems = kommander_clusters(opts, config, found, known or {})
             if report.problems:
                 report.status = "failed"
                 return report
@@ -432,23 +457,25 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str])
     return report
 
 
-def kommander_clusters(opts: Options, config: Any, found: list[ov.Overlay]) -> tuple[list[Any], list[Problem]]:
+def kommander_clusters(opts: Options, config: Any, found: list[ov.Overlay],
+                       known: dict[str, Settings]) -> tuple[list[Any], list[Problem]]:
     """Every overlay under overlaysPath as a Kommander cluster (settings loaded and linted), or the problems."""
     from generator.render.delivery import CONFIG_FILE, overlay_name
     from generator.render.kommander import Cluster
 
     clusters, problems = [], []
     for o in found:
-        try:
-            loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
-            failed = any(p.is_error for p in lint_settings(loaded))
-        except GeneratorError:
-            failed = True
-        if failed:
+        s = known.get(o.rel)
+        if s is None:
+            try:
+                loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
+                s = None if any(p.is_error for p in lint_settings(loaded)) else loaded.settings
+            except GeneratorError:
+                s = None
+        if s is None:
             problems.append(Problem(CONFIG_FILE, 1, 1, "error", "kommander-settings",
                                     f"deploy/kommander not rendered: {o.settings_rel} has errors; fix them first"))
             continue
-        s = loaded.settings
         meaning = describe_schedule(s)[0] if s.chart_mode else ""
         clusters.append(Cluster(o.rel, o.settings_rel, s.cluster_name or overlay_name(config, o.rel), s, meaning))
     return clusters, problems
