@@ -395,8 +395,9 @@ def _kaptain_values_notice(run: RunReport) -> list[str]:
     if not chart:
         return []
     shown = ", ".join(chart[:3]) + (f" and {len(chart) - 3} more" if len(chart) > 3 else "")
-    return [f"{shown}: rotation.mode kaptain-chart, but gitops.yaml has no kommander section, so their Kaptain values "
-            "are not rendered; set them in Kaptain's configuration yourself, or add kommander: (docs/delivery.md)"]
+    note = (f"{shown}: rotation.mode kaptain-chart, but gitops.yaml has no kommander section, so their Kaptain values "
+            "are not rendered; set them in Kaptain's configuration yourself, or add kommander: (docs/delivery.md)")
+    return [note]
 
 
 def _valid_settings(run: RunReport) -> dict[str, Settings]:
