@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 from generator.config.settings import LoadedSettings, Settings, load_settings
 from generator.errors import GeneratorError
 from generator.pipeline import handedit
+from generator.pipeline import kommander_clusters as kc
 from generator.pipeline.built import overlay_inputs
 from generator.problems import Problem
 from generator.render import overlay_set
@@ -278,8 +279,8 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                 run.overlays.append(r)
                 staged.append((r, entries))
             failed = [r for r in run.overlays if r.status == "failed"]
-            run.delivery = plan_delivery(opts, targets, patterns, _valid_settings(run))
-            run.notices.extend(_kaptain_values_notice(run))
+            run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
+            run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
             if run.delivery and run.delivery.status == "failed":
                 failed.append(run.delivery)
             if failed and not keep_going:
@@ -373,8 +374,8 @@ def check_overlays(opts: Options, patterns: list[str], *,
                 if not opts.keep_files:
                     r.files = []
         run.notices.extend(kustomize.build_notice(plans))
-        run.delivery = plan_delivery(opts, targets, patterns, _valid_settings(run))
-        run.notices.extend(_kaptain_values_notice(run))
+        run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
+        run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
         if run.delivery:
             check_delivery(run, opts)
     return run
@@ -384,26 +385,6 @@ def _deploy_dir(opts: Options) -> ov.Overlay:
     from generator.render.delivery import DEPLOY_DIR
 
     return ov.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
-
-
-def _kaptain_values_notice(run: RunReport) -> list[str]:
-    """kaptain-chart overlays (or kaptainValues) without deploy/kommander: say where their values are not going."""
-    if run.delivery is not None and (run.delivery.status == "failed"
-                                     or any(f.path.startswith("kommander/") for f in run.delivery.files)):
-        return []
-    chart = [r.overlay for r in run.overlays if r.settings is not None and r.settings.chart_mode]
-    if not chart:
-        return []
-    shown = ", ".join(chart[:3]) + (f" and {len(chart) - 3} more" if len(chart) > 3 else "")
-    note = (f"{shown}: rotation.mode kaptain-chart, but gitops.yaml has no kommander section, so their Kaptain values "
-            "are not rendered; set them in Kaptain's configuration yourself, or add kommander: (docs/delivery.md)")
-    return [note]
-
-
-def _valid_settings(run: RunReport) -> dict[str, Settings]:
-    """Settings this run already loaded and linted without errors (deploy/kommander need not read them again)."""
-    return {r.overlay: r.settings for r in run.overlays
-            if r.settings is not None and not any(p.is_error and p.file.endswith(ov.SETTINGS_FILE) for p in r.problems)}
 
 
 def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str],
@@ -428,7 +409,7 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str],
         overlays = [o.rel for o in found]
         clusters = None
         if config.kommander is not None:
-            clusters, report.problems = kommander_clusters(opts, config, found, known or {})
+            clusters, report.problems = kc.clusters(opts.root, config, found, known or {})
             if report.problems:
                 report.status = "failed"
                 return report
@@ -456,30 +437,6 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str],
     report.status = "failed" if diff.conflicts else "up-to-date"
     report.changes = diff.changes
     return report
-
-
-def kommander_clusters(opts: Options, config: Any, found: list[ov.Overlay],
-                       known: dict[str, Settings]) -> tuple[list[Any], list[Problem]]:
-    """Every overlay under overlaysPath as a Kommander cluster (settings loaded and linted), or the problems."""
-    from generator.render.delivery import CONFIG_FILE, overlay_name
-    from generator.render.kommander import Cluster
-
-    clusters, problems = [], []
-    for o in found:
-        s = known.get(o.rel)
-        if s is None:
-            try:
-                loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
-                s = None if any(p.is_error for p in lint_settings(loaded)) else loaded.settings
-            except GeneratorError:
-                s = None
-        if s is None:
-            problems.append(Problem(CONFIG_FILE, 1, 1, "error", "kommander-settings",
-                                    f"deploy/kommander not rendered: {o.settings_rel} has errors; fix them first"))
-            continue
-        meaning = describe_schedule(s)[0] if s.chart_mode else ""
-        clusters.append(Cluster(o.rel, o.settings_rel, s.cluster_name or overlay_name(config, o.rel), s, meaning))
-    return clusters, problems
 
 
 def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem]:
