@@ -297,3 +297,51 @@ def test_diff_shows_the_mode_change_and_the_values_change(ws: Path) -> None:
     data = json.loads(run_cli("diff", "--base", "HEAD", "--root", str(ws), "--format", "json").out)
     assert (data["overlays"][0]["before"]["mode"], data["overlays"][0]["after"]["mode"]) == ("standalone",
                                                                                             "kaptain-chart")
+
+
+def test_verify_command_in_chart_mode_reads_the_live_cronjob(ws: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end with a recording stand-in for kubectl: `get KIND NAME -o json` answers from recorded files."""
+    import base64
+    import os
+    import sys
+
+    objects = tmp_path / "objects"
+    objects.mkdir()
+    pem = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").decode()
+    cronjob = _recorded("cronjob-helm-kaptain.json")
+    cronjob["spec"]["schedule"] = "0 */6 * * *"
+    recorded = {
+        "cronjob-kaptain-ingress-cert-secret-rotation": cronjob,
+        "secret-kubeflow-oidc-ca-bundle": {"kind": "Secret", "metadata": {"creationTimestamp": "2026-11-01T00:00:00Z"},
+                                           "data": {"oidcCABundle.crt": pem}},
+        "secret-kommander-traefik-certificate": {"kind": "Secret", "metadata": {}, "data": {"ca.crt": pem}},
+        "pod-authservice-0": {"kind": "Pod", "metadata": {"creationTimestamp": "2026-11-02T00:00:00Z"},
+                              "status": {"startTime": "2026-11-02T00:00:00Z",
+                                         "conditions": [{"type": "Ready", "status": "True"}]}},
+    }
+    for name, obj in recorded.items():
+        (objects / f"{name}.json").write_text(json.dumps(obj))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub = bin_dir / "kubectl"
+    stub.write_text(f"#!{sys.executable}\n"
+                    "import sys, pathlib\n"
+                    "args = sys.argv[1:]\n"
+                    "i = args.index('get')\n"
+                    f"path = pathlib.Path({str(objects)!r}) / f'{{args[i + 1]}}-{{args[i + 2]}}.json'\n"
+                    "if not path.exists():\n"
+                    "    sys.stderr.write('Error from server (NotFound): not found\\n'); sys.exit(1)\n"
+                    "sys.stdout.write(path.read_text())\n")
+    stub.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    result = run_cli("verify", "overlays/gpu-east", "--root", str(ws), "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 0, result.out
+    assert (report["mode"], report["cronJobOwner"]) == ("kaptain-chart", "helm:team-ws/kaptain")
+    assert report["checks"][0] == ("ok   cronjob kaptain-ingress/kaptain-ingress-cert-secret-rotation: owned by Helm "
+                                   "release team-ws/kaptain (Kaptain's chart)")
+    result = run_cli("verify", "overlays/core", "--root", str(ws))  # standalone: the same Helm CronJob is a conflict
+    assert result.code == 1
+    assert result.out.startswith("FAIL conflict: cronjob kaptain-ingress/kaptain-ingress-cert-secret-rotation carries "
+                                 "Helm ownership")
