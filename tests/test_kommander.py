@@ -345,3 +345,11 @@ def test_verify_command_in_chart_mode_reads_the_live_cronjob(ws: Path, tmp_path:
     assert result.code == 1
     assert result.out.startswith("FAIL conflict: cronjob kaptain-ingress/kaptain-ingress-cert-secret-rotation carries "
                                  "Helm ownership")
+
+
+def test_a_kommander_section_without_overlays_is_refused(tmp_path: Path) -> None:
+    from generator.render.kommander import KommanderConfig, render_kommander
+    from generator.render.overlay import _environment
+
+    with pytest.raises(GeneratorError, match="no overlay to deploy Kaptain to"):
+        render_kommander(KommanderConfig("team-ws", "2.2.0"), [], _environment())

@@ -132,6 +132,10 @@ def check_names(clusters: list[Cluster]) -> None:
 def render_kommander(k: KommanderConfig, clusters: list[Cluster], env: Any) -> list[tuple[str, str, str]]:
     """(path, body, source files) of every file under deploy/kommander, in a stable order."""
     clusters = sorted(clusters, key=lambda c: c.name)
+    if not clusters:  # an empty In selector is invalid, and an AppDeployment for no cluster is a mistake
+        raise OverlayError("gitops.yaml has a kommander section but there is no overlay to deploy Kaptain to",
+                           file="gitops.yaml", rule="kommander-no-clusters",
+                           hint="add overlays under overlaysPath, or remove the kommander section")
     check_names(clusters)
     workspace = k.workspace if k.global_workspace else None
     bodies: list[tuple[str, str, str]] = []
