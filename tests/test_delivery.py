@@ -381,8 +381,10 @@ def test_values_cannot_change_the_document_structure(url: str, revision: str) ->
 
 
 def test_example_gitops_yaml_loads_with_defaults() -> None:
+    from generator.render.kommander import KommanderConfig
+
     cfg = dl.load_delivery_config(REPO)
-    assert cfg == dl.DeliveryConfig(repo_url=REPO_URL)
+    assert cfg == dl.DeliveryConfig(repo_url=REPO_URL, kommander=KommanderConfig("kaptain-workspace", "2.2.0"))
 
 
 def test_minimal_config_gets_the_defaults() -> None:

@@ -24,6 +24,8 @@ def test_wheel_contains_the_data_files_and_the_console_script(tmp_path: Path) ->
         "schemas/settings.schema.json", "schemas/gitops.schema.json",
         "schemas/kubernetes/v1.35.0-standalone-strict/cronjob-batch-v1.json",
         "schemas/kubernetes/v1.30.0-standalone-strict/role-rbac-v1.json",
+        "templates/kommander/appdeployment.yaml.j2",
+        "schemas/crds/apps.kommander.d2iq.io/appdeployment_v1alpha3.json",
     ]
     for rel in expected:
         assert f"{data}/share/kaptain-gitops/{rel}" in names, rel

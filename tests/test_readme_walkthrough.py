@@ -46,6 +46,13 @@ def test_walkthrough_runs_verbatim_on_a_fresh_clone(tmp_path: Path) -> None:
     assert status.stdout == "", "the walkthrough leaves prod as it found it"
     assert "overlays/staging/jobs/rotation-1.yaml: created" in proc.stdout
     assert "overlays/staging/jobs/rotation-1.yaml: deleted" in proc.stdout or "removed" in proc.stdout
+    # 5. the DKP path: the time zone is refused in chart mode, then staging's values reach deploy/kommander
+    assert "(chart-mode-time-zone)" in proc.stdout
+    assert "deploy/kommander/overrides/staging.yaml: created" in proc.stdout
+    assert 'secretRotationSchedule: "0 */6 * * *"' in proc.stdout
+    assert ("kubectl -n kaptain-ingress create job --from=cronjob/kaptain-ingress-cert-secret-rotation rotation-2\n"
+            in proc.stdout)
+    assert "(chart-mode-trigger)" in proc.stderr
 
 
 def _schema_keys(node: dict, schema: dict, path: str = "") -> list[str]:

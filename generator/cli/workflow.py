@@ -35,6 +35,9 @@ def cmd_trigger(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     root = root_of(args)
     overlay = ov.select_one(root, args.overlay, "trigger")
+    s = settings_for(root, overlay)
+    if s.chart_mode and not args.remove:  # refused below with the reason; the command alone on stdout, to copy
+        out.write(f"{kubectl_command(s, args.name)}\n")
     with ov.Lock(root):
         path, action = write_job(root, overlay, args.name, remove=args.remove)
     run = render_overlays(Options(root=root), [overlay.rel])
@@ -42,7 +45,6 @@ def cmd_trigger(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(f"{path}: {action}\n")
     out.write(text)
     if not args.remove:
-        s = settings_for(root, overlay)
         out.write("Commit and push; Argo CD or Flux creates the Job once. Break-glass, straight to the cluster:\n")
         out.write(f"  {kubectl_command(s, args.name)}\n")
     return 0 if run.ok(False) else 1

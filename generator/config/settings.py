@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.config import yaml_source
+from generator.config import rotation_mode, yaml_source
 from generator.config.config_schema import ConfigSchema
 from generator.errors import GeneratorError, SettingsError
 
@@ -69,6 +69,10 @@ class Settings:
     trigger: str = "schedule"
     watch_resync_seconds: int = 300
     watch_backoff_max_seconds: int = 60
+    mode: str = rotation_mode.STANDALONE  # rotation.mode: "standalone" | "kaptain-chart"
+    certificate_name: str = rotation_mode.DEFAULT_CERTIFICATE_NAME  # ingress.kommanderTraefikCertificateName
+    cluster_name: str | None = None  # kommander.clusterName (None: the overlay's name)
+    kaptain_values: str = ""  # kaptainValues as canonical JSON text ('' when absent), so Settings stay hashable
 
     @property
     def watch_reaction_seconds(self) -> int | None:
@@ -82,6 +86,10 @@ class Settings:
             return None
         return self.watch_resync_seconds + self.watch_backoff_max_seconds
 
+    @property
+    def chart_mode(self) -> bool:
+        return self.mode == rotation_mode.KAPTAIN_CHART
+
     def to_mapping(self) -> dict[str, Any]:
         """The settings in the file's own shape (camelCase, Kaptain's ``ingress`` block first)."""
         ingress: dict[str, Any] = {
@@ -90,9 +98,13 @@ class Settings:
         }
         if self.time_zone is not None:
             ingress["secretRotationTimeZone"] = self.time_zone
-        return {
+        if self.chart_mode:
+            ingress["kommanderTraefikCertificateName"] = self.certificate_name
+        mode = {"mode": self.mode} if self.chart_mode else {}  # standalone output stays byte-for-byte as before
+        out: dict[str, Any] = {
             "ingress": ingress,
             "rotation": {
+                **mode,
                 "namespace": self.namespace,
                 "cronJobName": self.cron_job_name,
                 "serviceAccountName": self.service_account_name,
@@ -136,6 +148,11 @@ class Settings:
             },
             "kubernetesVersion": self.kubernetes_version,
         }
+        if self.cluster_name is not None:
+            out["kommander"] = {"clusterName": self.cluster_name}
+        if self.kaptain_values:
+            out["kaptainValues"] = rotation_mode.values_of(self.kaptain_values)
+        return out
 
 
 @dataclass(frozen=True)
@@ -218,7 +235,7 @@ def load_settings(path: Path, root: Path, display: str | None = None) -> LoadedS
 
 def parse_settings(data: bytes, name: str) -> LoadedSettings:
     doc = SCHEMA.document(data, name)
-    errors = SCHEMA.errors(doc)
+    errors = SCHEMA.errors(doc) or list(rotation_mode.mode_errors(doc))
     if errors:
         raise errors[0] if len(errors) == 1 else SettingsErrors(errors)
     settings = settings_from_mapping(apply_defaults(doc.value))
@@ -286,6 +303,10 @@ def settings_from_mapping(values: dict[str, Any]) -> Settings:
         trigger=rot["trigger"],
         watch_resync_seconds=rot["watch"]["resyncSeconds"],
         watch_backoff_max_seconds=rot["watch"]["backoffMaxSeconds"],
+        mode=rot["mode"],
+        certificate_name=ing.get("kommanderTraefikCertificateName", rotation_mode.DEFAULT_CERTIFICATE_NAME),
+        cluster_name=(values.get("kommander") or {}).get("clusterName"),
+        kaptain_values=rotation_mode.values_text(values.get("kaptainValues")),
     )
 
 

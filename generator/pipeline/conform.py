@@ -34,6 +34,8 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
                 stream = kustomize.build_kubectl(overlay.path)
             except GeneratorError:
                 continue  # the kustomize failure is already reported by check
+        if not stream.strip():  # a kaptain-chart overlay renders no objects: nothing for kubeconform to read
+            continue
         version = opts.kubernetes_version or r.settings.kubernetes_version
         try:
             results = kubeconform.run_kubeconform(binary, stream, opts.schema_root / "kubernetes", version,

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 from generator.config.settings import LoadedSettings, Settings, load_settings
 from generator.errors import GeneratorError
 from generator.pipeline import handedit
+from generator.pipeline import kommander_clusters as kc
 from generator.pipeline.built import overlay_inputs
 from generator.problems import Problem
 from generator.render import overlay_set
@@ -278,7 +279,8 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                 run.overlays.append(r)
                 staged.append((r, entries))
             failed = [r for r in run.overlays if r.status == "failed"]
-            run.delivery = plan_delivery(opts, targets, patterns)
+            run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
+            run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
             if run.delivery and run.delivery.status == "failed":
                 failed.append(run.delivery)
             if failed and not keep_going:
@@ -372,7 +374,8 @@ def check_overlays(opts: Options, patterns: list[str], *,
                 if not opts.keep_files:
                     r.files = []
         run.notices.extend(kustomize.build_notice(plans))
-        run.delivery = plan_delivery(opts, targets, patterns)
+        run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
+        run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
         if run.delivery:
             check_delivery(run, opts)
     return run
@@ -384,8 +387,12 @@ def _deploy_dir(opts: Options) -> ov.Overlay:
     return ov.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
 
 
-def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str]) -> OverlayReport | None:
-    """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole)."""
+def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str],
+                  known: dict[str, Settings] | None = None) -> OverlayReport | None:
+    """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole).
+
+    ``known``: settings already loaded and linted by this run, by overlay (the others are read here).
+    """
     from generator.render.delivery import CONFIG_FILE, load_delivery_config, render_delivery
 
     report = OverlayReport("deploy")
@@ -398,8 +405,15 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str])
     if config is None:
         return None
     try:
-        overlays = [o.rel for o in ov.discover(opts.root, config.overlays_path)]
-        files = render_delivery(config, overlays)
+        found = ov.discover(opts.root, config.overlays_path)
+        overlays = [o.rel for o in found]
+        clusters = None
+        if config.kommander is not None:
+            clusters, report.problems = kc.clusters(opts.root, config, found, known or {})
+            if report.problems:
+                report.status = "failed"
+                return report
+        files = render_delivery(config, overlays, clusters)
     except GeneratorError as err:
         report.problems = Problem.from_errors(err, CONFIG_FILE)
         report.status = "failed"
@@ -413,11 +427,29 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str])
     prefix = deploy.rel + "/"
     rendered = [RenderedFile(f.path[len(prefix):], f.text, f.documents) for f in files]
     report.files = rendered
+    if config.kommander is not None:
+        report.problems.extend(validate_kommander(opts, rendered))
+        if report.errors:
+            report.status = "failed"
+            return report
     diff = ov.compare(deploy, rendered, force=opts.force, owned=ov.owned_tree(deploy.path))
     report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
     report.status = "failed" if diff.conflicts else "up-to-date"
     report.changes = diff.changes
     return report
+
+
+def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem]:
+    """deploy/kommander against the Kubernetes schemas and the shipped AppDeployment schema (always: no flag needed)."""
+    from generator.render.kommander import DIR, KUSTOMIZATION_FILE
+
+    registry = _registry_for(opts.schema_root, str(opts.schema_root / "crds"), opts.kubernetes_version or "1.35")
+    problems = []
+    for f in files:
+        path = f"deploy/{f.path}"
+        if path.startswith(DIR + "/") and path != KUSTOMIZATION_FILE:
+            problems.extend(_document_problems(path, f.documents, registry, lines=_document_lines(f.text)))
+    return problems
 
 
 def check_delivery(run: RunReport, opts: Options) -> None:
@@ -436,7 +468,7 @@ def check_delivery(run: RunReport, opts: Options) -> None:
         return
     registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version or "1.35")
     for f in r.files:
-        if f"deploy/{f.path}" != PLUGIN_FILE:
+        if f"deploy/{f.path}" != PLUGIN_FILE and not f"deploy/{f.path}".startswith("deploy/kommander/"):
             r.problems.extend(_document_problems(f"deploy/{f.path}", f.documents, registry,
                                                  lines=_document_lines(f.text), api_rules=False))
     if r.errors:

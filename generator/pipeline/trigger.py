@@ -71,6 +71,13 @@ def write_job(root: Path, overlay: ov.Overlay, name: str, *, remove: bool, durab
     """Add (or remove) ``jobs/<name>.yaml``; returns (repo-relative path, action). Caller re-renders."""
     check_name(name)
     loaded = load_settings(overlay.settings_path, root, overlay.settings_rel)
+    if loaded.settings.chart_mode and not remove:
+        line, col = loaded.document.position(("rotation", "mode"))
+        raise GeneratorError(
+            f"trigger cannot add a manual Job to {overlay.rel}: rotation.mode is kaptain-chart, so the CronJob and its "
+            "job template are rendered by Kaptain's chart, not from this repository",
+            file=overlay.settings_rel, line=line, col=col, rule="chart-mode-trigger",
+            hint=f"run the product page's command on the cluster instead: {kubectl_command(loaded.settings, name)}")
     rel_path = job_path(name)
     target = overlay.path / rel_path
     display = f"{overlay.rel}/{rel_path}"

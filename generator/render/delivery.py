@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.config import yaml_source
+from generator.config import rotation_mode, yaml_source
 from generator.config.config_schema import ConfigSchema, dotted
 from generator.config.settings import SettingsErrors, read_bytes
 from generator.errors import OverlayError, RenderError, SettingsError
-from generator.render import overlay_set, yaml_emit
+from generator.render import kommander, overlay_set, yaml_emit
 from generator.render.overlay import HEADER_MARK, _environment
 from generator.resources import templates_dir
 
@@ -98,6 +98,7 @@ class DeliveryConfig:
     argocd: ArgoCDConfig = ArgoCDConfig()
     flux: FluxConfig = FluxConfig()
     file: str = CONFIG_FILE
+    kommander: kommander.KommanderConfig | None = None  # the kommander: section (deploy/kommander), when present
 
     def flux_ref(self) -> dict[str, str]:
         """GitRepository ``spec.ref`` for ``targetRevision``: a commit SHA, a full ref, or a branch."""
@@ -117,8 +118,8 @@ class DeliveryFile:
 
     @property
     def is_kubernetes_object(self) -> bool:
-        """False for the CMP plugin file: validate the others against (CRD) schemas, not this one."""
-        return self.path != PLUGIN_FILE
+        """False for the CMP plugin file and kustomization files: validate the others against (CRD) schemas."""
+        return self.path not in (PLUGIN_FILE, kommander.KUSTOMIZATION_FILE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,6 +145,7 @@ _PATTERN_TEXT: dict[str, tuple[str, str, str]] = {
                      "invalid-path"),
     "interval": ("a Go duration", "write e.g. 1m, 10m, 1h or 1h30m", "invalid-duration"),
     "timeout": ("a Go duration", "write e.g. 5m, 20m or 1h", "invalid-duration"),
+    "kaptainVersion": ("a Kaptain version", 'write it quoted, e.g. kaptainVersion: "2.2.0"', "invalid-version"),
 }
 _NAME_TEXT = ("a valid Kubernetes name (DNS-1123: lowercase letters, digits, '-', '.')",
               "use lowercase letters, digits and '-', starting and ending with a letter or digit", "invalid-name")
@@ -152,7 +154,9 @@ SCHEMA = ConfigSchema(
     "gitops.schema.json",
     reference="see docs/delivery.md for the gitops.yaml reference",
     pattern_text=_pattern_text,
-    required_hints={"repoURL": "add repoURL: https://github.com/<org>/<repo>.git (the URL Argo CD and Flux clone)"},
+    required_hints={"repoURL": "add repoURL: https://github.com/<org>/<repo>.git (the URL Argo CD and Flux clone)",
+                    "workspace": "add workspace: <the workspace namespace> under kommander",
+                    "kaptainVersion": 'add kaptainVersion: "2.2.0" (the Kaptain catalog version) under kommander'},
     empty_file_message="{name} is empty (or only comments)",
     empty_file_hint="add at least: repoURL: https://github.com/<org>/<repo>.git",
     start_hint="start the file with 'repoURL:'",
@@ -187,6 +191,7 @@ def parse_delivery_config(data: bytes, name: str = CONFIG_FILE) -> DeliveryConfi
         flux=FluxConfig(namespace=flux["namespace"], interval=flux["interval"], timeout=flux["timeout"],
                         source_name=flux["sourceName"]),
         file=name,
+        kommander=kommander.config_from_mapping(values["kommander"]) if "kommander" in doc.value else None,
     )
 
 
@@ -199,8 +204,8 @@ def _semantic_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
     """What the schema cannot say: credentials in URLs, zero durations, revisions Flux cannot express."""
     value: dict[str, Any] = doc.value
 
-    def error(path: yaml_source.Path, message: str, rule: str, hint: str) -> SettingsError:
-        line, col = doc.position(path)
+    def error(path: yaml_source.Path, message: str, rule: str, hint: str, key: bool = False) -> SettingsError:
+        line, col = doc.position(path, key=key)
         return SettingsError(message, file=doc.file, line=line, col=col, rule=rule, hint=hint)
 
     for path in (("repoURL",), ("argocd", "destinationServer")):
@@ -228,6 +233,15 @@ def _semantic_errors(doc: yaml_source.Document) -> Iterator[SettingsError]:
     if rev == "HEAD":
         yield error(("targetRevision",), "targetRevision HEAD cannot be expressed as a Flux GitRepository ref",
                     "invalid-revision", "name the branch to deploy, e.g. main")
+    workspace_values = _get(value, ("kommander", "values"))
+    if isinstance(workspace_values, dict):
+        for owned, source in rotation_mode.OWNED.items():
+            hit = rotation_mode.collision(workspace_values, owned)
+            if hit is not None:
+                yield error(("kommander", "values", *hit),
+                            f"kommander.values.{'.'.join(hit)} collides with the Kaptain value {'.'.join(owned)}, "
+                            "which kaptain-gitops sets for every cluster", "kaptain-values-collision",
+                            f"remove it; each cluster's value comes from {source}", key=True)
     overlays = value.get("overlaysPath")
     if isinstance(overlays, str) and overlays.split("/")[0] in _RESERVED_PATHS:
         yield error(("overlaysPath",), f"overlaysPath {json.dumps(overlays)} is reserved for kaptain-gitops or Git",
@@ -247,12 +261,13 @@ def _get(value: Any, path: yaml_source.Path) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-def header(config: DeliveryConfig, body: str) -> str:
+def header(config: DeliveryConfig, body: str, source: str | None = None) -> str:
     """The generator header (same shape as :func:`generator.render.overlay.header`, so ownership checks apply)."""
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    source = source or config.file
     return (
-        f"# Generated by kaptain-gitops from {config.file}. DO NOT EDIT: changes are overwritten.\n"
-        f"# Edit {config.file} (or add/remove overlays), then run: kaptain-gitops render\n"
+        f"# Generated by kaptain-gitops from {source}. DO NOT EDIT: changes are overwritten.\n"
+        f"# Edit {source} (or add/remove overlays), then run: kaptain-gitops render\n"
         f"{HEADER_MARK}{digest}\n"
     )
 
@@ -315,8 +330,12 @@ def _go_name_expression(config: DeliveryConfig) -> str:
     return NAME_PREFIX + '{{ .path.path | trimPrefix "' + prefix + '" | replace "/" "-" }}'
 
 
-def render_delivery(config: DeliveryConfig, overlays: list[str]) -> list[DeliveryFile]:
-    """Every file under ``deploy/`` for these overlays (repo-relative dirs), checked, in a stable order."""
+def render_delivery(config: DeliveryConfig, overlays: list[str],
+                    clusters: list[kommander.Cluster] | None = None) -> list[DeliveryFile]:
+    """Every file under ``deploy/`` for these overlays (repo-relative dirs), checked, in a stable order.
+
+    ``clusters`` (the overlays with their settings) are needed only when gitops.yaml has a kommander section.
+    """
     overlays = sorted(dict.fromkeys(overlays))
     names = {o: overlay_name(config, o) for o in overlays}
     seen: dict[str, str] = {}
@@ -350,12 +369,17 @@ def render_delivery(config: DeliveryConfig, overlays: list[str]) -> list[Deliver
     for o in overlays:
         bodies.append((f"{FLUX_DIR}/{names[o]}.yaml", env.get_template("flux/kustomization.yaml.j2").render(
             **common, name=object_name(names[o]), path=f"./{o}")))
+    sources = {}
+    if config.kommander is not None:
+        for path, body, source in kommander.render_kommander(config.kommander, clusters or [], env):
+            bodies.append((path, body))
+            sources[path] = source
     files = []
     for path, body in bodies:
         if not body.endswith("\n"):
             body += "\n"
-        files.append(DeliveryFile(path, header(config, body) + body, _parse(body, path)))
-    _check(config, overlays, names, files)
+        files.append(DeliveryFile(path, header(config, body, sources.get(path)) + body, _parse(body, path)))
+    _check(config, overlays, names, files, clusters or [])
     return files
 
 
@@ -371,7 +395,8 @@ def _parse(body: str, path: str) -> tuple[dict[str, Any], ...]:
     return docs
 
 
-def expected_objects(config: DeliveryConfig, overlays: list[str]) -> list[tuple[str, str, str, str, str | None]]:
+def expected_objects(config: DeliveryConfig, overlays: list[str],
+                     clusters: list[kommander.Cluster] | None = None) -> list[tuple[str, str, str, str, str | None]]:
     """(path, apiVersion, kind, name, namespace) of every document, in file order."""
     argo, flux = config.argocd.namespace, config.flux.namespace
     names = [overlay_name(config, o) for o in sorted(dict.fromkeys(overlays))]
@@ -383,20 +408,24 @@ def expected_objects(config: DeliveryConfig, overlays: list[str]) -> list[tuple[
         (FLUX_SOURCE_FILE, "source.toolkit.fluxcd.io/v1", "GitRepository", config.flux.source_name, flux),
         *((f"{FLUX_DIR}/{n}.yaml", "kustomize.toolkit.fluxcd.io/v1", "Kustomization", object_name(n), flux)
           for n in names),
+        *(kommander.expected_objects(config.kommander, clusters or []) if config.kommander else []),
     ]
 
 
-def _check(config: DeliveryConfig, overlays: list[str], names: dict[str, str], files: list[DeliveryFile]) -> None:
+def _check(config: DeliveryConfig, overlays: list[str], names: dict[str, str], files: list[DeliveryFile],
+           clusters: list[kommander.Cluster]) -> None:
     def fail(what: str) -> RenderError:
         return RenderError(f"rendered delivery objects {what}", rule="render-shape",
                            hint="this is a bug in the templates; please report it")
 
     found = []
     for f in files:
+        if f.path == kommander.KUSTOMIZATION_FILE:
+            continue
         for d in f.documents:
             meta = d.get("metadata") or {}
             found.append((f.path, d.get("apiVersion"), d.get("kind"), meta.get("name"), meta.get("namespace")))
-    expected = expected_objects(config, overlays)
+    expected = expected_objects(config, overlays, clusters)
     if found != expected:
         raise fail(f"{found} differ from the expected {expected}")
     by_path = {f.path: f.documents[0] for f in files}
@@ -423,6 +452,8 @@ def _check(config: DeliveryConfig, overlays: list[str], names: dict[str, str], f
         raise fail("CMP plugin differs from `kaptain-gitops build .` without discovery")
     if by_path[HEALTH_FILE].get("data") != {HEALTH_KEY: _health_script()}:
         raise fail("argocd-cm health check differs from templates/" + HEALTH_SCRIPT)
+    if config.kommander is not None:
+        kommander.check(config.kommander, clusters, by_path)
 
 
 __all__ = [

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.config.settings import Settings
-from generator.errors import RenderError
+from generator.errors import OverlayError, RenderError
 from generator.render import yaml_emit
 from generator.render.patches import PatchEntry
 from generator.resources import templates_dir
@@ -25,6 +25,8 @@ HEADER_MARK = "# kaptain-gitops-sha256: "
 GENERATED_FILES = ("configmap.yaml", "cronjob.yaml", "rbac.yaml")
 WATCH_FILE = "watch.yaml"  # only with rotation.trigger: watch
 KUSTOMIZATION = "kustomization.yaml"
+CHART_MODE_NOTE = ("rotation.mode kaptain-chart: Kaptain's own chart runs the rotation, so this overlay renders no "
+                   "CronJob, RBAC or script of ours; the cluster's Kaptain values are in deploy/kommander.")
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,8 @@ def render_job_template(s: Settings) -> dict[str, Any]:
 def render_overlay(s: Settings, inputs: OverlayInputs, *, meaning: str, worst_case_delay: str,
                    extra_files: tuple[RenderedFile, ...] = ()) -> list[RenderedFile]:
     """Render every generated file of one overlay (bodies with headers), checked and in a stable order."""
+    if s.chart_mode:
+        return _render_chart_mode(s, inputs, extra_files)
     env = _environment()
     lab = labels(s)
     source_rules, target_rules = rbac_rules(s)
@@ -240,7 +244,7 @@ def render_overlay(s: Settings, inputs: OverlayInputs, *, meaning: str, worst_ca
     targets = dict(inputs.targets)
     patches = [PatchEntry(p, targets.get(p, ())).as_mapping() for p in inputs.patches]
     bodies[KUSTOMIZATION] = env.get_template("kustomization.yaml.j2").render(
-        resources=list(dict.fromkeys(resources)), patches=patches
+        resources=list(dict.fromkeys(resources)), patches=patches, note=None
     )
     files = []
     for path in (*generated, KUSTOMIZATION):
@@ -249,6 +253,29 @@ def render_overlay(s: Settings, inputs: OverlayInputs, *, meaning: str, worst_ca
             body += "\n"
         files.append(RenderedFile(path, header(inputs, body) + body, _parse(body, path)))
     files.extend(extra_files)
+    check_documents(s, files)
+    return files
+
+
+def _render_chart_mode(s: Settings, inputs: OverlayInputs, extra_files: tuple[RenderedFile, ...]) -> list[RenderedFile]:
+    """kaptain-chart mode: only the kustomization (the user's own resources, if any); nothing that runs a rotation.
+
+    Applied by Argo CD or Flux with pruning, this empty overlay also removes a former standalone stack.
+    """
+    if inputs.patches:
+        where = f"{inputs.overlay}/{inputs.patches[0]}"
+        raise OverlayError(f"{where}: patches have nothing to patch with rotation.mode kaptain-chart", file=where,
+                           rule="chart-mode-file",
+                           hint="remove it: Kaptain's chart renders its own CronJob; its values go in kaptainValues")
+    if inputs.jobs:
+        where = f"{inputs.overlay}/{inputs.jobs[0]}"
+        job = inputs.jobs[0].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        raise OverlayError(f"{where}: a manual Job of the standalone stack cannot run with rotation.mode kaptain-chart",
+                           file=where, rule="chart-mode-file",
+                           hint=f"run: kaptain-gitops trigger {inputs.overlay} --name {job} --remove")
+    body = _environment().get_template("kustomization.yaml.j2").render(
+        resources=[*inputs.resources, *(f.path for f in extra_files)], patches=[], note=CHART_MODE_NOTE)
+    files = [RenderedFile(KUSTOMIZATION, header(inputs, body) + body, _parse(body, KUSTOMIZATION)), *extra_files]
     check_documents(s, files)
     return files
 
@@ -268,6 +295,8 @@ def _parse(body: str, path: str) -> tuple[dict[str, Any], ...]:
 
 def expected_objects(s: Settings) -> list[tuple[str, str, str, str | None]]:
     """(apiVersion, kind, name, namespace) of every object the generator emits, in file order."""
+    if s.chart_mode:
+        return []
     return [
         ("v1", "ConfigMap", s.cron_job_name, s.namespace),
         ("batch/v1", "CronJob", s.cron_job_name, s.namespace),
@@ -295,6 +324,8 @@ def check_documents(s: Settings, files: list[RenderedFile]) -> None:
             f"rendered objects {found} differ from the expected {expected}", rule="render-shape",
             hint="this is a bug in the templates; please report it",
         )
+    if s.chart_mode:
+        return
     config = next(d for f in files for d in f.documents if d.get("kind") == "ConfigMap")
     # values.yaml must be exactly the dump of these settings (that the dump parses back to them is a property test)
     if config["data"]["rotate.sh"] != rotation_script() or config["data"]["values.yaml"] != values_yaml(s):

@@ -4,18 +4,25 @@ For every overlay whose settings.yaml or patches differ between ``REF`` and the 
 are validated and explained (meaning, runs per day, worst-case delay, problems, week picture). The schedule
 shown is the one the cluster gets: a patch that sets the CronJob's schedule, time zone or suspend flag is
 applied on top of the settings (and flagged, since ``check`` refuses it).
+A ``rotation.mode`` change gets its own row, and where Kaptain values are rendered (``kaptain-chart`` clusters, and
+every cluster when gitops.yaml has a ``kommander`` section) the change of the cluster's ``values.yaml`` is shown as
+a unified diff: that is what Kommander will hand Kaptain's chart.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.config.rotation_mode import KAPTAIN_CHART
 from generator.config.settings import parse_settings
 from generator.errors import GeneratorError
 from generator.pipeline import changes as gitutil
+from generator.render.delivery import load_delivery_config
+from generator.render.kommander import values_yaml
 from generator.report.explain import Explanation, explain_schedule
 from generator.report.reaction import watch_figures, watch_text
 from generator.schedule.durations import human_duration
@@ -32,6 +39,8 @@ class Side:
     explanation: Explanation | None = None
     patched: dict[str, str] = field(default_factory=dict)  # CronJob field → patch file that sets it
     watch: tuple[int, int] | None = None  # (resyncSeconds, backoffMaxSeconds) with rotation.trigger: watch
+    mode: str | None = None
+    values: str | None = None  # the cluster's Kaptain values.yaml (deploy/kommander), where rendered
 
 
 @dataclass
@@ -55,7 +64,8 @@ class DiffResult:
 Patches = list[tuple[str, str]]  # (repo-relative path, text), in kustomize's application order
 
 
-def _side(data: bytes | None, name: str, patches: Patches) -> Side:
+def _side(data: bytes | None, name: str, patches: Patches, kommander: tuple[bool, str | None] = (False, None)) -> Side:
+    """One version of a settings file; ``kommander`` = (gitops.yaml has a kommander section, global.workspace)."""
     if data is None:
         return Side(present=False)
     try:
@@ -82,7 +92,20 @@ def _side(data: bytes | None, name: str, patches: Patches) -> Side:
     watch = (s.watch_resync_seconds, s.watch_backoff_max_seconds) if s.trigger == "watch" else None
     exp = explain_schedule(schedule, time_zone, count=0, min_interval_minutes=s.min_interval_minutes,
                            max_delay_hours=s.max_delay_hours, watch=watch)
-    return Side(True, None, schedule, time_zone, enabled, exp, patched, watch)
+    if s.chart_mode:  # Kaptain's chart has no time-zone value: nothing to fix, the UTC assumption is shown instead
+        exp.findings = [f for f in exp.findings if f.rule != "no-time-zone"]
+    values = values_yaml(s, kommander[1]) if s.chart_mode or kommander[0] else None
+    return Side(True, None, schedule, time_zone, enabled, exp, patched, watch, s.mode, values)
+
+
+def _kommander(root: Path) -> tuple[bool, str | None]:
+    """Whether the working tree's gitops.yaml renders deploy/kommander, and the global.workspace it sets."""
+    try:
+        config = load_delivery_config(root)
+    except GeneratorError:
+        return False, None
+    k = config.kommander if config else None
+    return k is not None, (k.workspace if k is not None and k.global_workspace else None)
 
 
 def _patches_now(root: Path, overlay: str) -> Patches:
@@ -108,6 +131,7 @@ def diff_settings(root: Path, base: str) -> DiffResult:
     paths = set(gitutil.settings_paths_at(root, base))
     paths.update(o.settings_rel for o in ov.discover(root))
     changed = gitutil.changed_files(root, base)
+    kommander = _kommander(root)
     for path in sorted(paths):
         overlay = path.rsplit("/", 1)[0]
         old = gitutil.show(root, base, path)
@@ -118,7 +142,8 @@ def diff_settings(root: Path, base: str) -> DiffResult:
             continue
         new_patches = _patches_now(root, overlay)
         old_patches = _patches_at(root, base, overlay) if patches_changed else new_patches
-        old_side, new_side = _side(old, f"{path} ({base})", old_patches), _side(new, path, new_patches)
+        old_side = _side(old, f"{path} ({base})", old_patches, kommander)
+        new_side = _side(new, path, new_patches, kommander)
         if old == new and (old_side.schedule, old_side.time_zone, old_side.enabled) == \
                 (new_side.schedule, new_side.time_zone, new_side.enabled):
             continue  # a patch changed, but not what the CronJob runs
@@ -133,8 +158,12 @@ def _cell(side: Side, what: str) -> str:
         return "invalid"
     e = side.explanation
     a = e.analysis if e else None
+    if what == "mode":
+        return f"`{side.mode}`"
     if what == "schedule":
         zone = f" ({side.time_zone})" if side.time_zone else ""
+        if side.mode == KAPTAIN_CHART:
+            zone = " (controller's zone, UTC assumed)"
         source = f" — patched by `{next(iter(sorted(set(side.patched.values()))))}`" if side.patched else ""
         return f"`{side.schedule}`{zone}" + ("" if side.enabled else " — suspended") + source
     if a is None:
@@ -170,13 +199,23 @@ def format_markdown(result: DiffResult) -> str:
         verdict = "❌" if (d.new.error or d.new.patched or (d.new.explanation and d.new.explanation.has_errors)) else "✅"
         state = "added" if not d.old.present else "removed" if not d.new.present else "changed"
         lines += [f"### {verdict} `{d.overlay}` ({state})", "", "| | before | after |", "|---|---|---|"]
-        rows = [("Schedule", "schedule"), ("Meaning", "meaning"), ("Runs per day", "runs"),
-                ("Worst-case delay", "delay")]
+        rows: list[tuple[str, str]] = [("Schedule", "schedule"), ("Meaning", "meaning"),
+                                       ("Runs per day", "runs"), ("Worst-case delay", "delay")]
         if d.old.watch or d.new.watch:
             rows.append(("Reaction time", "reaction"))
+        if KAPTAIN_CHART in (d.old.mode, d.new.mode):  # standalone-only summaries stay as they were
+            rows.insert(0, ("Rotation mode", "mode"))
         for label, what in rows:
             lines.append(f"| {label} | {_cell(d.old, what)} | {_cell(d.new, what)} |")
         lines.append("")
+        if d.old.mode and d.new.mode and d.old.mode != d.new.mode:
+            lines += [(f"**Rotation mode changes from `{d.old.mode}` to `{d.new.mode}`**: see docs/delivery.md "
+                       "(switching modes) for the order of the handover."), ""]
+        if (d.old.values or d.new.values) and d.old.values != d.new.values:
+            changes = difflib.unified_diff((d.old.values or "").splitlines(), (d.new.values or "").splitlines(),
+                                           "before/values.yaml", "after/values.yaml", lineterm="")
+            lines += ["Kaptain values for this cluster (deploy/kommander, `values.yaml`):", "", "```diff",
+                      *changes, "```", ""]
         problems = _problems(d.new)
         if problems:
             lines.append("**Problems after the change:**")
@@ -192,7 +231,8 @@ def as_dict(result: DiffResult) -> dict[str, Any]:
         a = s.explanation.analysis if s.explanation else None
         return {
             "present": s.present, "error": s.error, "schedule": s.schedule, "timeZone": s.time_zone,
-            "enabled": s.enabled, "description": a.description if a else None,
+            "enabled": s.enabled, "mode": s.mode, "kaptainValues": s.values,
+            "description": a.description if a else None,
             "runsPerDay": a.runs_per_day if a else None,
             "worstCaseDelaySeconds": int(a.worst_case_delay.total_seconds()) if a and a.worst_case_delay else None,
             "watch": watch_figures(*s.watch) if s.watch else None,

@@ -18,6 +18,8 @@ def lint_settings(loaded: LoadedSettings) -> list[Problem]:
     )
     problems = []
     for finding in lint_schedule(s.schedule, s.time_zone, options):
+        if s.chart_mode and finding.rule == "no-time-zone":
+            continue  # Kaptain's chart has no time-zone value: nothing to fix; analysis assumes UTC and says so
         field = finding.field if s.time_zone is not None or finding.field == "schedule" else "schedule"
         line, col = schedule_position(loaded.document, field, finding.col if field == "schedule" else None)
         problems.append(Problem(loaded.file, line, col, finding.level, finding.rule, finding.message))
