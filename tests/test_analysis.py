@@ -11,9 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.schedule import analysis as an
-from generator.schedule.analysis import analyze, describe, format_duration, format_hours, go_duration_string
+from generator.schedule import tzfile
+from generator.schedule.analysis import analyze
 from generator.schedule.cron import Schedule, parse
+from generator.schedule.describe import describe, format_hours
+from generator.schedule.durations import format_duration
+from generator.schedule.golang import go_duration_string
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
     from schedule_cases import Meaning, expressions, naive_day
@@ -33,7 +36,7 @@ D = dt.timedelta(days=1)
 def test_every_minute() -> None:
     a = analyze(parse("* * * * *"))
     assert (a.worst_case_delay, a.min_interval) == (dt.timedelta(minutes=1), dt.timedelta(minutes=1))
-    assert a.runs_per_day == 1440 and a.max_runs_in_an_hour == 60 and a.fires
+    assert a.runs_per_day == 1440 and a.fires
     assert a.runs_per_year == pytest.approx(1440 * 365.2425)
 
 
@@ -50,7 +53,6 @@ def test_every_duration() -> None:
     a = analyze(parse("@every 7m"))
     assert a.worst_case_delay == a.min_interval == dt.timedelta(minutes=7)
     assert a.runs_per_day == pytest.approx(86400 / 420)
-    assert a.max_runs_in_an_hour == 9  # 0, 7, ..., 56 fit in one hour
 
 
 def test_berlin_spring_forward_skip() -> None:
@@ -97,15 +99,7 @@ def test_never_fires() -> None:
     for expr in ("0 0 31 2 *", "0 0 30 2 *", ", * * * *", "0 0 , * ,"):
         a = analyze(parse(expr))
         assert not a.fires
-        assert (a.worst_case_delay, a.min_interval, a.runs_per_day, a.max_runs_in_an_hour) == (None, None, 0.0, 0)
-
-
-def test_max_runs_in_an_hour() -> None:
-    # a 60-minute window holds each minute-of-hour once, also across midnight
-    assert analyze(parse("* */6 * * *")).max_runs_in_an_hour == 60
-    assert analyze(parse("*/15 * * * *")).max_runs_in_an_hour == 4
-    assert analyze(parse("50-59 0,23 * * *")).max_runs_in_an_hour == 10
-    assert analyze(parse("0 0 * * *")).max_runs_in_an_hour == 1
+        assert (a.worst_case_delay, a.min_interval, a.runs_per_day) == (None, None, 0.0)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -202,15 +196,6 @@ def window_gaps(s: Schedule, start: dt.datetime, end: dt.datetime) -> tuple[list
     return stamps, [b - a for a, b in itertools.pairwise(stamps)]
 
 
-def brute_max_in_hour(stamps: list[float]) -> int:
-    best, j = 0, 0
-    for i, t in enumerate(stamps):
-        while stamps[j] <= t - 3600:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
-
-
 @given(expressions(weekly=True))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_weekly_schedules_against_next_runs_utc(case: tuple[str, Meaning]) -> None:
@@ -226,7 +211,6 @@ def test_weekly_schedules_against_next_runs_utc(case: tuple[str, Meaning]) -> No
     if gaps:  # a weekly pattern repeats three times in the window, so every kind of gap is in it
         assert a.worst_case_delay == dt.timedelta(seconds=max(gaps))
         assert a.min_interval == dt.timedelta(seconds=min(gaps))
-    assert a.max_runs_in_an_hour == brute_max_in_hour(stamps)
 
 
 BERLIN_WINDOWS = [  # winter, spring-forward (Sun 29 March), summer, fall-back (Sun 25 October)
@@ -284,7 +268,7 @@ def _zi_offset(zone: dt.tzinfo, stamp: int) -> int:
 
 @pytest.mark.parametrize("key", ZONES)
 def test_zone_model_matches_zoneinfo(key: str) -> None:
-    model = an._zone_model(key)
+    model = tzfile.zone_model(key)
     assert model is not None
     zone = ZoneInfo(key)
     a = int(dt.datetime(2026, 1, 1, tzinfo=UTC).timestamp())
@@ -299,14 +283,14 @@ def test_zone_model_matches_zoneinfo(key: str) -> None:
 def test_every_installed_zone_parses() -> None:
     keys = sorted(zoneinfo.available_timezones())
     assert keys
-    assert all(an._zone_model(k) is not None for k in keys)
+    assert all(tzfile.zone_model(k) is not None for k in keys)
 
 
 def test_probe_fallback_agrees_with_tzif() -> None:
     a = int(dt.datetime(2026, 1, 1, tzinfo=UTC).timestamp())
     b = int(dt.datetime(2031, 1, 1, tzinfo=UTC).timestamp())
-    probed = an._probe_model(ZoneInfo("Europe/Berlin"), a, b)
-    model = an._zone_model("Europe/Berlin")
+    probed = tzfile.probe_model(ZoneInfo("Europe/Berlin"), a, b)
+    model = tzfile.zone_model("Europe/Berlin")
     assert model is not None
     assert [(t, o) for t, o in zip(probed.times, probed.offsets, strict=True)] == model.changes(a, b)
 
@@ -324,14 +308,14 @@ def test_probe_fallback_agrees_with_tzif() -> None:
     ],
 )
 def test_posix_rules(text: str, std: int, dst: int | None) -> None:
-    rule = an._parse_rule(text)
+    rule = tzfile.parse_rule(text)
     assert rule is not None
     assert rule.std == std and rule.dst == dst
 
 
 def test_julian_rule_days() -> None:
-    assert an._rule_day("J60", 2028) == dt.date(2028, 3, 1)  # Feb 29 never counted
-    assert an._rule_day("59", 2028) == dt.date(2028, 2, 29)  # zero-based, Feb 29 counted
-    assert an._rule_day("M2.5.0", 2026) == dt.date(2026, 2, 22)  # last Sunday of February
-    assert an._parse_rule("not a rule") is None
-    assert an._parse_tzif(b"nope") is None
+    assert tzfile._rule_day("J60", 2028) == dt.date(2028, 3, 1)  # Feb 29 never counted
+    assert tzfile._rule_day("59", 2028) == dt.date(2028, 2, 29)  # zero-based, Feb 29 counted
+    assert tzfile._rule_day("M2.5.0", 2026) == dt.date(2026, 2, 22)  # last Sunday of February
+    assert tzfile.parse_rule("not a rule") is None
+    assert tzfile._parse_tzif(b"nope") is None

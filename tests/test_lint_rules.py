@@ -26,15 +26,19 @@ def find(expression: str, rule: str, time_zone: str | None = ZONE, options: Lint
 
 def test_every_rule_module_is_registered_with_id_level_check() -> None:
     parser_rules, semantic_rules = rules()
-    registered = {r.ID for r in (*parser_rules, *semantic_rules)}
+    registered = [r.ID for r in (*parser_rules, *semantic_rules)]
+    assert len(set(registered)) == len(registered) == 9
     modules = {m.name for m in pkgutil.iter_modules(generator.schedule.lint.__path__)} - {"base"}
-    assert len(modules) == len(registered) == 9
-    for name in modules:
+    assert {r.ID for r in semantic_rules} == {name.replace("_", "-") for name in modules}
+    for name in modules:  # one semantic rule per module, named after its ID
         module = importlib.import_module(f"generator.schedule.lint.{name}")
-        assert module.ID in registered
         assert name.replace("_", "-") == module.ID
         assert module.LEVEL in ("error", "warning")
         assert callable(module.check)
+    # the API server's own checks are reported by the parser: errors, one per rule, none of them a module
+    assert [r.ID for r in parser_rules] == ["tz-in-schedule", "invalid-schedule", "invalid-time-zone",
+                                            "unknown-time-zone"]
+    assert all(r.LEVEL == "error" for r in parser_rules)
 
 
 def test_clean_schedule_has_no_findings() -> None:

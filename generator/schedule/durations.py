@@ -20,3 +20,23 @@ def human_duration(delta: timedelta) -> str:
         if value:
             parts.append(f"{value}{unit}")
     return " ".join(parts)
+
+
+def format_duration(delta: timedelta) -> str:
+    """Compact human form: ``45s``, ``15m``, ``6h 0m``, ``7d 0h``, ``2921d 0h, about 8.0 years``."""
+    secs = int(delta.total_seconds())
+    if secs < 60:
+        return f"{secs}s"
+    if secs < 3600:
+        m, s = divmod(secs, 60)
+        return f"{m}m" + (f" {s}s" if s else "")
+    if secs < 86400:
+        h, rem = divmod(secs, 3600)
+        return f"{h}h {rem // 60}m"
+    d, rem = divmod(secs, 86400)
+    h, rem = divmod(rem, 3600)
+    text = f"{d}d {h}h" + (f" {rem // 60}m" if rem // 60 else "")
+    if d >= 365:
+        text += f", about {secs / 86400 / 365.2425:.1f} years"
+    return text
+

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Literal
 
-from generator.schedule.analysis import format_duration
+from generator.schedule.durations import format_duration
 from generator.schedule.lint.base import Finding, LintContext
 from generator.schedule.lint.every_minute_burst import burst_field
 
