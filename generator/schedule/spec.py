@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from generator.schedule.robfig import go_date, next_after
 from generator.schedule.zones import UTC, offset_at, offset_fold, zone_for
 
 __all__ = ["Schedule"]
@@ -15,9 +16,8 @@ __all__ = ["Schedule"]
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _MONTH_LENGTHS = {1: (31,), 2: (28, 29), 3: (31,), 4: (30,), 5: (31,), 6: (30,),
                   7: (31,), 8: (31,), 9: (30,), 10: (31,), 11: (30,), 12: (31,)}
-#: Search horizon for ``next_runs``: one Gregorian cycle (400 years, 146097 days) plus slack. Any schedule that
-#: fires on the calendar fires within 8 years; only a schedule whose every run falls into DST gaps can exhaust it.
-_SEARCH_DAYS = 146097 + 400
+#: How far back :meth:`Schedule.day_runs` starts robfig's walk near an offset change.
+_CARRY_DAYS = 8
 
 
 def _cron_weekday(day: dt.date) -> int:
@@ -123,41 +123,44 @@ class Schedule:
     # -- runs -------------------------------------------------------------------------------------------------
 
     def _constant_offset(self, day: dt.date) -> int | None:
-        """The UTC offset in effect for the whole of local ``day``, or ``None`` when it changes that day.
+        """The UTC offset in effect from a week before local ``day`` to its end, or ``None`` when it changes.
 
-        Samples the day's real-time span hourly (no zone has two transitions within one hour).
+        robfig's walk can carry a half-hour change into the next matching day (see :mod:`.robfig`), so a day
+        counts as plain only when the week before it had no change either. Samples every 6 hours (no zone
+        changes its offset twice within 6 hours).
         """
         zone = self.zone
         if zone is UTC:
             return 0
         offset = offset_fold(zone, day, 0)
         real0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400 - offset
-        if all(offset_at(zone, real0 + k * 3600) == offset for k in range(-1, 26)):
+        if all(offset_at(zone, real0 + k * 6 * 3600) == offset for k in range(-_CARRY_DAYS * 4, 5)):
             return offset
         return None
 
     def day_runs(self, day: dt.date) -> list[int]:
         """Epoch seconds of the runs on local date ``day`` in real-time order (the day is assumed to match).
 
-        Wall times that do not exist (spring-forward gap) are skipped; wall times that exist twice (fall-back)
-        run twice, like robfig's ``Next`` which walks the hours in absolute time.
+        On a day near an offset change the runs are those of robfig's ``Next`` walked from a week before (wall
+        times in a spring-forward gap are skipped, repeated ones run twice, half-hour changes shift runs).
         """
         wall0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400
-        times = self.times_of_day
         offset = self._constant_offset(day)
         if offset is not None:
-            return [wall0 - offset + t * 60 for t in times]
+            return [wall0 - offset + t * 60 for t in self.times_of_day]
         zone = self.zone
-        out: set[int] = set()
-        for t in times:
-            wall = wall0 + t * 60
-            naive = dt.datetime(day.year, day.month, day.day, t // 60, t % 60)
-            for fold in (0, 1):
-                off = naive.replace(tzinfo=zone, fold=fold).utcoffset()
-                candidate = wall - (int(off.total_seconds()) if off is not None else 0)
-                if candidate + offset_at(zone, candidate) == wall:
-                    out.add(candidate)
-        return sorted(out)
+        stamp: int | None = go_date(zone, day.year, day.month, day.day - _CARRY_DAYS, 0, 0, 0) - 1
+        out: list[int] = []
+        while stamp is not None:
+            stamp = next_after(self, zone, stamp)
+            if stamp is None:
+                break
+            local = dt.datetime.fromtimestamp(stamp, zone).date()
+            if local > day:
+                break
+            if local == day:
+                out.append(stamp)
+        return out
 
     def day_wall_minutes(self, day: dt.date) -> list[int]:
         """Minutes-of-day of the runs on ``day`` (the day is assumed to match); repeated wall times appear twice."""
@@ -169,7 +172,8 @@ class Schedule:
     def next_runs(self, after: dt.datetime, count: int) -> list[dt.datetime]:
         """The next ``count`` run times strictly after ``after``, tz-aware in the schedule's zone.
 
-        A naive ``after`` is taken as UTC. ``@every`` runs are counted from ``after`` (robfig's
+        Each run is robfig's ``Next`` of the previous one (:func:`.robfig.next_after`), as the CronJob controller
+        computes it. A naive ``after`` is taken as UTC. ``@every`` runs are counted from ``after`` (robfig's
         ``ConstantDelaySchedule``: ``after`` truncated to the second, plus the delay). Returns ``[]`` when the
         schedule never fires; the search is bounded by one Gregorian cycle, so it cannot loop forever.
 
@@ -182,36 +186,26 @@ class Schedule:
         if after.tzinfo is None:
             after = after.replace(tzinfo=UTC)
         after_s = (after - dt.datetime(1970, 1, 1, tzinfo=UTC)) // dt.timedelta(seconds=1)  # floor
-        results: list[int] = []
+        out: list[dt.datetime] = []
         if self.every is not None:
             step = int(self.every.total_seconds())
-            for k in range(1, count + 1):
-                results.append(after_s + k * step)
+            stamps: list[int | None] = [after_s + k * step for k in range(1, count + 1)]
+        elif not self.fires:
+            return []
         else:
-            if not self.fires:
-                return []
-            start = dt.date.fromordinal(max(1, dt.datetime.fromtimestamp(after_s, zone).date().toordinal() - 1))
-            last_day = dt.date.fromordinal(min(dt.date.max.toordinal(), start.toordinal() + _SEARCH_DAYS))
-            found: list[int] = []
-            for day in self.matching_days(start):
-                if day > last_day:
+            stamps = []
+            previous: int | None = after_s
+            while previous is not None and len(stamps) < count:
+                try:
+                    previous = next_after(self, zone, previous)
+                except (OverflowError, ValueError, OSError):  # past year 9999
                     break
-                if len(found) >= count:
-                    found.sort()
-                    # Every run on `day` is at or after the first instant whose wall clock reads `day` 00:00.
-                    earliest = (day.toordinal() - _EPOCH_ORDINAL) * 86400 - max(
-                        offset_fold(zone, day, 0), offset_fold(zone, day, 1)
-                    )
-                    if earliest > found[count - 1]:
-                        break
-                found.extend(r for r in self.day_runs(day) if r > after_s)
-            found.sort()
-            results = found[:count]
-        out: list[dt.datetime] = []
-        for stamp in results:
+                stamps.append(previous)
+        for stamp in stamps:
+            if stamp is None:
+                break
             try:
                 out.append(dt.datetime.fromtimestamp(stamp, zone))
             except (OverflowError, ValueError, OSError):
                 break
         return out
-
