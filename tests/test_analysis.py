@@ -15,7 +15,7 @@ from generator.schedule import tzfile
 from generator.schedule.analysis import analyze
 from generator.schedule.cron import Schedule, parse
 from generator.schedule.describe import describe, format_hours
-from generator.schedule.durations import format_duration
+from generator.schedule.durations import human_duration
 from generator.schedule.golang import go_duration_string
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
@@ -137,12 +137,14 @@ def test_describe_every() -> None:
 
 
 def test_formatting_helpers() -> None:
-    assert format_duration(dt.timedelta(seconds=45)) == "45s"
-    assert format_duration(dt.timedelta(minutes=15)) == "15m"
-    assert format_duration(dt.timedelta(minutes=90, seconds=5)) == "1h 30m"
-    assert format_duration(7 * D) == "7d 0h"
-    assert format_duration(47 * H + dt.timedelta(minutes=30)) == "1d 23h 30m"
-    assert format_duration(2921 * D) == "2921d 0h, about 8.0 years"
+    assert human_duration(dt.timedelta(seconds=45)) == "45s"
+    assert human_duration(dt.timedelta(minutes=15)) == "15m"
+    assert human_duration(dt.timedelta(minutes=90, seconds=5)) == "1h 30m 5s"
+    assert human_duration(7 * D) == "7d"
+    assert human_duration(47 * H + dt.timedelta(minutes=30)) == "1d 23h 30m"
+    assert human_duration(366 * D) == "366d"
+    assert human_duration(2921 * D) == "2921d, about 8.0 years"
+    assert human_duration(dt.timedelta(0)) == "0s"
     assert go_duration_string(dt.timedelta(minutes=7)) == "7m0s"
     assert go_duration_string(dt.timedelta(seconds=1)) == "1s"
     assert go_duration_string(dt.timedelta(hours=1, minutes=30)) == "1h30m0s"

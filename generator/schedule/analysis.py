@@ -84,6 +84,8 @@ class Analysis:
     worst_case_after: dt.datetime | None = field(default=None, compare=False)
     #: True when daylight-saving time makes the worst case longer than the wall-clock calendar alone would
     worst_case_from_dst: bool = field(default=False, compare=False)
+    #: the worst case of the wall-clock calendar alone (no clock changes)
+    wall_worst_case_delay: dt.timedelta | None = field(default=None, compare=False)
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -101,7 +103,8 @@ def analyze(schedule: Schedule) -> Analysis:
     if schedule.every is not None:
         secs = int(schedule.every.total_seconds())
         per_day = 86400 / secs
-        return Analysis(description, True, per_day, per_day * 365.2425, schedule.every, schedule.every)
+        return Analysis(description, True, per_day, per_day * 365.2425, schedule.every, schedule.every,
+                        wall_worst_case_delay=schedule.every)
     if not schedule.fires:
         return Analysis(description, False, 0.0, 0.0, None, None)
     cal = WallCalendar(schedule)
@@ -137,6 +140,7 @@ def analyze(schedule: Schedule) -> Analysis:
         min_interval=dt.timedelta(seconds=min_gap),
         worst_case_after=dt.datetime.fromtimestamp(max_at, schedule.zone),
         worst_case_from_dst=max_gap > wall_worst,
+        wall_worst_case_delay=dt.timedelta(seconds=wall_worst),
     )
 
 

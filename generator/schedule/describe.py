@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from generator.schedule.durations import format_duration
+from generator.schedule.durations import human_duration
 from generator.schedule.golang import go_duration_string
 from generator.schedule.spec import Schedule
 
-__all__ = ["describe", "format_hours"]
+__all__ = ["MONTHS", "WEEKDAYS", "day_phrase", "describe", "format_hours", "list_names"]
 
-_WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-_MONTHS = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+MONTHS = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
 
@@ -92,10 +92,10 @@ def _dom_phrase(days: Sequence[int]) -> str:
 
 
 def _dow_phrase(days: Sequence[int]) -> str:
-    return "on " + _list_names(days, _WEEKDAYS)
+    return "on " + list_names(days, WEEKDAYS)
 
 
-def _list_names(values: Sequence[int], names: Sequence[str]) -> str:
+def list_names(values: Sequence[int], names: Sequence[str]) -> str:
     parts = []
     for lo, hi in _runs(values):
         if hi - lo >= 2:
@@ -105,7 +105,7 @@ def _list_names(values: Sequence[int], names: Sequence[str]) -> str:
     return _join(parts)
 
 
-def _day_phrase(s: Schedule) -> str:
+def day_phrase(s: Schedule) -> str:
     dom, dow = sorted(s.days_of_month), sorted(s.days_of_week)
     dom_all, dow_all = len(dom) == 31, len(dow) == 7
     if s.days_anded:
@@ -118,7 +118,7 @@ def _day_phrase(s: Schedule) -> str:
         elif dom_all:
             text = _dow_phrase(dow)
         else:
-            text = f"{_dom_phrase(dom)} if it is a {_list_names(dow, _WEEKDAYS)}"
+            text = f"{_dom_phrase(dom)} if it is a {list_names(dow, WEEKDAYS)}"
     elif dom_all or dow_all:
         text = "every day"
     elif not dom:
@@ -129,7 +129,7 @@ def _day_phrase(s: Schedule) -> str:
         text = f"{_dom_phrase(dom)} or {_dow_phrase(dow)}"
     months = sorted(s.months)
     if len(months) < 12:
-        text += f", in {_list_names(months, _MONTHS)}"
+        text += f", in {list_names(months, MONTHS)}"
     return text
 
 
@@ -137,11 +137,11 @@ def describe(schedule: Schedule) -> str:
     """Plain-English description, e.g. "at minute 0 past every 6th hour (00:00, 06:00, 12:00, 18:00), every day"."""
     zone = f", {schedule.time_zone}" if schedule.time_zone else ""
     if schedule.every is not None:
-        return (f"every {format_duration(schedule.every)} (@every {go_duration_string(schedule.every)}), counted from "
+        return (f"every {human_duration(schedule.every)} (@every {go_duration_string(schedule.every)}), counted from "
                 "the previous run rather than aligned to the clock")
     if not (schedule.minutes and schedule.hours and schedule.months):
         return "never (a field selects no value)"
-    text = f"{_time_phrase(sorted(schedule.minutes), sorted(schedule.hours))}, {_day_phrase(schedule)}{zone}"
+    text = f"{_time_phrase(sorted(schedule.minutes), sorted(schedule.hours))}, {day_phrase(schedule)}{zone}"
     if not schedule.fires:
         text += " (no such date: never runs)"
     return text
