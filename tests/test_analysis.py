@@ -71,8 +71,11 @@ def test_daily_across_dst() -> None:
     ny = analyze(parse("30 2 * * *", "America/New_York"))  # skipped in spring, not repeated in autumn
     assert (ny.worst_case_delay, ny.min_interval) == (47 * H, 24 * H)
     assert ny.runs_per_day == pytest.approx((146097 - 400) / 146097)
-    lord_howe = analyze(parse("0 2 * * *", "Australia/Lord_Howe"))  # 30-minute DST
-    assert lord_howe.worst_case_delay == dt.timedelta(hours=47, minutes=30)
+    # 30-minute DST, as the controller runs it: on the fall-back day robfig's hour walk goes 01:00 +11, 01:30 +10:30,
+    # 02:30 and never sees 02:00, so Sat 02:00 +11 -> Mon 02:00 +10:30 (the spring-forward gap is 47 h 30 m)
+    lord_howe = analyze(parse("0 2 * * *", "Australia/Lord_Howe"))
+    assert lord_howe.worst_case_delay == dt.timedelta(hours=48, minutes=30)
+    assert lord_howe.runs_per_day == pytest.approx((146097 - 2 * 400) / 146097)  # both change days lose the run
     fixed = analyze(parse("0 0 * * *", "Asia/Kolkata"))
     assert (fixed.worst_case_delay, fixed.min_interval, fixed.worst_case_from_dst) == (D, D, False)
 
@@ -241,7 +244,7 @@ def test_weekly_schedules_against_next_runs_berlin(case: tuple[str, Meaning]) ->
 
 
 @given(st.sampled_from(["Europe/Berlin", "America/Santiago", "Australia/Sydney", "Europe/Dublin",
-                        "America/Sao_Paulo", "Pacific/Chatham"]),
+                        "America/Sao_Paulo", "Pacific/Chatham", "Australia/Lord_Howe"]),
        st.lists(st.integers(0, 23), min_size=1, max_size=3, unique=True), st.integers(0, 59))
 @settings(max_examples=20, deadline=None)
 def test_daily_schedules_against_one_year_of_runs(zone: str, hours: list[int], minute: int) -> None:
@@ -249,6 +252,20 @@ def test_daily_schedules_against_one_year_of_runs(zone: str, hours: list[int], m
     s = parse(f"{minute} {','.join(map(str, hours))} * * *", zone)
     a = analyze(s)
     _, gaps = window_gaps(s, dt.datetime(2027, 1, 1, tzinfo=UTC), dt.datetime(2028, 1, 8, tzinfo=UTC))
+    assert a.worst_case_delay == dt.timedelta(seconds=max(gaps))
+    assert a.min_interval == dt.timedelta(seconds=min(gaps))
+
+
+@pytest.mark.parametrize(("expr", "zone"), [
+    ("0 12 * * *", "Australia/Lord_Howe"), ("0 0 * * *", "Australia/Lord_Howe"),
+    ("15,45 1,2 * * *", "Australia/Lord_Howe"), ("0 3 * * *", "Pacific/Chatham"),
+    ("0 1 * * 6", "America/Santiago"), ("30 0 * * 0,3", "America/Santiago"),
+])
+def test_analysis_follows_the_controller_where_it_differs_from_the_wall_clock(expr: str, zone: str) -> None:
+    """Runs robfig's Next makes (or skips) on change days: analysis agrees with next_runs over a whole year."""
+    s = parse(expr, zone)
+    a = analyze(s)
+    stamps, gaps = window_gaps(s, dt.datetime(2027, 1, 1, tzinfo=UTC), dt.datetime(2028, 1, 8, tzinfo=UTC))
     assert a.worst_case_delay == dt.timedelta(seconds=max(gaps))
     assert a.min_interval == dt.timedelta(seconds=min(gaps))
 

@@ -268,6 +268,15 @@ LORD_HOWE_AND_CHATHAM = [
 ]
 
 
+def test_next_runs_end_where_robfig_does_not_advance() -> None:
+    # Chatham goes back from 03:45 +13:45 to 02:45 +12:45 on Sun 2027-04-04: the hour walk truncates to 02:00,
+    # which Go reads as 02:00 +13:45, adds an hour (03:00 +13:45) and the minute walk reaches 02:50 +12:45 -- the
+    # same instant again. The controller then reports "time difference between two schedules is less than
+    # 1 second" until startingDeadlineSeconds pass; the list ends there.
+    start = dt.datetime(2027, 4, 3, tzinfo=ZoneInfo("Pacific/Chatham"))
+    assert runs("50 3 * * *", "Pacific/Chatham", start, 4) == ["2027-04-03T03:50:00+13:45", "2027-04-04T02:50:00+12:45"]
+
+
 @pytest.mark.parametrize(("expr", "zone", "after", "expected"), LORD_HOWE_AND_CHATHAM)
 def test_next_runs_follow_robfig_on_transition_days(expr: str, zone: str, after: tuple[int, int, int, int],
                                                         expected: list[str]) -> None:

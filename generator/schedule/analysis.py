@@ -12,6 +12,10 @@ Everything is computed from the field sets over *days*, never by walking every r
   wall-time window shifted by the offset; consecutive eras overlap in wall time at a fall-back (runs twice) and
   leave a hole at a spring-forward (runs skipped). Era results are memoised by (year type, position in year,
   offset), so ~800 transitions cost a few dozen real computations.
+* Controller parity: the one run after each offset change is robfig's ``Next`` of the last run before it (walked
+  step by step, :mod:`.robfig`), and the era's runs start there. Where the change is a whole hour at a whole hour
+  that is the wall-clock answer; in Lord Howe (30 minutes), Chatham (at :45) or where midnight does not exist it
+  is the run the controller really makes (e.g. ``0 12 * * *`` in Lord Howe skips the spring-forward day).
 
 Horizon (decision): the Gregorian cycle starting at local 2026-01-01 00:00, i.e. [2026-01-01, 2426-01-01); the
 gap from the last run of the cycle to the first run of the next cycle is included (exact in UTC, and assuming the
@@ -27,8 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from generator.schedule.aggregate import Agg, WallCalendar, combine, scale, shift
+from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
 from generator.schedule.describe import describe
+from generator.schedule.robfig import next_after
 from generator.schedule.spec import Schedule
 from generator.schedule.tzfile import ZoneModel, probe_model, zone_model
 from generator.schedule.zones import UTC
@@ -117,7 +122,7 @@ def analyze(schedule: Schedule) -> Analysis:
     if model is None:
         total: Agg | None = wall
     else:
-        total = _zoned_total(cal, eras)
+        total = _zoned_total(cal, eras, schedule)
     if total is None or total[0] == 0:
         return Analysis(description, False, 0.0, 0.0, None, None)
     count, first, last, max_gap, max_at, min_gap = total
@@ -152,11 +157,35 @@ def _year_info(year: int) -> tuple[int, bool, int, bool, int]:
     return base, leap, dt.date(year, 1, 1).weekday(), next_leap, (730 + leap + next_leap) * 86400
 
 
-def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]]) -> Agg | None:
+def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]], schedule: Schedule) -> Agg | None:
     memo: dict[tuple[bool, int, bool, int, int, int], Agg | None] = {}
+    walks: dict[tuple[bool, int, bool, int, int, int], int | None] = {}
+    stalled: set[tuple[bool, int, bool, int, int, int]] = set()
+    times = frozenset(schedule.times_of_day)
     total: Agg | None = None
-    for a, b, offset in eras:
-        wa, wb = a + offset, b + offset  # wall seconds
+    for index, (a, b, offset) in enumerate(eras):
+        start, crossing = a, None
+        if index and total is not None:  # the run after the change: robfig's Next of the last run before it
+            last = total[2]
+            base, leap, weekday, next_leap, _ = _year_info(dt.datetime.fromtimestamp(a + offset, UTC).year)
+            wkey = (leap, weekday, next_leap, last - base, a - base, offset)
+            if wkey not in walks:
+                found = next_after(schedule, schedule.zone, last)
+                if found is not None and found <= last:  # the walk does not advance: the controller stalls until
+                    stalled.add(wkey)  # startingDeadlineSeconds pass; count the wall-clock runs of this era
+                walks[wkey] = None if found is None else found - base
+            rel_next = walks[wkey]
+            if rel_next is None:
+                break
+            if wkey not in stalled:
+                if rel_next + base >= b:
+                    continue  # that walk runs next in a later era: nothing runs in this one
+                if rel_next + base >= a:
+                    start = rel_next + base
+                    day, minute = divmod((start + offset) // 60, 1440)
+                    if (start + offset) % 60 or minute not in times or not cal.day_matches(day):
+                        crossing = (1, start, start, -1, start, BIG)  # a run the wall clock would not make
+        wa, wb = start + offset, b + offset  # wall seconds
         base, leap, weekday, next_leap, two_years = _year_info(dt.datetime.fromtimestamp(wa, UTC).year)
         if wb - base <= two_years:
             key = (leap, weekday, next_leap, wa - base, wb - base, offset)
@@ -169,6 +198,5 @@ def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]]) -> Agg
         else:
             got = cal.minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
             era = None if got is None else scale(got, 60, offset)
-        total = combine(total, era)
+        total = combine(total, combine(crossing, era))
     return total
-

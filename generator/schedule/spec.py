@@ -179,6 +179,11 @@ class Schedule:
 
         Decision: unlike robfig's ``Next``, which gives up after five years (so ``0 0 29 2 *`` evaluated in
         2097-2103 returns the zero time there), this follows the calendar to the real next run.
+
+        Where robfig's ``Next`` of a run is that same run (``50 3 * * *`` in Pacific/Chatham after the clocks go
+        back at 03:45: the hour walk lands on 03:00 +13:45 and the minute walk on 02:50 +12:45 again) the list
+        ends there: the controller reports "time difference between two schedules is less than 1 second" and
+        makes no run until ``startingDeadlineSeconds`` have passed.
         """
         if count <= 0:
             return []
@@ -197,10 +202,13 @@ class Schedule:
             previous: int | None = after_s
             while previous is not None and len(stamps) < count:
                 try:
-                    previous = next_after(self, zone, previous)
+                    found = next_after(self, zone, previous)
                 except (OverflowError, ValueError, OSError):  # past year 9999
                     break
-                stamps.append(previous)
+                if found is not None and found <= previous:
+                    break  # robfig returns the same instant (Chatham, ``50 3 * * *``): see the docstring
+                stamps.append(found)
+                previous = found
         for stamp in stamps:
             if stamp is None:
                 break
