@@ -191,6 +191,16 @@ def test_long_delay_names_dst_and_date() -> None:
     )
 
 
+def test_long_delay_names_the_controller_skip_in_lord_howe() -> None:
+    f = find("0 12 * * *", "long-delay", "Australia/Lord_Howe")
+    assert f.message == (
+        "worst-case delay 2d 30m (after Sat 12:00, first on 2026-04-04) exceeds 24h: the CronJob controller skips "
+        "the 12:00 run on 2026-04-05: its schedule walk (robfig/cron) adds whole hours across that day's clock change "
+        'in Australia/Lord_Howe and misses it; a renewed CA can wait that long before it is rotated; use "Etc/UTC"'
+    )
+    assert "long-delay" not in only("30 12 * * *", "Australia/Lord_Howe")  # hh:30 is where the walk lands
+
+
 def test_long_delay_leap_day() -> None:
     f = find("0 0 29 2 *", "long-delay")
     assert f.message == (

@@ -30,13 +30,16 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
 from generator.schedule.describe import describe
 from generator.schedule.robfig import next_after
 from generator.schedule.spec import Schedule
-from generator.schedule.tzfile import ZoneModel, probe_model, zone_model
 from generator.schedule.zones import UTC
+
+if TYPE_CHECKING:
+    from generator.schedule.tzfile import ZoneModel
 
 __all__ = ["HORIZON_START", "Analysis", "analyze"]
 
@@ -58,6 +61,8 @@ def _eras(schedule: Schedule) -> tuple[tuple[tuple[int, int, int], ...], ZoneMod
 def _zone_eras(key: str, zone: dt.tzinfo) -> tuple[tuple[tuple[int, int, int], ...], ZoneModel]:
     w0 = (HORIZON_START.toordinal() - _EPOCH_ORDINAL) * 86400
     w1 = w0 + _CYCLE_S
+    from generator.schedule.tzfile import probe_model, zone_model  # only zones with offsets need it (start-up)
+
     model = zone_model(key)
     if model is None:
         model = probe_model(zone, w0 - 2 * 86400, w1 + 2 * 86400)

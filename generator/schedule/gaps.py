@@ -96,20 +96,33 @@ def _dst_gap(schedule: Schedule, start: dt.datetime, end: dt.datetime, worst: dt
              skipped: list[dt.datetime], fields: list[str] | None) -> Gap:
     zone_name = schedule.time_zone or "UTC"
     first = skipped[0]
-    jump = _change_between(schedule, start, end)
-    if jump is not None:
-        before, after = jump
-        clocks = f"the clocks in {zone_name} go from {before:%H:%M} to {after:%H:%M} on {after:%Y-%m-%d}"
-    else:
-        clocks = f"the clocks in {zone_name} skip {first:%H:%M} on {first:%Y-%m-%d}"
     times = ", ".join(f"{w:%H:%M}" for w in skipped[:3]) + (" ..." if len(skipped) > 3 else "")
-    cause = f"{clocks}, so the {times} run{'s' if len(skipped) > 1 else ''} that day {'do' if len(skipped) > 1 else 'does'} not happen"
+    runs = f"the {times} run{'s' if len(skipped) > 1 else ''}"
     fixes = []
-    moved = _hours_clear_of_changes(schedule)
-    if fields is not None and moved is not None:
-        fixes.append(f'move the run out of the hours the clocks change: "{_replace(fields, {1: moved})}"')
+    if all(_exists(schedule.zone, w) for w in skipped):
+        # the wall clock has these runs, the controller does not: robfig's walk adds whole hours across the
+        # change and lands off the hour (Lord Howe's 30 minutes, Chatham at :45, midnight changes)
+        cause = (f"the CronJob controller skips {runs} on {first:%Y-%m-%d}: its schedule walk (robfig/cron) adds "
+                 f"whole hours across that day's clock change in {zone_name} and misses {'them' if len(skipped) > 1 else 'it'}")
+    else:
+        jump = _change_between(schedule, start, end)
+        if jump is not None:
+            before, after = jump
+            clocks = f"the clocks in {zone_name} go from {before:%H:%M} to {after:%H:%M} on {after:%Y-%m-%d}"
+        else:
+            clocks = f"the clocks in {zone_name} skip {first:%H:%M} on {first:%Y-%m-%d}"
+        cause = f"{clocks}, so {runs} that day {'do' if len(skipped) > 1 else 'does'} not happen"
+        moved = _hours_clear_of_changes(schedule)
+        if fields is not None and moved is not None:
+            fixes.append(f'move the run out of the hours the clocks change: "{_replace(fields, {1: moved})}"')
     fixes.append('use "Etc/UTC"')
     return Gap(start, end, worst, cause, tuple(fixes), tuple(skipped))
+
+
+def _exists(zone: dt.tzinfo, wall: dt.datetime) -> bool:
+    """Whether a wall time happens in ``zone`` (not inside a spring-forward gap)."""
+    aware = wall.replace(tzinfo=zone)
+    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
 
 
 def _offset(stamp: dt.datetime) -> dt.timedelta:
