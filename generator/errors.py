@@ -66,5 +66,15 @@ class OverlayError(GeneratorError):
     """Unsafe or impossible file-system work: foreign files, symlinks out of the repo, locks."""
 
 
+class OverlayErrors(OverlayError):
+    """Several overlay problems found at once (e.g. every badly named overlay directory); ``errors`` lists them."""
+
+    def __init__(self, errors: list[GeneratorError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule,
+                         hint=first.hint)
+        self.errors = errors
+
+
 class UsageError(GeneratorError):
     """The command line itself is wrong (exit code 2)."""

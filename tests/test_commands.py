@@ -39,6 +39,39 @@ def test_explain_every_six_hours() -> None:
     )
 
 
+def test_explain_weekly_uses_one_duration_format() -> None:
+    result = run_cli("explain", "0 0 * * 0", "--time-zone", "Etc/UTC", "--from", "2026-11-28T00:00:00", "--count", "1")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[4] == ("Worst-case delay:  7d (longest wait between two runs: a renewed CA can take this long to "
+                        "reach authservice)")
+    assert lines[5] == "Shortest interval: 7d"
+    assert lines[-1] == (
+        "  [warning] worst-case delay 7d (after Sun 00:00) exceeds 24h: it runs only on Sunday, so Monday through "
+        "Saturday have no run; a renewed CA can wait that long before it is rotated; if that is intended, accept it "
+        'with lint.maxDelayHours: 168, or run every day: "0 0 * * *" (long-delay)'
+    )
+    assert "7d 0h" not in result.out
+
+
+def test_explain_weekdays_in_berlin_blame_the_weekend() -> None:
+    result = run_cli("explain", "30 2 * * 1-5", "--time-zone", "Europe/Berlin", "--count", "0")
+    assert result.code == 0
+    assert result.out.splitlines()[-1] == (
+        "  [warning] worst-case delay 3d 1h (after Fri 02:30, first on 2026-10-23) exceeds 24h: it runs only on "
+        "Monday through Friday, so Saturday and Sunday have no run (the clocks going back on the way add 1h); a "
+        "renewed CA can wait that long before it is rotated; if that is intended, accept it with "
+        'lint.maxDelayHours: 73, or run every day: "30 2 * * *" (long-delay)'
+    )
+
+
+def test_explain_reports_a_delay_over_a_small_limit() -> None:
+    result = run_cli("explain", "0 */6 * * *", "--time-zone", "Europe/Berlin", "--count", "0",
+                     "--max-delay-hours", "5")
+    assert result.code == 0
+    assert "[warning] worst-case delay 7h (after Sun 00:00, first on 2026-10-25) exceeds 5h" in result.out
+
+
 def test_explain_seed_trap_shows_solid_blocks_and_fails() -> None:
     result = run_cli("explain", "* */6 * * *", "--time-zone", "Etc/UTC", "--count", "0")
     assert result.code == 1
@@ -112,6 +145,55 @@ def test_diff_without_changes(git_repo: Path) -> None:
     expected = "## Certificate rotation schedule changes (vs `HEAD`)\n\nNo overlay settings changed.\n"
     assert (result.code, result.out) == (0, expected)
     assert run_cli("diff", "--base", "no-such-ref", "--root", str(git_repo)).code == 2
+
+
+def test_diff_ignores_comment_only_edits(git_repo: Path) -> None:
+    settings = git_repo / "overlays/prod/settings.yaml"
+    text = settings.read_text()
+    settings.write_text("# reviewed 2026-12-01\n" + text.replace('"0 0 * * *"', "'0 0 * * *'  # midnight"))
+    result = run_cli("diff", "--base", "HEAD", "--root", str(git_repo))
+    expected = "## Certificate rotation schedule changes (vs `HEAD`)\n\nNo overlay settings changed.\n"
+    assert (result.code, result.out) == (0, expected)
+
+
+def test_diff_flags_removed_and_suspended_overlays(git_repo: Path) -> None:
+    (git_repo / "overlays/dev/settings.yaml").unlink()
+    prod = git_repo / "overlays/prod/settings.yaml"
+    prod.write_text(prod.read_text().replace("enableSecretRotation: true", "enableSecretRotation: false"))
+    result = run_cli("diff", "--base", "HEAD", "--root", str(git_repo))
+    assert result.code == 0
+    assert result.out.startswith(
+        "## Certificate rotation schedule changes (vs `HEAD`)\n\n"
+        "### ⚠️ `overlays/dev` (removed)\n\n"
+        "**Removed:** once Argo CD or Flux prune it, nothing rotates this cluster's CA bundle.\n\n"
+        "| | before | after |\n|---|---|---|\n"
+        "| Schedule | `0 */6 * * *` (Europe/Berlin) | — |\n"
+    )
+    assert (
+        "### ⚠️ `overlays/prod` (changed)\n\n"
+        "**Suspended:** `enableSecretRotation: false` renders the CronJob with `suspend: true`; only manual Jobs "
+        "rotate the CA bundle.\n\n"
+        "| | before | after |\n|---|---|---|\n"
+        "| Schedule | `0 0 * * *` (Etc/UTC) | `0 0 * * *` (Etc/UTC) — suspended |\n"
+    ) in result.out
+    assert "✅" not in result.out
+    doc = json.loads(run_cli("diff", "--base", "HEAD", "--root", str(git_repo), "--format", "json").out)
+    assert [(o["overlay"], o["verdict"]) for o in doc["overlays"]] == [("overlays/dev", "warning"),
+                                                                       ("overlays/prod", "warning")]
+
+
+def test_diff_keeps_the_hints_validate_prints(git_repo: Path) -> None:
+    prod = git_repo / "overlays/prod/settings.yaml"
+    prod.write_text(prod.read_text().replace('"0 0 * * *"', "*/15 * * * *"))
+    validate = run_cli("validate", str(prod))
+    result = run_cli("diff", "--base", "HEAD", "--root", str(git_repo))
+    assert result.code == 1
+    assert "### ❌ `overlays/prod` (changed)" in result.out
+    problem = [line for line in result.out.splitlines() if line.startswith("- error: ")]
+    assert len(problem) == 1
+    assert problem[0].endswith("quote the value: a cron schedule starting with '*' must be written in quotes, "
+                               'e.g. "*/15 * * * *" (yaml-syntax)')
+    assert problem[0].removeprefix("- error: ").split(": ", 1)[1] in validate.out
 
 
 def test_check_changed_since_checks_only_changed_overlays(git_repo: Path) -> None:

@@ -47,8 +47,10 @@ def test_parallel_and_sequential_runs_are_identical(tmp_path: Path, monkeypatch:
     assert code == 1
     assert out.splitlines()[-1] == f"{N} overlays: {N - 2} rendered, 0 up to date, 2 failed"
     # failures are listed first, each once, and the other overlays were still rendered
-    assert out.splitlines()[0].startswith("overlays/c007/settings.yaml:2:25: [error] ambiguous value 'yes'")
-    assert out.splitlines()[1].startswith("overlays/c042/settings.yaml:3:28: [error] minute field")
+    # every problem of a file at once: the missing key and the YAML 1.1 boolean
+    assert out.splitlines()[0].startswith("overlays/c007/settings.yaml:2:3: [error] ingress is missing required key")
+    assert out.splitlines()[1].startswith("overlays/c007/settings.yaml:2:25: [error] ambiguous value 'yes'")
+    assert out.splitlines()[2].startswith("overlays/c042/settings.yaml:3:28: [error] minute field")
     assert check_code == 1
     assert check_out.splitlines()[-1] == f"{N} overlays: {N - 2} up to date, 0 stale, 2 failed"
 

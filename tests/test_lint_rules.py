@@ -26,20 +26,24 @@ def find(expression: str, rule: str, time_zone: str | None = ZONE, options: Lint
 
 def test_every_rule_module_is_registered_with_id_level_check() -> None:
     parser_rules, semantic_rules = rules()
-    registered = {r.ID for r in (*parser_rules, *semantic_rules)}
+    registered = [r.ID for r in (*parser_rules, *semantic_rules)]
+    assert len(set(registered)) == len(registered) == 9
     modules = {m.name for m in pkgutil.iter_modules(generator.schedule.lint.__path__)} - {"base"}
-    assert len(modules) == len(registered) == 9
-    for name in modules:
+    assert {r.ID for r in semantic_rules} == {name.replace("_", "-") for name in modules}
+    for name in modules:  # one semantic rule per module, named after its ID
         module = importlib.import_module(f"generator.schedule.lint.{name}")
-        assert module.ID in registered
         assert name.replace("_", "-") == module.ID
         assert module.LEVEL in ("error", "warning")
         assert callable(module.check)
+    # the API server's own checks are reported by the parser: errors, one per rule, none of them a module
+    assert [r.ID for r in parser_rules] == ["tz-in-schedule", "invalid-schedule", "invalid-time-zone",
+                                            "unknown-time-zone"]
+    assert all(r.LEVEL == "error" for r in parser_rules)
 
 
 def test_clean_schedule_has_no_findings() -> None:
     assert lint_schedule("0 */6 * * *", ZONE) == []
-    assert lint_schedule("0 0 * * *", "Europe/Berlin") == []  # 25 h across fall-back is within the DST slack
+    assert lint_schedule("0 0 * * *", "Europe/Berlin") == []  # 25 h across fall-back: see long_delay's docstring
 
 
 def test_messages_are_one_line() -> None:
@@ -156,24 +160,80 @@ def test_too_frequent_sees_dst_repeats() -> None:
 def test_long_delay_weekly() -> None:
     f = find("0 0 * * 0", "long-delay")
     assert f.level == "warning"
-    assert f.message.startswith("worst-case delay 7d 0h (after Sun 00:00) exceeds 24h")
+    assert f.message == (
+        "worst-case delay 7d (after Sun 00:00) exceeds 24h: it runs only on Sunday, so Monday through Saturday have "
+        "no run; a renewed CA can wait that long before it is rotated; if that is intended, accept it with "
+        'lint.maxDelayHours: 168, or run every day: "0 0 * * *"'
+    )
     assert "long-delay" not in only("0 0 * * 0", options=LintOptions(max_delay_hours=168))
+
+
+def test_long_delay_weekdays_blame_the_weekend_not_dst() -> None:
+    # the longest gap is the weekend the clocks go back in: 3d of wall clock plus the extra hour
+    f = find("30 2 * * 1-5", "long-delay", "Europe/Berlin")
+    assert f.message == (
+        "worst-case delay 3d 1h (after Fri 02:30, first on 2026-10-23) exceeds 24h: it runs only on Monday through "
+        "Friday, so Saturday and Sunday have no run (the clocks going back on the way add 1h); a renewed CA can wait "
+        'that long before it is rotated; if that is intended, accept it with lint.maxDelayHours: 73, or run every '
+        'day: "30 2 * * *"'
+    )
+    assert "0 4 * * *" not in f.message and "skips" not in f.message
+    # 72 h on the wall clock: the one extra hour of the fall-back weekend is the documented allowance
+    assert "long-delay" not in only("30 2 * * 1-5", "Europe/Berlin", LintOptions(max_delay_hours=72))
 
 
 def test_long_delay_names_dst_and_date() -> None:
     f = find("30 2 * * *", "long-delay", "Europe/Berlin")
-    assert "worst-case delay 1d 23h (after Sat 02:30, first on 2026-03-28)" in f.message
-    assert "daylight-saving time in Europe/Berlin" in f.message
+    assert f.message == (
+        "worst-case delay 1d 23h (after Sat 02:30, first on 2026-03-28) exceeds 24h: the clocks in Europe/Berlin go "
+        "from 02:00 to 03:00 on 2026-03-29, so the 02:30 run that day does not happen; a renewed CA can wait that "
+        'long before it is rotated; move the run out of the hours the clocks change: "30 3 * * *", or use "Etc/UTC"'
+    )
+
+
+def test_long_delay_names_the_controller_skip_in_lord_howe() -> None:
+    f = find("0 12 * * *", "long-delay", "Australia/Lord_Howe")
+    assert f.message == (
+        "worst-case delay 2d 30m (after Sat 12:00, first on 2026-04-04) exceeds 24h: the CronJob controller skips "
+        "the 12:00 run on 2026-04-05: its schedule walk (robfig/cron) adds whole hours across that day's clock change "
+        'in Australia/Lord_Howe and misses it; a renewed CA can wait that long before it is rotated; use "Etc/UTC"'
+    )
+    assert "long-delay" not in only("30 12 * * *", "Australia/Lord_Howe")  # hh:30 is where the walk lands
 
 
 def test_long_delay_leap_day() -> None:
     f = find("0 0 29 2 *", "long-delay")
-    assert "2921d 0h, about 8.0 years" in f.message and "first on 2096-02-29" in f.message
+    assert f.message == (
+        "worst-case delay 2921d, about 8.0 years (after Wed 00:00, first on 2096-02-29) exceeds 24h: day-of-month 29 "
+        "does not occur in February 2097 to February 2103 (28 days each): 2100 is not a leap year; a renewed CA can "
+        "wait that long before it is rotated; if that is intended, accept it with lint.maxDelayHours: 70104, or use "
+        'days every month has: "0 0 28 2 *"'
+    )
 
 
-def test_long_delay_ignores_the_clock_change_itself() -> None:
-    assert "long-delay" not in only("0 0 * * *", "Europe/Berlin")  # 25 h
+def test_long_delay_month_lengths() -> None:
+    f = find("0 0 31 * *", "long-delay")
+    assert "exceeds 24h: day-of-month 31 does not occur in April 2026 (30 days);" in f.message
+    assert f.message.endswith('use days every month has: "0 0 28 * *"')
+
+
+def test_long_delay_hours_apart_keeps_the_days() -> None:
+    f = find("0 9-17 * * *", "long-delay", options=LintOptions(max_delay_hours=5))
+    assert f.message == (
+        "worst-case delay 16h (after Thu 17:00) exceeds 5h: its runs are up to 16h apart; a renewed CA can wait that "
+        'long before it is rotated; run more often, e.g. "0 1-23/4 * * *", or if that is intended, accept it with '
+        "lint.maxDelayHours: 16"
+    )
+
+
+def test_long_delay_allows_only_the_fall_back_hour() -> None:
+    assert "long-delay" not in only("0 0 * * *", "Europe/Berlin")  # 25 h once a year, 24 h on the wall clock
     assert "long-delay" in only("0 0 * * *", "Europe/Berlin", LintOptions(max_delay_hours=20))
+    # 6 h on the wall clock is already over 5 h: the 7 h fall-back gap is reported, with the extra hour named
+    f = find("0 */6 * * *", "long-delay", "Europe/Berlin", LintOptions(max_delay_hours=5))
+    assert f.message.startswith("worst-case delay 7h (after Sun 00:00, first on 2026-10-25) exceeds 5h: its runs are "
+                                "up to 6h apart (the clocks going back on the way add 1h);")
+    assert '"0 */4 * * *"' in f.message
 
 
 # -- no-time-zone ------------------------------------------------------------------------------------------------

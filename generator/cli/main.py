@@ -214,7 +214,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.config.settings import load_settings
     from generator.problems import Problem
     from generator.report.formats import format_problems
-    from generator.schedule.settings_lint import lint_settings
+    from generator.schedule.settings_lint import lint_refused, lint_settings
 
     root = root_of(args)
     problems: list[Problem] = []
@@ -224,7 +224,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             loaded = load_settings(path if path.is_absolute() else Path.cwd() / path, root, display)
         except GeneratorError as e:
-            problems.extend(Problem.from_errors(e, display))
+            problems.extend(sorted([*Problem.from_errors(e, display), *lint_refused(e)]))
             continue
         problems.extend(lint_settings(loaded))
     out.write(format_problems(problems, format_of(args)))

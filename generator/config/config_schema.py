@@ -110,19 +110,30 @@ class ConfigSchema:
         return doc
 
     def errors(self, doc: yaml_source.Document) -> list[GeneratorError]:
-        """Unknown keys first (they explain everything else); otherwise one schema error per value."""
-        unknown: list[GeneratorError] = list(self._unknown_keys(doc.value, self.schema, (), doc))
-        if unknown:
-            return unknown
+        """Every independent problem, in file order: values the parser refused, unknown keys, schema errors.
+
+        Dependent errors are left out: a value the parser refused is not also a wrong type, a required key is
+        not also missing where an unknown key sits beside it (a typo of it, most likely), and a wrong type
+        explains every other error about the same value.
+        """
+        found: dict[tuple[int | None, int | None], GeneratorError] = {(e.line, e.col): e for e in doc.errors}
+        unknown_under: set[yaml_source.Path] = set()
+        for path, e in self._unknown_keys(doc.value, self.schema, (), doc):
+            unknown_under.add(path)
+            found.setdefault((e.line, e.col), e)
+        parser_refused = set(found)
         best: dict[tuple[int | None, int | None], GeneratorError] = {}
-        for e in self._schema_errors(doc):  # a wrong type explains everything else wrong with the same value
+        for path, e in self._schema_errors(doc):
             key = (e.line, e.col)
+            if key in parser_refused or (e.rule == "missing-key" and path in unknown_under):
+                continue
             if key not in best or e.rule == "wrong-type":
                 best[key] = e
-        return sorted(best.values(), key=lambda e: (e.line or 0, e.col or 0, e.message))
+        found.update(best)
+        return sorted(found.values(), key=lambda e: (e.line or 0, e.col or 0, e.message))
 
     def _unknown_keys(self, value: Any, node: dict[str, Any], path: yaml_source.Path,
-                      doc: yaml_source.Document) -> Iterator[SettingsError]:
+                      doc: yaml_source.Document) -> Iterator[tuple[yaml_source.Path, SettingsError]]:
         props = self.resolve(node).get("properties")
         if not isinstance(value, dict) or not isinstance(props, dict):
             return
@@ -136,11 +147,13 @@ class ConfigSchema:
             if not close:
                 close = [p for p in props if p.lower() == str(key).lower()]
             hint = f"did you mean {close[0]!r}?" if close else f"allowed keys here: {', '.join(sorted(props))}"
-            yield SettingsError(f"unknown key {key!r} {where}", file=doc.file, line=line, col=col,
-                                rule="unknown-key", hint=hint)
+            yield path, SettingsError(f"unknown key {key!r} {where}", file=doc.file, line=line, col=col,
+                                      rule="unknown-key", hint=hint)
 
-    def _schema_errors(self, doc: yaml_source.Document) -> Iterator[SettingsError]:
+    def _schema_errors(self, doc: yaml_source.Document) -> Iterator[tuple[yaml_source.Path, SettingsError]]:
         for err in self._validator.iter_errors(doc.value):
+            if err.validator == "additionalProperties":
+                continue  # reported as unknown keys, with did-you-mean (see _unknown_keys)
             path = tuple(err.absolute_path)
             where = dotted(path)
             line, col = doc.position(path)
@@ -148,11 +161,11 @@ class ConfigSchema:
             rule, hint = "schema", self.reference
             if err.validator == "type":
                 expected = err.validator_value
-                shown = _show(value)
+                shown = doc.number_text.get(path) or _show(value)
                 message = f"{where} must be {_article(expected)}, got {type_name(value)}" + (f" {shown}" if shown else "")
                 rule = "wrong-type"
                 if expected == "string" and not isinstance(value, (dict, list)):
-                    hint = f'quote the value: "{_plain(value)}"'
+                    hint = f'quote the value: "{doc.number_text.get(path, _plain(value))}"'
                 elif expected == "boolean":
                     hint = "write true or false"
                 elif expected == "integer":
@@ -187,7 +200,7 @@ class ConfigSchema:
                 hint = f"use a value {bound} {err.validator_value}"
             else:  # pragma: no cover - the schemas use only the validators above
                 message = f"{where}: {err.message}"
-            yield SettingsError(message, file=doc.file, line=line, col=col, rule=rule, hint=hint)
+            yield path, SettingsError(message, file=doc.file, line=line, col=col, rule=rule, hint=hint)
 
     def with_defaults(self, value: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``value`` with every schema default filled in (objects created as needed)."""

@@ -234,24 +234,43 @@ def load_settings(path: Path, root: Path, display: str | None = None) -> LoadedS
 
 
 def parse_settings(data: bytes, name: str) -> LoadedSettings:
+    """Validate one settings file; raise :class:`SettingsErrors` listing every independent problem at once."""
     doc = SCHEMA.document(data, name)
-    errors = SCHEMA.errors(doc) or list(rotation_mode.mode_errors(doc))
+    errors = SCHEMA.errors(doc)
+    image = _at(doc.value, ("rotation", "image"))
+    if isinstance(image, str) and not any(e.line == doc.position(("rotation", "image"))[0] for e in errors):
+        errors.extend(_image_errors(image, doc))
+    if not errors:
+        errors = list(rotation_mode.mode_errors(doc))
     if errors:
-        raise errors[0] if len(errors) == 1 else SettingsErrors(errors)
+        errors.sort(key=lambda e: (e.line or 0, e.col or 0))
+        raise SettingsErrors(errors, doc)
     settings = settings_from_mapping(apply_defaults(doc.value))
-    _check_image(settings, doc)
     _check_create_if_missing(settings, doc)
     return LoadedSettings(file=name, settings=settings, document=doc)
 
 
-class SettingsErrors(SettingsError):
-    """Several independent problems in one file; ``errors`` lists them all (the first is the message)."""
+def _at(value: Any, path: yaml_source.Path) -> Any:
+    for part in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
-    def __init__(self, errors: list[GeneratorError]) -> None:
+
+class SettingsErrors(SettingsError):
+    """Problems in one file; ``errors`` lists them all (the first is the message).
+
+    ``document`` is the parsed file, so later checks (the schedule and time zone, which the API server
+    validates) can still look at the values that were fine.
+    """
+
+    def __init__(self, errors: list[GeneratorError], document: yaml_source.Document | None = None) -> None:
         first = errors[0]
         super().__init__(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule,
                          hint=first.hint)
         self.errors = errors
+        self.document = document
 
 
 def apply_defaults(value: dict[str, Any]) -> dict[str, Any]:
@@ -310,29 +329,29 @@ def settings_from_mapping(values: dict[str, Any]) -> Settings:
     )
 
 
-def _check_image(settings: Settings, doc: yaml_source.Document) -> None:
-    path = ("rotation", "image")
-    line, col = doc.position(path)
-    match = _IMAGE.match(settings.image)
+def _image_errors(image: str, doc: yaml_source.Document) -> list[GeneratorError]:
+    line, col = doc.position(("rotation", "image"))
+    match = _IMAGE.match(image)
     if not match:
-        raise SettingsError(
-            f"rotation.image is {json.dumps(settings.image)}, not a valid image reference",
+        return [SettingsError(
+            f"rotation.image is {json.dumps(image)}, not a valid image reference",
             file=doc.file, line=line, col=col, rule="invalid-image",
             hint="write registry/repository:tag, optionally @sha256:<digest>",
-        )
+        )]
     tag, digest = match.group("tag"), match.group("digest")
     if tag is None and digest is None:
-        raise SettingsError(
-            f"rotation.image {json.dumps(settings.image)} has no tag or digest, so every pull may differ",
+        return [SettingsError(
+            f"rotation.image {json.dumps(image)} has no tag or digest, so every pull may differ",
             file=doc.file, line=line, col=col, rule="image-not-pinned",
             hint="pin a version tag (e.g. :1.32.4) and optionally a digest (@sha256:…)",
-        )
+        )]
     if tag == "latest":
-        raise SettingsError(
-            f"rotation.image {json.dumps(settings.image)} uses the moving tag 'latest'",
+        return [SettingsError(
+            f"rotation.image {json.dumps(image)} uses the moving tag 'latest'",
             file=doc.file, line=line, col=col, rule="image-not-pinned",
             hint="pin a version tag (e.g. :1.32.4) and optionally a digest (@sha256:…)",
-        )
+        )]
+    return []
 
 
 def _check_create_if_missing(settings: Settings, doc: yaml_source.Document) -> None:

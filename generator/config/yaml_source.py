@@ -48,6 +48,10 @@ class Document:
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     quoted: dict[Path, str] = field(default_factory=dict)
+    #: the source text of plain (unquoted) numbers, e.g. "1.30" for the float 1.3
+    number_text: dict[Path, str] = field(default_factory=dict)
+    #: values the parser read but refuses (YAML 1.1 ambiguities): reported together, the rest parses on
+    errors: list[SettingsError] = field(default_factory=list)
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the key (if asked and known), else the value, else the nearest parent."""
@@ -127,7 +131,11 @@ def decode(data: bytes, file: str) -> str:
 
 
 def parse(text: str, file: str) -> Document:
-    """Parse one YAML document from ``text``; raise :class:`SettingsError` with a position on any problem."""
+    """Parse one YAML document from ``text``; raise :class:`SettingsError` with a position on a syntax problem.
+
+    Values that YAML 1.1 and 1.2 read differently (``yes``, ``0755``, ``1:30``) do not stop the parse: each is
+    recorded in ``Document.errors`` and kept as its text, so every one of them is reported in one run.
+    """
     loader = _NoAliasLoader(text)
     try:
         node = loader.get_single_node()
@@ -204,6 +212,12 @@ def _build(node: Node, path: Path, doc: Document) -> Any:
     return _plain_scalar(node, path, doc)
 
 
+def _refuse(doc: Document, text: str, error: SettingsError) -> str:
+    """Record a refused value and go on parsing (it stays the text it was written as)."""
+    doc.errors.append(error)
+    return text
+
+
 def _plain_scalar(node: ScalarNode, path: Path, doc: Document) -> Any:
     text = node.value
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
@@ -214,29 +228,31 @@ def _plain_scalar(node: ScalarNode, path: Path, doc: Document) -> Any:
     if text in _NULL:
         return None
     if _YAML11_BOOL.match(text):
-        raise SettingsError(
+        return _refuse(doc, text, SettingsError(
             f"ambiguous value {text!r}: YAML 1.1 tools read it as a boolean, YAML 1.2 tools as a string",
             file=doc.file, line=line, col=col, rule="yaml11-boolean",
             hint=f"write true or false, or quote it (\"{text}\") if you mean the text",
-        )
+        ))
     if _OCTAL_LIKE.match(text):
-        raise SettingsError(
+        return _refuse(doc, text, SettingsError(
             f"ambiguous number {text!r}: YAML 1.1 reads leading-zero/0o/0x/0b numbers differently from YAML 1.2",
             file=doc.file, line=line, col=col, rule="yaml11-number",
             hint=f"write a plain decimal number, or quote it (\"{text}\") if you mean the text",
-        )
+        ))
     if _SEXAGESIMAL.match(text):
-        raise SettingsError(
+        return _refuse(doc, text, SettingsError(
             f"ambiguous value {text!r}: YAML 1.1 reads it as a base-60 number",
             file=doc.file, line=line, col=col, rule="yaml11-number", hint=f"quote it (\"{text}\")",
-        )
+        ))
     if _INT.match(text):
+        doc.number_text[path] = text
         return int(text)
     if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
+        doc.number_text[path] = text
         return float(text)
     if text.lower() in {".inf", "-.inf", "+.inf", ".nan"}:
-        raise SettingsError(
+        return _refuse(doc, text, SettingsError(
             f"{text!r} is not allowed here", file=doc.file, line=line, col=col, rule="yaml-number",
             hint="write a finite number",
-        )
+        ))
     return text

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from generator.errors import GeneratorError, UsageError
+from generator.errors import GeneratorError, OverlayErrors, UsageError
 from generator.pipeline.built import load_provenance
 from generator.pipeline.fleet import Options, plan_overlay
 from generator.render.overlay import RenderedFile
@@ -56,8 +56,8 @@ def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
     report = plan_overlay(o, Options(root=root, force=True), None)
     errors = report.errors
     if errors:
-        first = errors[0]
-        raise GeneratorError(first.message, file=first.file, line=first.line, col=first.col, rule=first.rule)
+        every = [GeneratorError(p.message, file=p.file, line=p.line, col=p.col, rule=p.rule) for p in errors]
+        raise every[0] if len(every) == 1 else OverlayErrors(every)
     notes = [f"{p.file}:{p.line}:{p.col}: [warning] {p.message} ({p.rule})" for p in report.problems]
     if kustomize.is_generated_only(report.files):
         jobs = kustomize.manual_jobs(o)

@@ -24,7 +24,7 @@ from generator.problems import Problem
 from generator.render import overlay_set
 from generator.render.overlay import KUSTOMIZATION, RenderedFile, render_overlay
 from generator.resources import schemas_dir
-from generator.schedule.settings_lint import lint_settings
+from generator.schedule.settings_lint import lint_refused, lint_settings
 from generator.write import overlays as ov
 
 T = TypeVar("T")
@@ -101,7 +101,7 @@ def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | 
     try:
         loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
     except GeneratorError as err:
-        report.problems = Problem.from_errors(err, o.settings_rel)
+        report.problems = sorted([*Problem.from_errors(err, o.settings_rel), *lint_refused(err)])
         report.status = "failed"
         return report
     report.settings = loaded.settings
@@ -281,6 +281,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
             failed = [r for r in run.overlays if r.status == "failed"]
             run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
             run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
+            failed.extend(_blame_overlays(run))
             if run.delivery and run.delivery.status == "failed":
                 failed.append(run.delivery)
             if failed and not keep_going:
@@ -376,9 +377,33 @@ def check_overlays(opts: Options, patterns: list[str], *,
         run.notices.extend(kustomize.build_notice(plans))
         run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
         run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
+        _blame_overlays(run)
         if run.delivery:
             check_delivery(run, opts)
     return run
+
+
+def _blame_overlays(run: RunReport) -> list[OverlayReport]:
+    """Move deploy/ problems that belong to one overlay (its directory name) to that overlay's report.
+
+    Every badly named overlay then fails on its own and the summary counts each; returns the newly failed.
+    """
+    if run.delivery is None or run.delivery.status != "failed":
+        return []
+    by_overlay = {r.overlay: r for r in run.overlays}
+    newly: list[OverlayReport] = []
+    kept = []
+    for p in run.delivery.problems:
+        r = by_overlay.get(p.file)
+        if r is None:
+            kept.append(p)
+            continue
+        r.problems.append(p)
+        if r.status != "failed":
+            r.status = "failed"
+            newly.append(r)
+    run.delivery.problems = kept
+    return newly
 
 
 def _deploy_dir(opts: Options) -> ov.Overlay:

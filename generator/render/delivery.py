@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from generator.config import rotation_mode, yaml_source
 from generator.config.config_schema import ConfigSchema, dotted
 from generator.config.settings import SettingsErrors, read_bytes
-from generator.errors import OverlayError, RenderError, SettingsError
+from generator.errors import GeneratorError, OverlayError, OverlayErrors, RenderError, SettingsError
 from generator.render import kommander, overlay_set, yaml_emit
 from generator.render.overlay import HEADER_MARK, _environment
 from generator.resources import templates_dir
@@ -337,13 +337,21 @@ def render_delivery(config: DeliveryConfig, overlays: list[str],
     ``clusters`` (the overlays with their settings) are needed only when gitops.yaml has a kommander section.
     """
     overlays = sorted(dict.fromkeys(overlays))
-    names = {o: overlay_name(config, o) for o in overlays}
+    names: dict[str, str] = {}
+    errors: list[GeneratorError] = []
     seen: dict[str, str] = {}
-    for o, n in names.items():
+    for o in overlays:  # every bad name at once, each blamed on its own overlay
+        try:
+            n = names[o] = overlay_name(config, o)
+        except OverlayError as err:
+            errors.append(err)
+            continue
         if n in seen:
-            raise OverlayError(f"overlays {seen[n]} and {o} both get the name {n!r}", file=o, rule="delivery-name",
-                               hint="rename one of the directories")
+            errors.append(OverlayError(f"overlays {seen[n]} and {o} both get the name {n!r}", file=o,
+                                       rule="delivery-name", hint="rename one of the directories"))
         seen[n] = o
+    if errors:
+        raise errors[0] if len(errors) == 1 else OverlayErrors(errors)
     env = _environment()
     common: dict[str, Any] = {
         "c": config,

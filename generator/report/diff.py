@@ -3,7 +3,10 @@
 For every overlay whose settings.yaml or patches differ between ``REF`` and the working tree, both versions
 are validated and explained (meaning, runs per day, worst-case delay, problems, week picture). The schedule
 shown is the one the cluster gets: a patch that sets the CronJob's schedule, time zone or suspend flag is
-applied on top of the settings (and flagged, since ``check`` refuses it).
+applied on top of the settings (and flagged, since ``check`` refuses it). An edit that leaves the settings and
+patches the same (comments, quoting, key order) is not a change. Problems read exactly as ``validate`` prints
+them, hints included. A removed or suspended overlay is flagged ⚠️: nothing rotates that cluster's CA on
+schedule any more.
 A ``rotation.mode`` change gets its own row, and where Kaptain values are rendered (``kaptain-chart`` clusters, and
 every cluster when gitops.yaml has a ``kommander`` section) the change of the cluster's ``values.yaml`` is shown as
 a unified diff: that is what Kommander will hand Kaptain's chart.
@@ -18,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.config.rotation_mode import KAPTAIN_CHART
-from generator.config.settings import parse_settings
+from generator.config.settings import Settings, parse_settings
 from generator.errors import GeneratorError
 from generator.pipeline import changes as gitutil
+from generator.problems import Problem
 from generator.render.delivery import load_delivery_config
 from generator.render.kommander import values_yaml
 from generator.report.explain import Explanation, explain_schedule
@@ -32,15 +36,20 @@ from generator.write import overlays as ov
 @dataclass
 class Side:
     present: bool
-    error: str | None = None
+    errors: list[str] = field(default_factory=list)
     schedule: str | None = None
     time_zone: str | None = None
     enabled: bool | None = None
     explanation: Explanation | None = None
     patched: dict[str, str] = field(default_factory=dict)  # CronJob field → patch file that sets it
     watch: tuple[int, int] | None = None  # (resyncSeconds, backoffMaxSeconds) with rotation.trigger: watch
+    settings: Settings | None = None
     mode: str | None = None
     values: str | None = None  # the cluster's Kaptain values.yaml (deploy/kommander), where rendered
+
+    @property
+    def error(self) -> str | None:
+        return self.errors[0] if self.errors else None
 
 
 @dataclass
@@ -48,6 +57,20 @@ class OverlayDiff:
     overlay: str
     old: Side
     new: Side
+
+    @property
+    def verdict(self) -> str:
+        if self.new.errors or self.new.patched or (self.new.explanation and self.new.explanation.has_errors):
+            return "❌"
+        return "⚠️" if self.removed or self.suspended else "✅"
+
+    @property
+    def removed(self) -> bool:
+        return self.old.present and not self.new.present
+
+    @property
+    def suspended(self) -> bool:
+        return self.new.present and self.new.enabled is False
 
 
 @dataclass
@@ -57,8 +80,7 @@ class DiffResult:
 
     @property
     def has_errors(self) -> bool:
-        return any(d.new.error or d.new.patched or (d.new.explanation and d.new.explanation.has_errors)
-                   for d in self.overlays)
+        return any(d.verdict == "❌" for d in self.overlays)
 
 
 Patches = list[tuple[str, str]]  # (repo-relative path, text), in kustomize's application order
@@ -71,7 +93,8 @@ def _side(data: bytes | None, name: str, patches: Patches, kommander: tuple[bool
     try:
         loaded = parse_settings(data, name)
     except GeneratorError as err:
-        return Side(present=True, error=f"{err.file}:{err.line}:{err.col}: {err.message} ({err.rule})")
+        return Side(present=True, errors=[f"{p.file}:{p.line}:{p.col}: {p.message} ({p.rule})"
+                                          for p in Problem.from_errors(err, name)])
     s = loaded.settings
     schedule, time_zone, enabled = s.schedule, s.time_zone, s.enable_secret_rotation
     patched: dict[str, str] = {}
@@ -95,7 +118,7 @@ def _side(data: bytes | None, name: str, patches: Patches, kommander: tuple[bool
     if s.chart_mode:  # Kaptain's chart has no time-zone value: nothing to fix, the UTC assumption is shown instead
         exp.findings = [f for f in exp.findings if f.rule != "no-time-zone"]
     values = values_yaml(s, kommander[1]) if s.chart_mode or kommander[0] else None
-    return Side(True, None, schedule, time_zone, enabled, exp, patched, watch, s.mode, values)
+    return Side(True, [], schedule, time_zone, enabled, exp, patched, watch, s, s.mode, values)
 
 
 def _kommander(root: Path) -> tuple[bool, str | None]:
@@ -147,6 +170,8 @@ def diff_settings(root: Path, base: str) -> DiffResult:
         if old == new and (old_side.schedule, old_side.time_zone, old_side.enabled) == \
                 (new_side.schedule, new_side.time_zone, new_side.enabled):
             continue  # a patch changed, but not what the CronJob runs
+        if not patches_changed and old_side.settings is not None and old_side.settings == new_side.settings:
+            continue  # comments, quoting or key order only: the same settings
         result.overlays.append(OverlayDiff(overlay, old_side, new_side))
     return result
 
@@ -181,8 +206,8 @@ def _cell(side: Side, what: str) -> str:
 
 
 def _problems(side: Side) -> list[str]:
-    if side.error:
-        return [f"error: {side.error}"]
+    if side.errors:
+        return [f"error: {e}" for e in side.errors]
     out = [f"error: spec.{what} is set by {file}; `check` refuses it: set it in settings.yaml instead "
            "(patched-schedule)" for what, file in sorted(side.patched.items())]
     if side.explanation is None:
@@ -196,9 +221,14 @@ def format_markdown(result: DiffResult) -> str:
         lines.append("No overlay settings changed.")
         return "\n".join(lines) + "\n"
     for d in result.overlays:
-        verdict = "❌" if (d.new.error or d.new.patched or (d.new.explanation and d.new.explanation.has_errors)) else "✅"
         state = "added" if not d.old.present else "removed" if not d.new.present else "changed"
-        lines += [f"### {verdict} `{d.overlay}` ({state})", "", "| | before | after |", "|---|---|---|"]
+        lines += [f"### {d.verdict} `{d.overlay}` ({state})", ""]
+        if d.removed:
+            lines += ["**Removed:** once Argo CD or Flux prune it, nothing rotates this cluster's CA bundle.", ""]
+        elif d.suspended:
+            lines += [("**Suspended:** `enableSecretRotation: false` renders the CronJob with `suspend: true`; "
+                      "only manual Jobs rotate the CA bundle."), ""]
+        lines += ["| | before | after |", "|---|---|---|"]
         rows: list[tuple[str, str]] = [("Schedule", "schedule"), ("Meaning", "meaning"),
                                        ("Runs per day", "runs"), ("Worst-case delay", "delay")]
         if d.old.watch or d.new.watch:
@@ -230,8 +260,8 @@ def as_dict(result: DiffResult) -> dict[str, Any]:
     def side(s: Side) -> dict[str, Any]:
         a = s.explanation.analysis if s.explanation else None
         return {
-            "present": s.present, "error": s.error, "schedule": s.schedule, "timeZone": s.time_zone,
-            "enabled": s.enabled, "mode": s.mode, "kaptainValues": s.values,
+            "present": s.present, "error": s.error, "errors": s.errors, "schedule": s.schedule,
+            "timeZone": s.time_zone, "enabled": s.enabled, "mode": s.mode, "kaptainValues": s.values,
             "description": a.description if a else None,
             "runsPerDay": a.runs_per_day if a else None,
             "worstCaseDelaySeconds": int(a.worst_case_delay.total_seconds()) if a and a.worst_case_delay else None,
@@ -240,7 +270,8 @@ def as_dict(result: DiffResult) -> dict[str, Any]:
         }
 
     return {"schema": "kaptain-gitops/diff/v1", "base": result.base,
-            "overlays": [{"overlay": d.overlay, "before": side(d.old), "after": side(d.new)} for d in result.overlays]}
+            "overlays": [{"overlay": d.overlay, "verdict": {"❌": "error", "⚠️": "warning", "✅": "ok"}[d.verdict],
+                          "before": side(d.old), "after": side(d.new)} for d in result.overlays]}
 
 
 def format_diff(result: DiffResult, fmt: str) -> str:

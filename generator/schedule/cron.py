@@ -11,18 +11,20 @@ Main entry points: :func:`parse`, :func:`validate_time_zone`, :class:`Schedule` 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
 
 from generator.errors import ScheduleError
+from generator.schedule.golang import GO_WHITESPACE, fields_with_columns, go_atoi, go_lower, go_parse_duration
+from generator.schedule.spec import Schedule
+from generator.schedule.zones import UTC, validate_time_zone, zone_for
 
 __all__ = [
     "GO_WHITESPACE",
+    "TZ_MESSAGE",
+    "UTC",
     "Schedule",
     "fields_with_columns",
     "go_parse_duration",
@@ -30,16 +32,6 @@ __all__ = [
     "validate_time_zone",
     "zone_for",
 ]
-
-UTC = dt.UTC
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-
-#: Go ``unicode.IsSpace`` (what ``strings.Fields`` splits on). Python's ``str.split()`` also splits on
-#: U+001C..U+001F (file/group/record/unit separators), which Go does not; everything else is the same set.
-GO_WHITESPACE = frozenset(
-    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
-)
 
 TZ_MESSAGE = (
     "cannot use TZ or CRON_TZ in schedule, use the time-zone setting (secretRotationTimeZone / spec.timeZone) instead"
@@ -75,7 +67,6 @@ _FIELDS = (_MINUTE, _HOUR, _DOM, _MONTH, _DOW)
 
 # robfig's descriptors, as (minutes, hours, dom, months, dow, dom_star, dow_star). ``all(bounds)`` in robfig sets
 # the star bit, so e.g. @yearly has a star day-of-week (ANDed with day-of-month 1).
-_ALL_MIN = frozenset(range(60))
 _ALL_HOUR = frozenset(range(24))
 _ALL_DOM = frozenset(range(1, 32))
 _ALL_MONTH = frozenset(range(1, 13))
@@ -92,205 +83,6 @@ _DESCRIPTORS["@annually"] = _DESCRIPTORS["@yearly"]
 _DESCRIPTORS["@midnight"] = _DESCRIPTORS["@daily"]
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Go helpers: strings.Fields, strconv.Atoi, strings.ToLower (for names), time.ParseDuration
-# --------------------------------------------------------------------------------------------------------------
-
-
-def fields_with_columns(expression: str) -> list[tuple[int, str]]:
-    """Split like Go ``strings.Fields``; return ``(1-based column, field text)`` pairs."""
-    out: list[tuple[int, str]] = []
-    start = -1
-    for i, ch in enumerate(expression):
-        if ch in GO_WHITESPACE:
-            if start >= 0:
-                out.append((start + 1, expression[start:i]))
-                start = -1
-        elif start < 0:
-            start = i
-    if start >= 0:
-        out.append((start + 1, expression[start:]))
-    return out
-
-
-_ATOI = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: no "1_0", no Unicode digits, no "0x1", no "1.0"
-_INT64_MIN = -(1 << 63)
-_INT64_MAX = (1 << 63) - 1
-
-
-def _go_atoi(text: str) -> int | None:
-    """Go ``strconv.Atoi`` on a 64-bit platform; ``None`` when Go returns an error."""
-    if not _ATOI.fullmatch(text):
-        return None
-    value = int(text)
-    if not _INT64_MIN <= value <= _INT64_MAX:
-        return None
-    return value
-
-
-def _go_lower_ascii(text: str) -> str:
-    """Go ``strings.ToLower``, as far as it can matter for the ASCII month/day names.
-
-    Go lowers rune by rune with simple case mapping: U+0130 (İ) becomes plain ``i`` and U+212A (Kelvin sign)
-    becomes ``k`` — the only non-ASCII runes whose lower case is ASCII. Python's ``str.lower`` maps U+0130 to
-    two characters, so it would wrongly reject ``FRİ`` (which robfig accepts as Friday).
-    """
-    return "".join("i" if ch == "\u0130" else ch.lower() for ch in text)
-
-
-_DURATION_UNITS = {
-    "ns": 1,
-    "us": 1_000,
-    "\u00b5s": 1_000,  # micro sign
-    "\u03bcs": 1_000,  # Greek small letter mu
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "m": 60_000_000_000,
-    "h": 3_600_000_000_000,
-}
-_U63 = 1 << 63
-
-
-def go_parse_duration(text: str) -> int:
-    """Go ``time.ParseDuration``: return nanoseconds or raise ``ValueError`` (Go's message).
-
-    Grammar ``[-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+`` with units ns, us, µs, μs, ms, s, m, h; a bare ``0`` is allowed;
-    overflow of int64 nanoseconds is an error; fraction digits beyond uint64 precision are ignored, like Go.
-    """
-    orig = text
-    s = text
-    neg = False
-    if s and s[0] in "+-":
-        neg = s[0] == "-"
-        s = s[1:]
-    if s == "0":
-        return 0
-    if s == "":
-        raise ValueError(f"time: invalid duration {orig!r}")
-    total = 0
-    while s:
-        if not (s[0] == "." or "0" <= s[0] <= "9"):
-            raise ValueError(f"time: invalid duration {orig!r}")
-        # leadingInt
-        i = 0
-        whole = 0
-        while i < len(s) and "0" <= s[i] <= "9":
-            if whole > _U63 // 10:
-                raise ValueError(f"time: invalid duration {orig!r}")
-            whole = whole * 10 + ord(s[i]) - 48
-            if whole > _U63:
-                raise ValueError(f"time: invalid duration {orig!r}")
-            i += 1
-        pre = i > 0
-        s = s[i:]
-        # leadingFraction
-        frac = 0
-        scale = 1.0
-        post = False
-        if s and s[0] == ".":
-            s = s[1:]
-            i = 0
-            overflow = False
-            while i < len(s) and "0" <= s[i] <= "9":
-                if not overflow:
-                    if frac > (_U63 - 1) // 10:
-                        overflow = True
-                    else:
-                        nxt = frac * 10 + ord(s[i]) - 48
-                        if nxt > _U63:
-                            overflow = True
-                        else:
-                            frac = nxt
-                            scale *= 10
-                i += 1
-            post = i > 0
-            s = s[i:]
-        if not pre and not post:
-            raise ValueError(f"time: invalid duration {orig!r}")
-        i = 0
-        while i < len(s) and not (s[i] == "." or "0" <= s[i] <= "9"):
-            i += 1
-        if i == 0:
-            raise ValueError(f"time: missing unit in duration {orig!r}")
-        unit_text = s[:i]
-        s = s[i:]
-        unit = _DURATION_UNITS.get(unit_text)
-        if unit is None:
-            raise ValueError(f"time: unknown unit {unit_text!r} in duration {orig!r}")
-        if whole > _U63 // unit:
-            raise ValueError(f"time: invalid duration {orig!r}")
-        whole *= unit
-        if frac > 0:
-            whole += int(float(frac) * (float(unit) / scale))
-            if whole > _U63:
-                raise ValueError(f"time: invalid duration {orig!r}")
-        total += whole
-        if total > _U63:
-            raise ValueError(f"time: invalid duration {orig!r}")
-    if neg:
-        return -total
-    if total > _U63 - 1:
-        raise ValueError(f"time: invalid duration {orig!r}")
-    return total
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Time zones
-# --------------------------------------------------------------------------------------------------------------
-
-_TZ_PART = re.compile(r"[A-Za-z.\-_0-9+]{1,14}")  # Kubernetes validTimeZoneCharacters (fullmatch = Go's ^...$)
-
-
-def validate_time_zone(name: str) -> None:
-    """Apply the API server's ``spec.timeZone`` rules; raise :class:`ScheduleError` when it would reject ``name``.
-
-    Format rules (rule ``invalid-time-zone``): non-empty; every ``/`` part matches ``[A-Za-z.\\-_0-9+]{1,14}``,
-    is not ``.``/``..`` and does not start with ``-``; not ``Local`` (any case). Then ``time.LoadLocation`` must
-    succeed (rule ``unknown-time-zone``); we ask Python's zoneinfo (system tz database, then the ``tzdata``
-    package) and, like Go, refuse any name containing ``..``. The API server's own database may differ for very
-    new zones or the ``posix/``/``right/`` trees.
-    """
-    if name == "":
-        raise ScheduleError(
-            "time zone must not be empty",
-            rule="invalid-time-zone",
-            hint='leave the time zone unset or name an IANA zone, e.g. "Etc/UTC" or "Europe/Berlin"',
-        )
-    for part in name.split("/"):
-        if part in (".", "..") or part.startswith("-") or not _TZ_PART.fullmatch(part):
-            raise ScheduleError(
-                f"invalid time zone {name!r}: each '/'-separated part must be 1-14 characters of A-Z a-z 0-9 . - _ +,"
-                " not '.' or '..', and must not start with '-'",
-                rule="invalid-time-zone",
-                hint='use an IANA zone name such as "Europe/Berlin" or "Etc/UTC"',
-            )
-    if name.lower() == "local":
-        raise ScheduleError(
-            f"time zone {name!r} is not allowed: Kubernetes needs an explicit IANA time zone",
-            rule="invalid-time-zone",
-            hint='name the zone explicitly, e.g. "Etc/UTC" or "Europe/Berlin"',
-        )
-    zone_for(name)
-
-
-def zone_for(name: str | None) -> dt.tzinfo:
-    """The tzinfo for a validated zone name (``UTC`` for ``None``); raises ``unknown-time-zone``."""
-    if name is None:
-        return UTC
-    if ".." in name:  # Go's LoadLocation rejects any name containing ".." ("invalid location name")
-        raise ScheduleError(
-            f"unknown time zone {name!r}: invalid location name",
-            rule="unknown-time-zone",
-            hint='use an IANA zone name such as "Europe/Berlin" or "Etc/UTC"',
-        )
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ScheduleError(
-            f"unknown time zone {name!r}: not in the IANA time-zone database",
-            rule="unknown-time-zone",
-            hint='check spelling and case (e.g. "America/New_York", "Etc/UTC"); see https://www.iana.org/time-zones',
-        ) from exc
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -300,7 +92,7 @@ def zone_for(name: str | None) -> dt.tzinfo:
 
 def _token_hint(token: str, bounds: _Bounds) -> str:
     """A what-to-do hint for a token that is not a number or name valid in ``bounds``."""
-    low = _go_lower_ascii(token)
+    low = go_lower(token)
     if "#" in token:
         return "'#' (nth weekday of the month) is not supported by Kubernetes; use a day-of-week or day-of-month list"
     if token.upper() in ("L", "LW") or (token[:-1].isdigit() and token[-1:] in ("L", "W")) or token.upper() == "W":
@@ -323,7 +115,7 @@ def _token_hint(token: str, bounds: _Bounds) -> str:
 def _number_or_name(token: str, bounds: _Bounds, col: int, item: str) -> int:
     """robfig ``parseIntOrName``: a (case-insensitive) name when the field has names, else ``mustParseInt``."""
     if bounds.names is not None:
-        named = bounds.names.get(_go_lower_ascii(token))
+        named = bounds.names.get(go_lower(token))
         if named is not None:
             return named
     return _non_negative(token, bounds, col, item, what="value")
@@ -331,7 +123,7 @@ def _number_or_name(token: str, bounds: _Bounds, col: int, item: str) -> int:
 
 def _non_negative(token: str, bounds: _Bounds, col: int, item: str, *, what: str) -> int:
     """robfig ``mustParseInt``: Go ``strconv.Atoi`` and then ``>= 0``."""
-    value = _go_atoi(token)
+    value = go_atoi(token)
     if value is None:
         shown = token if token else "(empty)"
         raise ScheduleError(
@@ -551,222 +343,3 @@ def parse(expression: str, time_zone: str | None = None) -> Schedule:
     if time_zone is not None:
         validate_time_zone(time_zone)
     return schedule
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The schedule and its calendar
-# --------------------------------------------------------------------------------------------------------------
-
-_MONTH_LENGTHS = {1: (31,), 2: (28, 29), 3: (31,), 4: (30,), 5: (31,), 6: (30,),
-                  7: (31,), 8: (31,), 9: (30,), 10: (31,), 11: (30,), 12: (31,)}
-#: Search horizon for ``next_runs``: one Gregorian cycle (400 years, 146097 days) plus slack. Any schedule that
-#: fires on the calendar fires within 8 years; only a schedule whose every run falls into DST gaps can exhaust it.
-_SEARCH_DAYS = 146097 + 400
-
-
-def _cron_weekday(day: dt.date) -> int:
-    return (day.weekday() + 1) % 7  # cron: Sunday=0
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A parsed schedule: robfig's field bit sets as frozensets, plus its star bits and zone.
-
-    For ``@every <duration>`` only ``every`` matters (the field sets are empty).
-    """
-
-    expression: str
-    time_zone: str | None
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    days_of_month: frozenset[int]
-    months: frozenset[int]
-    days_of_week: frozenset[int]
-    dom_star: bool
-    dow_star: bool
-    every: dt.timedelta | None = None
-
-    # -- calendar helpers (also used by analysis and picture) --------------------------------------------------
-
-    @cached_property
-    def zone(self) -> dt.tzinfo:
-        """The zone the controller evaluates the schedule in (UTC when no time zone is set)."""
-        return zone_for(self.time_zone)
-
-    @cached_property
-    def times_of_day(self) -> tuple[int, ...]:
-        """Sorted minutes-of-day (0..1439) at which a matching day runs."""
-        return tuple(h * 60 + m for h in sorted(self.hours) for m in sorted(self.minutes))
-
-    @property
-    def days_anded(self) -> bool:
-        """robfig ``dayMatches``: AND when either day field carries the star bit, else OR (Vixie)."""
-        return self.dom_star or self.dow_star
-
-    def day_matches(self, day: dt.date) -> bool:
-        if day.month not in self.months:
-            return False
-        dom = day.day in self.days_of_month
-        dow = _cron_weekday(day) in self.days_of_week
-        return (dom and dow) if self.days_anded else (dom or dow)
-
-    @cached_property
-    def _month_cache(self) -> dict[tuple[int, int], tuple[int, ...]]:
-        return {}
-
-    def month_days(self, length: int, first_weekday: int) -> tuple[int, ...]:
-        """Days (1-based) that match in a month of ``length`` days whose day 1 is cron weekday ``first_weekday``.
-
-        Month membership is not checked here.
-        """
-        key = (length, first_weekday)
-        cached = self._month_cache.get(key)
-        if cached is None:
-            anded = self.days_anded
-            days = []
-            for d in range(1, length + 1):
-                dom = d in self.days_of_month
-                dow = (first_weekday + d - 1) % 7 in self.days_of_week
-                if (dom and dow) if anded else (dom or dow):
-                    days.append(d)
-            cached = tuple(days)
-            self._month_cache[key] = cached
-        return cached
-
-    def days_in_month(self, year: int, month: int) -> tuple[int, ...]:
-        """Matching days of one calendar month."""
-        if month not in self.months:
-            return ()
-        first = dt.date(year, month, 1)
-        return self.month_days(calendar.monthrange(year, month)[1], _cron_weekday(first))
-
-    def matching_days(self, start: dt.date) -> Iterator[dt.date]:
-        """Matching days on or after ``start``, in order (stops at year 9999)."""
-        year, month = start.year, start.month
-        first_day = start.day
-        while year <= 9999:
-            for d in self.days_in_month(year, month):
-                if d >= first_day:
-                    yield dt.date(year, month, d)
-            first_day = 1
-            month += 1
-            if month == 13:
-                month = 1
-                year += 1
-
-    @cached_property
-    def fires(self) -> bool:
-        """Whether the schedule ever matches a calendar date (``0 0 30 2 *`` does not)."""
-        if self.every is not None:
-            return True
-        if not (self.minutes and self.hours and self.months):
-            return False
-        # Over a 400-year cycle every valid (month, day), Feb 29 included, falls on every weekday.
-        return any(self.month_days(length, wd) for m in self.months for length in _MONTH_LENGTHS[m] for wd in range(7))
-
-    # -- runs -------------------------------------------------------------------------------------------------
-
-    def _constant_offset(self, day: dt.date) -> int | None:
-        """The UTC offset in effect for the whole of local ``day``, or ``None`` when it changes that day.
-
-        Samples the day's real-time span hourly (no zone has two transitions within one hour).
-        """
-        zone = self.zone
-        if zone is UTC:
-            return 0
-        offset = _offset_fold(zone, day, 0)
-        real0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400 - offset
-        if all(_offset_at(zone, real0 + k * 3600) == offset for k in range(-1, 26)):
-            return offset
-        return None
-
-    def day_runs(self, day: dt.date) -> list[int]:
-        """Epoch seconds of the runs on local date ``day`` in real-time order (the day is assumed to match).
-
-        Wall times that do not exist (spring-forward gap) are skipped; wall times that exist twice (fall-back)
-        run twice, like robfig's ``Next`` which walks the hours in absolute time.
-        """
-        wall0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400
-        times = self.times_of_day
-        offset = self._constant_offset(day)
-        if offset is not None:
-            return [wall0 - offset + t * 60 for t in times]
-        zone = self.zone
-        out: set[int] = set()
-        for t in times:
-            wall = wall0 + t * 60
-            naive = dt.datetime(day.year, day.month, day.day, t // 60, t % 60)
-            for fold in (0, 1):
-                off = naive.replace(tzinfo=zone, fold=fold).utcoffset()
-                candidate = wall - (int(off.total_seconds()) if off is not None else 0)
-                if candidate + _offset_at(zone, candidate) == wall:
-                    out.add(candidate)
-        return sorted(out)
-
-    def day_wall_minutes(self, day: dt.date) -> list[int]:
-        """Minutes-of-day of the runs on ``day`` (the day is assumed to match); repeated wall times appear twice."""
-        if self._constant_offset(day) is not None:
-            return list(self.times_of_day)
-        wall0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400
-        return sorted((r + _offset_at(self.zone, r) - wall0) // 60 for r in self.day_runs(day))
-
-    def next_runs(self, after: dt.datetime, count: int) -> list[dt.datetime]:
-        """The next ``count`` run times strictly after ``after``, tz-aware in the schedule's zone.
-
-        A naive ``after`` is taken as UTC. ``@every`` runs are counted from ``after`` (robfig's
-        ``ConstantDelaySchedule``: ``after`` truncated to the second, plus the delay). Returns ``[]`` when the
-        schedule never fires; the search is bounded by one Gregorian cycle, so it cannot loop forever.
-
-        Decision: unlike robfig's ``Next``, which gives up after five years (so ``0 0 29 2 *`` evaluated in
-        2097-2103 returns the zero time there), this follows the calendar to the real next run.
-        """
-        if count <= 0:
-            return []
-        zone = self.zone
-        if after.tzinfo is None:
-            after = after.replace(tzinfo=UTC)
-        after_s = (after - dt.datetime(1970, 1, 1, tzinfo=UTC)) // dt.timedelta(seconds=1)  # floor
-        results: list[int] = []
-        if self.every is not None:
-            step = int(self.every.total_seconds())
-            for k in range(1, count + 1):
-                results.append(after_s + k * step)
-        else:
-            if not self.fires:
-                return []
-            start = dt.date.fromordinal(max(1, dt.datetime.fromtimestamp(after_s, zone).date().toordinal() - 1))
-            last_day = dt.date.fromordinal(min(dt.date.max.toordinal(), start.toordinal() + _SEARCH_DAYS))
-            found: list[int] = []
-            for day in self.matching_days(start):
-                if day > last_day:
-                    break
-                if len(found) >= count:
-                    found.sort()
-                    # Every run on `day` is at or after the first instant whose wall clock reads `day` 00:00.
-                    earliest = (day.toordinal() - _EPOCH_ORDINAL) * 86400 - max(
-                        _offset_fold(zone, day, 0), _offset_fold(zone, day, 1)
-                    )
-                    if earliest > found[count - 1]:
-                        break
-                found.extend(r for r in self.day_runs(day) if r > after_s)
-            found.sort()
-            results = found[:count]
-        out: list[dt.datetime] = []
-        for stamp in results:
-            try:
-                out.append(dt.datetime.fromtimestamp(stamp, zone))
-            except (OverflowError, ValueError, OSError):
-                break
-        return out
-
-
-def _offset_at(zone: dt.tzinfo, stamp: int) -> int:
-    """UTC offset in seconds in effect at epoch second ``stamp``."""
-    off = dt.datetime.fromtimestamp(stamp, zone).utcoffset()
-    return int(off.total_seconds()) if off is not None else 0
-
-
-def _offset_fold(zone: dt.tzinfo, day: dt.date, fold: int) -> int:
-    """UTC offset zoneinfo assigns to wall time ``day`` 00:00 with the given fold (PEP 495)."""
-    off = dt.datetime(day.year, day.month, day.day, fold=fold, tzinfo=zone).utcoffset()
-    return int(off.total_seconds()) if off is not None else 0

@@ -1,25 +1,15 @@
-"""Schedule lint: one module per rule (``ID``, ``LEVEL``, ``check(ctx)``), run in a fixed order.
+"""Schedule lint: one module per semantic rule (``ID``, ``LEVEL``, ``check(ctx)``), run in a fixed order.
 
 :func:`lint_schedule` validates the time zone and parses the schedule first. Problems the API server would reject
-(``tz-in-schedule``, ``invalid-schedule``, ``invalid-time-zone``, ``unknown-time-zone``) are reported as errors
-(at most one per field) and stop there; otherwise the semantic rules run against the parsed schedule and its
-:class:`~generator.schedule.analysis.Analysis`.
+(``tz-in-schedule``, ``invalid-schedule``, ``invalid-time-zone``, ``unknown-time-zone``: the
+:data:`~generator.schedule.lint.base.PARSER_RULES`) are reported as errors (at most one per field) and stop there;
+otherwise the semantic rules run against the parsed schedule and its :class:`~generator.schedule.analysis.Analysis`.
 """
 
 from __future__ import annotations
 
-from generator.schedule.lint import (
-    every_minute_burst,
-    invalid_schedule,
-    invalid_time_zone,
-    long_delay,
-    never_fires,
-    no_time_zone,
-    too_frequent,
-    tz_in_schedule,
-    unknown_time_zone,
-)
-from generator.schedule.lint.base import Finding, LintContext, LintOptions, Rule
+from generator.schedule.lint import every_minute_burst, long_delay, never_fires, no_time_zone, too_frequent
+from generator.schedule.lint.base import PARSER_RULES, Finding, LintContext, LintOptions, Rule
 
 DEFAULT_OPTIONS = LintOptions()
 
@@ -29,7 +19,7 @@ __all__ = ["Finding", "LintContext", "LintOptions", "Rule", "lint_schedule", "ru
 def rules() -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
     """(parser rules, semantic rules), each in the fixed order they run in."""
     return (
-        (tz_in_schedule, invalid_schedule, invalid_time_zone, unknown_time_zone),
+        PARSER_RULES,
         (never_fires, every_minute_burst, too_frequent, long_delay, no_time_zone),
     )
 

@@ -63,8 +63,13 @@ class LintContext:
 
 
 class Rule(Protocol):
-    ID: str
-    LEVEL: Level
+    """A rule: a module (``ID``, ``LEVEL``, ``check``) or a :class:`ParserRule`."""
+
+    @property
+    def ID(self) -> str: ...
+
+    @property
+    def LEVEL(self) -> Level: ...
 
     def check(self, ctx: LintContext) -> Iterator[Finding]: ...
 
@@ -73,3 +78,26 @@ def error_finding(err: ScheduleError, rule: str, field: Literal["schedule", "tim
     """A parser error as a finding: message and hint on one line."""
     message = err.message if not err.hint else f"{err.message}; {err.hint}"
     return Finding("error", rule, message, field, err.col if field == "schedule" else None)
+
+
+@dataclass(frozen=True)
+class ParserRule:
+    """A rule the API server enforces and the parser reports: it only relabels the parser's error as a finding."""
+
+    ID: str
+    field: Literal["schedule", "timeZone"]
+    LEVEL: Level = "error"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        err = ctx.schedule_error if self.field == "schedule" else ctx.zone_error
+        if err is not None and err.rule == self.ID:
+            yield error_finding(err, self.ID, self.field)
+
+
+#: The API server's own checks, in the order they are reported: the schedule's, then the time zone's.
+PARSER_RULES = (
+    ParserRule("tz-in-schedule", "schedule"),
+    ParserRule("invalid-schedule", "schedule"),
+    ParserRule("invalid-time-zone", "timeZone"),
+    ParserRule("unknown-time-zone", "timeZone"),
+)

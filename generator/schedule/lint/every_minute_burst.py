@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from generator.schedule.analysis import format_hours
 from generator.schedule.cron import fields_with_columns
+from generator.schedule.describe import format_hours
 from generator.schedule.lint.base import Finding, LintContext
 
 ID = "every-minute-burst"

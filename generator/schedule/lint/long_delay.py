@@ -1,15 +1,17 @@
 """``long-delay``: the longest gap between runs exceeds ``LintOptions.max_delay_hours``.
 
 A renewed CA is only picked up by the next run, so the worst-case gap is how long authservice can keep trusting a
-stale bundle. The gap is computed over the whole calendar cycle, daylight-saving time included.
+stale bundle. The gap is computed over the whole calendar cycle, daylight-saving time included; the message names
+its cause and fixes that keep the schedule's intent (:mod:`generator.schedule.gaps`).
 
 With ``rotation.trigger: watch`` the watch Deployment reacts to the change itself, and the schedule is only the
 backstop: the rule then checks the watch's worst-case reaction (``resyncSeconds + backoffMaxSeconds``) instead.
 
-Decision: a gap that exceeds the limit only because of the clock change itself (by at most ``DST_SLACK``, e.g. the
-25-hour gap of a daily run across the fall-back night) is not reported -- every daily schedule in a DST zone has it
-and nothing can be done about it short of using UTC. A run that DST *skips* (47 hours for ``30 2 * * *`` in
-Europe/Berlin) is reported.
+Decision (the one allowance for daylight saving): when the schedule meets the limit on the wall clock and the
+longest gap is longer only because the clocks go back inside it (no run is skipped), it is not reported. Every
+daily schedule in a zone with daylight saving has one such 25-hour night a year, and nothing but moving to UTC
+removes it. A gap that already exceeds the limit on the wall clock (``0 */6 * * *`` against 5 hours) and a run
+that the clocks or the controller skip (47 hours for ``30 2 * * *`` in Europe/Berlin) are always reported.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Literal
 
-from generator.schedule.analysis import format_duration
+from generator.schedule.durations import human_duration
 from generator.schedule.lint.base import Finding, LintContext
 
 ID = "long-delay"
 LEVEL: Literal["error", "warning"] = "warning"
 
-DST_SLACK = dt.timedelta(hours=2)
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -40,7 +41,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             yield Finding(
                 LEVEL,
                 ID,
-                f"the watch's worst-case reaction {format_duration(bound)} (resync + backoff) exceeds "
+                f"the watch's worst-case reaction {human_duration(bound)} (resync + backoff) exceeds "
                 f"{ctx.options.max_delay_hours:g}h: a renewed CA whose change event is missed can wait that long; "
                 "lower rotation.watch.resyncSeconds",
             )
@@ -49,24 +50,19 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     worst = analysis.worst_case_delay
     if worst is None or worst <= limit:
         return
-    if analysis.worst_case_from_dst and worst - limit <= DST_SLACK:
+    from generator.schedule.gaps import longest_gap  # only a schedule over the limit needs it (start-up, #16)
+
+    gap = longest_gap(ctx.schedule, analysis, ctx.expression, ctx.options.max_delay_hours)
+    wall = analysis.wall_worst_case_delay
+    if gap is None or (wall is not None and wall <= limit and not gap.skipped):
         return
-    where = ""
-    after = analysis.worst_case_after
-    if after is not None:
-        where = f" (after {_DAYS[after.weekday()]} {after:%H:%M}"
-        if worst > dt.timedelta(days=7) or analysis.worst_case_from_dst:
-            where += f", first on {after:%Y-%m-%d}"
-        where += ")"
-    if analysis.worst_case_from_dst:
-        why = f" (daylight-saving time in {ctx.schedule.time_zone} skips runs that fall into the missing hour)"
-        fix = 'move the run out of the hours the clocks change in (e.g. "0 4 * * *"), run more often, or use "Etc/UTC"'
-    else:
-        why = ""
-        fix = 'run more often, e.g. "0 */6 * * *" (every 6 hours)'
+    where = f" (after {_DAYS[gap.start.weekday()]} {gap.start:%H:%M}"
+    if worst > dt.timedelta(days=7) or analysis.worst_case_from_dst:
+        where += f", first on {gap.start:%Y-%m-%d}"
+    where += ")"
     yield Finding(
         LEVEL,
         ID,
-        f"worst-case delay {format_duration(worst)}{where} exceeds {ctx.options.max_delay_hours:g}h{why}: "
-        f"a renewed CA can wait that long before it is rotated; {fix}",
+        f"worst-case delay {human_duration(worst)}{where} exceeds {ctx.options.max_delay_hours:g}h: {gap.cause}; "
+        f"a renewed CA can wait that long before it is rotated; {', or '.join(gap.fixes)}",
     )

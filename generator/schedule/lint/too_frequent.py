@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Literal
 
-from generator.schedule.analysis import format_duration
+from generator.schedule.durations import human_duration
 from generator.schedule.lint.base import Finding, LintContext
 from generator.schedule.lint.every_minute_burst import burst_field
 
@@ -27,7 +27,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     yield Finding(
         LEVEL,
         ID,
-        f"runs as often as every {format_duration(shortest)}, below the {ctx.options.min_interval_minutes}-minute minimum; "
+        f"runs as often as every {human_duration(shortest)}, below the {ctx.options.min_interval_minutes}-minute minimum; "
         'space the runs out (e.g. "0 */6 * * *" for every 6 hours), or set lint.allowFrequentSchedule: true '
         "if that is intended",
     )

@@ -1,0 +1,184 @@
+"""Aggregates of runs and the wall-clock calendar engine behind :mod:`generator.schedule.analysis`.
+
+An aggregate of sorted points is ``(count, first, last, max gap, start of max gap, min gap)``; aggregates of
+adjacent stretches combine in O(1) (the junction gap is ``next.first - prev.last``). :class:`WallCalendar` builds
+them for matching days and wall-clock minutes without walking every run.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+
+from generator.schedule.spec import Schedule
+
+__all__ = ["BIG", "Agg", "WallCalendar", "agg_of", "combine", "scale", "shift"]
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+BIG = 1 << 62  # "no gap" sentinel for minimum gaps
+
+# An aggregate: (count, first, last, max_gap, max_gap_start, min_gap). max_gap is -1 and min_gap BIG when there
+# are fewer than two elements. Units depend on the level: day numbers, wall minutes, or real seconds.
+Agg = tuple[int, int, int, int, int, int]
+
+
+def combine(a: Agg | None, b: Agg | None) -> Agg | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    junction = b[1] - a[2]
+    max_gap, max_at = a[3], a[4]
+    if junction > max_gap:  # ties keep the earliest occurrence: a's gaps, then the junction, then b's
+        max_gap, max_at = junction, a[2]
+    if b[3] > max_gap:
+        max_gap, max_at = b[3], b[4]
+    return (a[0] + b[0], a[1], b[2], max_gap, max_at, min(a[5], b[5], junction))
+
+
+def shift(a: Agg, by: int) -> Agg:
+    return (a[0], a[1] + by, a[2] + by, a[3], a[4] + by, a[5])
+
+
+def scale(a: Agg, factor: int, minus: int) -> Agg:
+    """Map positions p -> p*factor - minus and gaps g -> g*factor (sentinels kept)."""
+    max_gap = a[3] * factor if a[3] >= 0 else -1
+    min_gap = a[5] * factor if a[5] < BIG else BIG
+    return (a[0], a[1] * factor - minus, a[2] * factor - minus, max_gap, a[4] * factor - minus, min_gap)
+
+
+def agg_of(points: Sequence[int], diffs: Sequence[int], i: int, j: int) -> Agg | None:
+    """Aggregate of sorted ``points[i:j]``; ``diffs[k] = points[k+1] - points[k]``."""
+    if i >= j:
+        return None
+    if j - i == 1:
+        return (1, points[i], points[i], -1, points[i], BIG)
+    max_gap = max(diffs[i:j - 1])
+    at = diffs.index(max_gap, i, j - 1)
+    return (j - i, points[i], points[j - 1], max_gap, points[at], min(diffs[i:j - 1]))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Calendar engine (wall clock, no DST)
+# --------------------------------------------------------------------------------------------------------------
+
+
+class WallCalendar:
+    """Aggregates of wall-clock runs over day and minute ranges (days/minutes counted from 1970-01-01)."""
+
+    def __init__(self, schedule: Schedule) -> None:
+        self.s = schedule
+        self.times = schedule.times_of_day
+        self.n = len(self.times)
+        self.tdiffs = [b - a for a, b in itertools.pairwise(self.times)]
+        self.day_agg = agg_of(self.times, self.tdiffs, 0, self.n)
+        self._patterns: dict[tuple[int, int], tuple[tuple[int, ...], list[int], Agg | None]] = {}
+        self._years: dict[tuple[bool, int], Agg | None] = {}
+
+    # -- days ---------------------------------------------------------------------------------------------------
+
+    def _pattern(self, length: int, first_weekday: int) -> tuple[tuple[int, ...], list[int], Agg | None]:
+        key = (length, first_weekday)
+        pat = self._patterns.get(key)
+        if pat is None:
+            days = self.s.month_days(length, first_weekday)
+            diffs = [b - a for a, b in itertools.pairwise(days)]
+            pat = (days, diffs, agg_of(days, diffs, 0, len(days)))
+            self._patterns[key] = pat
+        return pat
+
+    def _month(self, year: int, month: int, lo: int, hi: int) -> Agg | None:
+        """Matching days ``lo..hi`` (1-based, inclusive) of a month, as day numbers within the month."""
+        if month not in self.s.months:
+            return None
+        first_weekday = (dt.date(year, month, 1).weekday() + 1) % 7
+        days, diffs, whole = self._pattern(calendar.monthrange(year, month)[1], first_weekday)
+        if lo <= 1 and hi >= 31:
+            return whole
+        return agg_of(days, diffs, bisect.bisect_left(days, lo), bisect.bisect_right(days, hi))
+
+    def _year(self, year: int) -> Agg | None:
+        """Matching days of a whole year, relative to 1 January (0-based)."""
+        key = (calendar.isleap(year), dt.date(year, 1, 1).weekday())
+        if key not in self._years:
+            res: Agg | None = None
+            start = 0
+            for month in range(1, 13):
+                got = self._month(year, month, 1, 31)
+                if got is not None:
+                    res = combine(res, shift(got, start - 1))
+                start += calendar.monthrange(year, month)[1]
+            self._years[key] = res
+        return self._years[key]
+
+    def days(self, da: int, db: int) -> Agg | None:
+        """Matching days in ``[da, db)``."""
+        res: Agg | None = None
+        d = da
+        while d < db:
+            day = dt.date.fromordinal(d + _EPOCH_ORDINAL)
+            if day.month == 1 and day.day == 1:
+                length = 366 if calendar.isleap(day.year) else 365
+                if d + length <= db:
+                    got = self._year(day.year)
+                    if got is not None:
+                        res = combine(res, shift(got, d))
+                    d += length
+                    continue
+            month_start = d - day.day + 1
+            stop = min(month_start + calendar.monthrange(day.year, day.month)[1], db)
+            got = self._month(day.year, day.month, day.day, stop - month_start)
+            if got is not None:
+                res = combine(res, shift(got, month_start - 1))
+            d = stop
+        return res
+
+    def day_matches(self, d: int) -> bool:
+        return self.s.day_matches(dt.date.fromordinal(d + _EPOCH_ORDINAL))
+
+    # -- minutes ------------------------------------------------------------------------------------------------
+
+    def days_to_minutes(self, days: Agg) -> Agg:
+        count, first_d, last_d, max_dd, max_at_d, min_dd = days
+        times = self.times
+        span = times[-1] - times[0]
+        first = first_d * 1440 + times[0]
+        last = last_d * 1440 + times[-1]
+        max_gap, max_at, min_gap = -1, first, BIG
+        if self.day_agg is not None and self.n > 1:
+            max_gap, max_at, min_gap = self.day_agg[3], first_d * 1440 + self.day_agg[4], self.day_agg[5]
+        if count > 1:
+            inter, pos = max_dd * 1440 - span, max_at_d * 1440 + times[-1]
+            if inter > max_gap or (inter == max_gap and pos < max_at):
+                max_gap, max_at = inter, pos
+            min_gap = min(min_gap, min_dd * 1440 - span)
+        return (count * self.n, first, last, max_gap, max_at, min_gap)
+
+    def _day_slice(self, d: int, lo: int, hi: int) -> Agg | None:
+        if not self.day_matches(d):
+            return None
+        if lo <= 0 and hi >= 1440:
+            return None if self.day_agg is None else shift(self.day_agg, d * 1440)
+        got = agg_of(self.times, self.tdiffs, bisect.bisect_left(self.times, lo), bisect.bisect_left(self.times, hi))
+        return None if got is None else shift(got, d * 1440)
+
+    def minutes(self, wa: int, wb: int) -> Agg | None:
+        """Wall-clock runs at minutes ``[wa, wb)``."""
+        if wa >= wb or self.n == 0:
+            return None
+        da, ma = divmod(wa, 1440)
+        db, mb = divmod(wb, 1440)
+        if da == db:
+            return self._day_slice(da, ma, mb)
+        res = self._day_slice(da, ma, 1440)
+        if db > da + 1:
+            days = self.days(da + 1, db)
+            if days is not None:
+                res = combine(res, self.days_to_minutes(days))
+        if mb > 0:
+            res = combine(res, self._day_slice(db, 0, mb))
+        return res
+

@@ -1,0 +1,237 @@
+"""A time zone's future offsets, read from its TZif file: transitions plus the POSIX TZ footer rule.
+
+Analysis splits the horizon at a zone's real transitions; zoneinfo does not expose them, so the TZif file that
+zoneinfo would load is read directly (TZPATH first, then the ``tzdata`` package). When it cannot be read, the
+transitions are found by sampling zoneinfo (:func:`probe_model`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+import os
+import re
+import struct
+import zoneinfo
+from dataclasses import dataclass
+from functools import lru_cache
+
+from generator.schedule.zones import UTC
+
+__all__ = ["ZoneModel", "parse_rule", "probe_model", "zone_model"]
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+_TZ_TIME = r"[+-]?\d{1,3}(?::\d{1,2}(?::\d{1,2})?)?"
+_TZ_NAME = r"(?:<[^>]*>|[A-Za-z]{3,})"
+_TZ_DATE = r"(?:J\d{1,3}|\d{1,3}|M\d{1,2}\.\d\.\d)"
+
+
+@lru_cache(maxsize=1)
+def _tz_string() -> re.Pattern[str]:
+    """The POSIX TZ string grammar, compiled on first use (not at import)."""
+    return re.compile(
+        rf"(?P<std>{_TZ_NAME})(?P<stdoff>{_TZ_TIME})"
+        rf"(?:(?P<dst>{_TZ_NAME})(?P<dstoff>{_TZ_TIME})?"
+        rf"(?:,(?P<start>{_TZ_DATE})(?:/(?P<starttime>{_TZ_TIME}))?,(?P<end>{_TZ_DATE})(?:/(?P<endtime>{_TZ_TIME}))?)?)?"
+    )
+
+
+def _tz_seconds(text: str) -> int:
+    sign = -1 if text.startswith("-") else 1
+    parts = [int(p) for p in text.lstrip("+-").split(":")]
+    parts += [0] * (3 - len(parts))
+    return sign * (parts[0] * 3600 + parts[1] * 60 + parts[2])
+
+
+def _rule_day(spec: str, year: int) -> dt.date:
+    """The date a POSIX TZ rule date (``Jn``, ``n`` or ``Mm.w.d``) falls on in ``year``."""
+    if spec.startswith("J"):
+        n = int(spec[1:])  # 1..365, 29 February never counted
+        day = dt.date(year, 1, 1) + dt.timedelta(days=n - 1)
+        if calendar.isleap(year) and n >= 60:
+            day += dt.timedelta(days=1)
+        return day
+    if spec.startswith("M"):
+        month, week, weekday = (int(p) for p in spec[1:].split("."))
+        first = (dt.date(year, month, 1).weekday() + 1) % 7
+        d = 1 + (weekday - first) % 7 + (week - 1) * 7
+        length = calendar.monthrange(year, month)[1]
+        while d > length:
+            d -= 7
+        return dt.date(year, month, d)
+    return dt.date(year, 1, 1) + dt.timedelta(days=int(spec))  # 0..365, leap day counted
+
+
+@dataclass(frozen=True)
+class _Rule:
+    std: int
+    dst: int | None
+    start: str = ""
+    start_time: int = 7200
+    end: str = ""
+    end_time: int = 7200
+
+    def year_bounds(self, year: int) -> tuple[int, int]:
+        """UTC epoch seconds of the switch to DST and back to standard time in ``year``."""
+        return _year_bounds(self, year)
+
+    def offset_at(self, stamp: int) -> int:
+        if self.dst is None:
+            return self.std
+        s, e = _year_bounds(self, dt.datetime.fromtimestamp(stamp, UTC).year)
+        is_dst = s <= stamp < e if s < e else not e <= stamp < s
+        return self.dst if is_dst else self.std
+
+
+@lru_cache(maxsize=4096)
+def _year_bounds(rule: _Rule, year: int) -> tuple[int, int]:
+    assert rule.dst is not None
+    s = (_rule_day(rule.start, year).toordinal() - _EPOCH_ORDINAL) * 86400 + rule.start_time - rule.std
+    e = (_rule_day(rule.end, year).toordinal() - _EPOCH_ORDINAL) * 86400 + rule.end_time - rule.dst
+    return s, e
+
+
+def parse_rule(text: str) -> _Rule | None:
+    m = _tz_string().fullmatch(text)
+    if m is None:
+        return None
+    std = -_tz_seconds(m["stdoff"])  # POSIX offsets count west of Greenwich
+    if m["dst"] is None:
+        return _Rule(std, None)
+    dst = -_tz_seconds(m["dstoff"]) if m["dstoff"] else std + 3600
+    if m["start"] is None:  # no rule given: not produced by zic; treat as no DST
+        return _Rule(std, None)
+    return _Rule(
+        std,
+        dst,
+        m["start"],
+        _tz_seconds(m["starttime"]) if m["starttime"] else 7200,
+        m["end"],
+        _tz_seconds(m["endtime"]) if m["endtime"] else 7200,
+    )
+
+
+@dataclass(frozen=True)
+class ZoneModel:
+    times: tuple[int, ...]
+    offsets: tuple[int, ...]  # offset in effect from times[i]
+    initial: int
+    rule: _Rule | None
+
+    def offset_at(self, stamp: int) -> int:
+        i = bisect.bisect_right(self.times, stamp)
+        if i == 0:
+            return self.initial if self.times or self.rule is None else self.rule.offset_at(stamp)
+        if i < len(self.times) or self.rule is None:
+            return self.offsets[i - 1]
+        return self.rule.offset_at(stamp)
+
+    def changes(self, a: int, b: int) -> list[tuple[int, int]]:
+        """``(instant, new offset)`` for every offset change in ``(a, b)``."""
+        candidates = [t for t in self.times if a < t < b]
+        rule = self.rule
+        last = self.times[-1] if self.times else None
+        if rule is not None and rule.dst is not None:
+            y0 = dt.datetime.fromtimestamp(max(a, last if last is not None else a), UTC).year - 1
+            y1 = dt.datetime.fromtimestamp(b, UTC).year + 1
+            for year in range(y0, y1 + 1):
+                for t in rule.year_bounds(year):
+                    if a < t < b and (last is None or t > last):
+                        candidates.append(t)
+        out: list[tuple[int, int]] = []
+        current = self.offset_at(a)
+        for t in sorted(set(candidates)):
+            new = self.offset_at(t)
+            if new != current:
+                out.append((t, new))
+                current = new
+        return out
+
+
+def _parse_tzif(data: bytes) -> ZoneModel | None:
+    if data[:4] != b"TZif" or len(data) < 44:
+        return None
+    version = data[4]
+
+    def counts(at: int) -> tuple[int, ...]:
+        return struct.unpack(">6l", data[at + 20:at + 44])
+
+    isut, isstd, leap, timecnt, typecnt, charcnt = counts(0)
+    pos = 44
+    time_size = 4
+    if version >= ord("2"):
+        pos += timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut
+        isut, isstd, leap, timecnt, typecnt, charcnt = counts(pos)
+        pos += 44
+        time_size = 8
+    fmt = "q" if time_size == 8 else "l"
+    times = struct.unpack(f">{timecnt}{fmt}", data[pos:pos + timecnt * time_size])
+    pos += timecnt * time_size
+    idx = data[pos:pos + timecnt]
+    pos += timecnt
+    types = [struct.unpack(">lBB", data[pos + 6 * k:pos + 6 * k + 6])[0] for k in range(typecnt)]
+    pos += typecnt * 6 + charcnt + leap * (time_size + 4) + isstd + isut
+    rule = None
+    if version >= ord("2"):
+        footer = data[pos:].split(b"\n")
+        if len(footer) >= 2 and footer[1]:
+            rule = parse_rule(footer[1].decode("ascii", "replace"))
+            if rule is None:
+                return None
+    if not types:
+        return None
+    return ZoneModel(tuple(times), tuple(types[i] for i in idx), types[0], rule)
+
+
+def _read_tzif(key: str) -> bytes | None:
+    """The TZif bytes zoneinfo would load for ``key`` (TZPATH first, then the tzdata package)."""
+    for base in zoneinfo.TZPATH:
+        path = os.path.join(base, key)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                return handle.read()
+    try:
+        import importlib.resources
+
+        return importlib.resources.files("tzdata").joinpath("zoneinfo", *key.split("/")).read_bytes()
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def probe_model(zone: dt.tzinfo, a: int, b: int) -> ZoneModel:
+    """Fallback when the TZif file cannot be read: find offset changes by sampling zoneinfo weekly + bisection."""
+
+    def off(stamp: int) -> int:
+        o = dt.datetime.fromtimestamp(stamp, zone).utcoffset()
+        return int(o.total_seconds()) if o is not None else 0
+
+    times: list[int] = []
+    offsets: list[int] = []
+    step = 7 * 86400
+    t, cur = a, off(a)
+    while t < b:
+        nxt = min(t + step, b)
+        if off(nxt) != cur:
+            lo, hi = t, nxt
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if off(mid) == cur:
+                    lo = mid
+                else:
+                    hi = mid
+            cur = off(hi)
+            times.append(hi)
+            offsets.append(cur)
+            t = hi
+        else:
+            t = nxt
+    return ZoneModel(tuple(times), tuple(offsets), off(a), None)
+
+
+@lru_cache(maxsize=64)
+def zone_model(key: str) -> ZoneModel | None:
+    data = _read_tzif(key)
+    return None if data is None else _parse_tzif(data)
+
