@@ -34,6 +34,7 @@ def test_one_settings_file_reports_key_types_image_and_zone_together(tmp_path: P
         f"{f}:4:27: [error] unknown time zone 'Mars/Olympus': not in the IANA time-zone database; check spelling and "
         'case (e.g. "America/New_York", "Etc/UTC"); see https://www.iana.org/time-zones (unknown-time-zone)\n'
         f"{f}:5:3: [error] unknown key 'extraKey' under ingress; allowed keys here: enableSecretRotation, "
+        "kommanderTraefikCertificateName, "
         "secretRotationSchedule, secretRotationTimeZone (unknown-key)\n"
         f'{f}:7:10: [error] rotation.image "docker.io/alpine/k8s:latest" uses the moving tag \'latest\'; pin a version '
         "tag (e.g. :1.32.4) and optionally a digest (@sha256:…) (image-not-pinned)\n"

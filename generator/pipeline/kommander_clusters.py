@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config.settings import Settings, load_settings
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, OverlayError
 from generator.problems import Problem
 from generator.render.delivery import CONFIG_FILE, DeliveryConfig, overlay_name
 from generator.render.kommander import Cluster
@@ -49,8 +49,12 @@ def clusters(root: Path, config: DeliveryConfig, found: list[Overlay],
             problems.append(Problem(CONFIG_FILE, 1, 1, "error", "kommander-settings",
                                     f"deploy/kommander not rendered: {o.settings_rel} has errors; fix them first"))
             continue
+        try:
+            name = s.cluster_name or overlay_name(config, o.rel)
+        except OverlayError:
+            continue  # render_delivery reports every badly named overlay, each on its own
         meaning = schedule_meaning(s) if s.chart_mode else ""
-        out.append(Cluster(o.rel, o.settings_rel, s.cluster_name or overlay_name(config, o.rel), s, meaning))
+        out.append(Cluster(o.rel, o.settings_rel, name, s, meaning))
     return out, problems
 
 
