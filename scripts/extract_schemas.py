@@ -1,22 +1,26 @@
 #!/usr/bin/env python3
-"""Extract standalone, strict Kubernetes JSON schemas for the kinds the generator renders.
+"""Extract strict Kubernetes JSON schemas for every built-in kind, with shared definitions per version.
 
 Source: the ``-local-strict`` schemas bundled with the installed ``kubernetes-validate`` package
-(one file per kind plus a shared ``_definitions.json`` referenced through ``$ref``).
+(``pip install -e '.[schemas]'``): one ``_definitions.json`` per Kubernetes version holding every type.
 
 Output: kubeconform's offline layout, so the same tree serves both this project's validator and
-``kubeconform -schema-location schemas/kubernetes``::
+``kubeconform -strict -schema-location schemas/kubernetes``::
 
-    schemas/kubernetes/v1.35.0-standalone-strict/cronjob-batch-v1.json
+    schemas/kubernetes/v1.35.0-standalone-strict/_definitions.json     every type of that version, once
+    schemas/kubernetes/v1.35.0-standalone-strict/cronjob-batch-v1.json {"$ref": "_definitions.json#/$defs/..."}
 
-Each file is standalone: every ``$ref`` is replaced by a copy of its target. Transformations are
-kept to a minimum and are all validation-neutral:
+One small file per kind (every definition that carries exactly one ``x-kubernetes-group-version-kind``)
+refers to the shared definitions by a relative ``$ref``, which kubeconform resolves next to the file.
+(The folder keeps kubeconform's ``-standalone-strict`` name because that is the folder kubeconform
+looks in; the files are strict, and self-contained per folder rather than per file.)
+Transformations are all validation-neutral:
 
-* ``$ref`` (whose only siblings upstream are ``description`` and ``x-kubernetes-*`` annotations) is
-  replaced by the referenced schema, the annotations kept beside it;
-* ``description`` keywords are dropped (documentation only; it is ~40% of the bytes);
+* ``description`` keywords are dropped (documentation only; it is ~75% of the bytes);
+* the ``$id`` of the definitions document is dropped, so its ``#/$defs/...`` references resolve in
+  the file itself wherever the tree is copied;
 * everything else (``additionalProperties: false`` of the strict variant, ``format``, ``enum``,
-  ``x-kubernetes-*`` annotations, ``$schema``/``$id``) is kept unchanged.
+  ``x-kubernetes-*`` annotations, ``$schema``) is kept unchanged.
 
 Output is deterministic: sorted keys, one-space indent with any value that fits in 100 columns kept
 on one line (about half the bytes of ``indent=1``, still line-diffable), ASCII only, trailing newline.
@@ -37,16 +41,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-VERSIONS: tuple[str, ...] = ("1.30", "1.35", "1.36", "1.37")
-KINDS: tuple[str, ...] = (
-    "configmap-v1",
-    "serviceaccount-v1",
-    "role-rbac-v1",
-    "rolebinding-rbac-v1",
-    "cronjob-batch-v1",
-    "job-batch-v1",
-    "deployment-apps-v1",
-)
+VERSIONS: tuple[str, ...] = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37")
+DEFINITIONS = "_definitions.json"
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "schemas" / "kubernetes"
 README_NAME = "README.md"
 
@@ -57,6 +53,7 @@ _SCHEMA_ONE = frozenset({"items", "additionalProperties", "not", "contains", "pr
 # Keywords whose value is a list of schemas.
 _SCHEMA_LIST = frozenset({"oneOf", "anyOf", "allOf", "prefixItems"})
 _DROP = frozenset({"description"})
+_LOCAL_REF = "#/$defs/"
 
 
 class ExtractError(Exception):
@@ -65,7 +62,10 @@ class ExtractError(Exception):
 
 def source_root() -> Path:
     """The ``kubernetes-json-schema`` folder inside the installed kubernetes-validate package."""
-    import kubernetes_validate
+    try:
+        import kubernetes_validate
+    except ImportError as exc:
+        raise ExtractError("kubernetes-validate is not installed; run: pip install -e '.[schemas]'") from exc
 
     root = Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
     if not root.is_dir():
@@ -76,7 +76,7 @@ def source_root() -> Path:
 def source_version() -> str:
     try:
         return metadata.version("kubernetes-validate")
-    except metadata.PackageNotFoundError:  # pragma: no cover - the venv always has it
+    except metadata.PackageNotFoundError:  # pragma: no cover - the schemas extra always has it
         return "unknown"
 
 
@@ -84,56 +84,53 @@ def dir_name(version: str) -> str:
     return f"v{version}.0-standalone-strict"
 
 
-def _def_name(ref: str) -> str:
-    marker = "#/$defs/"
-    if marker not in ref:
-        raise ExtractError(f"unsupported $ref {ref!r}")
-    return ref.split(marker, 1)[1]
+def kind_file_name(group: str, version: str, kind: str) -> str:
+    """kubeconform's ``{{.ResourceKind}}{{.KindSuffix}}.json``: ``role-rbac-v1.json``, ``configmap-v1.json``."""
+    suffix = f"-{group.split('.')[0].lower()}-{version.lower()}" if group else f"-{version.lower()}"
+    return f"{kind.lower()}{suffix}.json"
 
 
-class _Inliner:
-    def __init__(self, defs: Mapping[str, Any]) -> None:
-        self.defs = defs
-        self.done: dict[str, Any] = {}
+def strip(node: Any, defs: Mapping[str, Any], where: str = "root") -> Any:
+    """``node`` without ``description`` keywords; every ``$ref`` must point at a known local definition."""
+    if isinstance(node, bool):
+        return node
+    if not isinstance(node, Mapping):
+        raise ExtractError(f"schema expected, got {type(node).__name__} (in {where})")
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DROP and isinstance(value, str):
+            continue
+        if key == "$ref":
+            ref = str(value)
+            if not ref.startswith(_LOCAL_REF) or ref[len(_LOCAL_REF) :] not in defs:
+                raise ExtractError(f"unsupported $ref {ref!r} (in {where})")
+            out[key] = ref
+        elif key in _SCHEMA_MAPS:
+            out[key] = {name: strip(sub, defs, f"{where}/{name}") for name, sub in value.items()}
+        elif key in _SCHEMA_ONE:
+            out[key] = strip(value, defs, where)
+        elif key in _SCHEMA_LIST:
+            if not isinstance(value, Sequence):
+                raise ExtractError(f"{key} must be a list (in {where})")
+            out[key] = [strip(sub, defs, where) for sub in value]
+        else:
+            out[key] = value
+    return out
 
-    def resolve(self, name: str, stack: tuple[str, ...]) -> Any:
-        if name in stack:
-            raise ExtractError(f"recursive $ref cannot be inlined: {' -> '.join((*stack, name))}")
-        if name not in self.done:
-            if name not in self.defs:
-                raise ExtractError(f"$ref to unknown definition {name!r}")
-            self.done[name] = self.schema(self.defs[name], (*stack, name))
-        return self.done[name]  # shared, never mutated: the output is only serialised
 
-    def schema(self, node: Any, stack: tuple[str, ...]) -> Any:
-        if isinstance(node, bool):
-            return node
-        if not isinstance(node, Mapping):
-            raise ExtractError(f"schema expected, got {type(node).__name__} (in {'/'.join(stack) or 'root'})")
-        if "$ref" in node:
-            extra = set(node) - {"$ref"} - _DROP
-            annotations = {key for key in extra if key.startswith("x-kubernetes-")}
-            if extra - annotations:
-                raise ExtractError(f"$ref with sibling keywords {sorted(extra - annotations)} is not supported")
-            target = self.resolve(_def_name(str(node["$ref"])), stack)
-            if annotations and isinstance(target, Mapping):  # validation-neutral annotations kept beside the copy
-                return {**target, **{key: node[key] for key in sorted(annotations)}}
-            return target
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in _DROP:
-                continue
-            if key in _SCHEMA_MAPS:
-                out[key] = {name: self.schema(sub, stack) for name, sub in value.items()}
-            elif key in _SCHEMA_ONE:
-                out[key] = self.schema(value, stack)
-            elif key in _SCHEMA_LIST:
-                if not isinstance(value, Sequence):
-                    raise ExtractError(f"{key} must be a list")
-                out[key] = [self.schema(sub, stack) for sub in value]
-            else:
-                out[key] = value
-        return out
+def kind_files(defs: Mapping[str, Any]) -> dict[str, str]:
+    """``{kubeconform file name: definition name}`` for every definition with exactly one group/version/kind."""
+    found: dict[str, str] = {}
+    for name in sorted(defs):
+        gvks = defs[name].get("x-kubernetes-group-version-kind") if isinstance(defs[name], Mapping) else None
+        if not isinstance(gvks, list) or len(gvks) != 1:
+            continue  # plain types, and DeleteOptions/WatchEvent (valid under every group: never a manifest)
+        gvk = gvks[0]
+        file = kind_file_name(gvk["group"], gvk["version"], gvk["kind"])
+        if file in found:
+            raise ExtractError(f"{file} would hold both {found[file]} and {name}")
+        found[file] = name
+    return found
 
 
 WIDTH = 100
@@ -174,34 +171,52 @@ def dumps(schema: Any) -> str:
     return _format(schema, 0, 0)[1] + "\n"
 
 
-def _readme() -> str:
-    kinds = "\n".join(f"- `{k}.json`" for k in KINDS)
+def _readme(counts: Mapping[str, int], sizes: Mapping[str, int]) -> str:
     versions = ", ".join(VERSIONS)
+    per_version = "\n".join(f"| {v} | {counts[v]} | {sizes[v] / 1024:.0f} KiB |" for v in VERSIONS)
+    total = sum(sizes.values())
     return (
         "# Kubernetes JSON schemas (generated)\n\n"
-        "Do not edit: regenerate with `python scripts/extract_schemas.py` and verify with `--check`.\n\n"
+        "Do not edit: regenerate with `make schemas` (`python scripts/extract_schemas.py`, needs the `schemas`\n"
+        "extra: `pip install -e '.[schemas]'`) and verify with `--check`.\n\n"
         f"Source: the `-local-strict` schemas bundled with kubernetes-validate {source_version()} (PyPI),\n"
-        "with every `$ref` inlined (standalone) and `description` keywords removed.\n"
-        "Layout is kubeconform's: `v{version}-standalone-strict/{kind}-{group}-{version}.json`,\n"
-        "so `kubeconform -strict -kubernetes-version 1.35.0 -schema-location schemas/kubernetes` works offline\n"
-        "(the version must be written `X.Y.0`).\n\n"
-        f"Kubernetes versions: {versions}.\n\nKinds:\n\n{kinds}\n"
+        "with `description` keywords removed. Every built-in kind of each version is here: one shared\n"
+        "`_definitions.json` per version holds every type once, and one small file per kind\n"
+        "(`{kind}-{group}-{version}.json`, kubeconform's naming) refers to it by a relative `$ref`.\n"
+        "Layout is kubeconform's: `v{version}-standalone-strict/{kind}{-group}-{version}.json`, so\n"
+        "`kubeconform -strict -kubernetes-version 1.35.0 -schema-location schemas/kubernetes` works offline\n"
+        "(the version must be written `X.Y.0`; kubeconform resolves the relative `$ref` next to the file).\n\n"
+        f"Kubernetes versions: {versions}.\n\n"
+        "| Version | Kinds | Size on disk |\n|---|---|---|\n"
+        f"{per_version}\n\n"
+        f"Total: {total / 1024 / 1024:.1f} MiB uncompressed. Git stores it deflated, with deltas between\n"
+        "versions, and the wheel is a zip archive, so neither repository nor wheel gains from gzipping the\n"
+        "files; gzip would only save installed disk space and would stop kubeconform from reading the\n"
+        "tree. Figures for repository and wheel size: bench/RESULTS.md.\n"
     )
 
 
 def extract(src: Path | None = None) -> dict[str, str]:
     """Return ``{relative path: file text}`` for the whole output tree."""
     root = src or source_root()
-    files: dict[str, str] = {README_NAME: _readme()}
+    files: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    sizes: dict[str, int] = {}
     for version in VERSIONS:
         folder = root / f"v{version}.0-local-strict"
         if not folder.is_dir():
             raise ExtractError(f"kubernetes-validate has no schemas for Kubernetes {version} ({folder})")
-        defs = json.loads((folder / "_definitions.json").read_text(encoding="utf-8"))["$defs"]
-        inliner = _Inliner(defs)
-        for kind in KINDS:
-            raw = json.loads((folder / f"{kind}.json").read_text(encoding="utf-8"))
-            files[f"{dir_name(version)}/{kind}.json"] = dumps(inliner.schema(raw, ()))
+        raw = json.loads((folder / DEFINITIONS).read_text(encoding="utf-8"))
+        defs = raw["$defs"]
+        document = {"$schema": raw["$schema"], "$defs": {name: strip(sub, defs, name) for name, sub in defs.items()}}
+        out = dir_name(version)
+        files[f"{out}/{DEFINITIONS}"] = dumps(document)
+        kinds = kind_files(defs)
+        for file, name in kinds.items():
+            files[f"{out}/{file}"] = dumps({"$ref": f"{DEFINITIONS}{_LOCAL_REF}{name}", "$schema": raw["$schema"]})
+        counts[version] = len(kinds)
+        sizes[version] = sum(len(text) for path, text in files.items() if path.startswith(out + "/"))
+    files[README_NAME] = _readme(counts, sizes)
     return files
 
 
