@@ -1,16 +1,12 @@
-"""Argo CD and Flux objects validated offline against the CRD-catalog schemas in ../shared/crd-schemas."""
+"""Argo CD and Flux objects validated offline against the CRD-catalog schemas shipped in schemas/crds."""
 
 from __future__ import annotations
 
-import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from generator.errors import ManifestError
 from generator.validate import manifest_schemas as ms
@@ -18,7 +14,7 @@ from generator.validate.manifest_schemas import SchemaRegistry, Violation
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "schemas"
-CRDS = Path(os.environ.get("KAPTAIN_CRD_SCHEMAS") or Path(__file__).resolve().parents[2] / "shared" / "crd-schemas")
+CRDS = SCHEMAS / "crds"
 CATALOG_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 REPO_URL = "https://git.example.com/platform/kaptain-gitops.git"
 
@@ -114,7 +110,6 @@ SAMPLES = {
 
 @pytest.fixture(scope="module")
 def registry() -> SchemaRegistry:
-    assert CRDS.is_dir(), f"CRD schemas not found at {CRDS}; set KAPTAIN_CRD_SCHEMAS"
     return SchemaRegistry(SCHEMAS, "1.35", str(CRDS))
 
 
@@ -241,65 +236,49 @@ def test_built_in_kinds_still_use_the_kubernetes_schemas(registry: SchemaRegistr
     assert {(v.path, v.rule) for v in registry.validate(doc)} == {("dataa", "unknown-field")}
 
 
-# --------------------------------------------------------------------------------------------
-# The compiled validator agrees with jsonschema on the (closed) CRD schemas too
-# --------------------------------------------------------------------------------------------
-
-_PAIRS: dict[str, tuple[ms.DocValidator, ms.DocValidator]] = {}
-
-
-def _pair(kind: str) -> tuple[ms.DocValidator, ms.DocValidator]:
-    if kind not in _PAIRS:
-        doc = SAMPLES[kind]()
-        group, version = ms.split_api_version(doc["apiVersion"])
-        raw = json.loads((CRDS / group / f"{kind.lower()}_{version}.json").read_text(encoding="utf-8"))
-        closed = ms.close_objects(raw)
-        ms.compile_schema(closed)  # the CRD schemas need no jsonschema fallback
-        _PAIRS[kind] = (ms.fast_validator(closed), ms.jsonschema_validator(closed, check_schema=False))
-    return _PAIRS[kind]
-
-
-def _nodes(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
-    out = [(path, value)]
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            out.extend(_nodes(sub, (*path, key)))
-    elif isinstance(value, list):
-        for index, sub in enumerate(value):
-            out.extend(_nodes(sub, (*path, index)))
-    return out
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> tuple[str, Any]:
-    kind = draw(st.sampled_from(sorted(SAMPLES)))
-    doc = SAMPLES[kind]()
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        nodes = _nodes(doc)
-        path, node = nodes[draw(st.integers(min_value=1, max_value=len(nodes) - 1))]
-        parent = doc
-        for key in path[:-1]:
-            parent = parent[key]
-        op = draw(st.sampled_from(["drop", "add", "retype"]))
-        value = copy.deepcopy(draw(st.sampled_from([None, 1, -2, "x", "", True, [], {}, ["y"], {"z": 1}])))
-        if op == "drop":
-            del parent[path[-1]]
-        elif op == "add" and isinstance(node, dict):
-            node[draw(st.sampled_from(["name", "extra", "paths", "kind"]))] = value
-        else:
-            parent[path[-1]] = value
-    return kind, doc
-
-
-@settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
-def test_crd_equivalence_on_mutations(case: tuple[str, Any]) -> None:
-    kind, doc = case
-    fast, reference = _pair(kind)
-    assert {(v.path, v.rule) for v in fast(doc)} == {(v.path, v.rule) for v in reference(doc)}
-
-
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
-def test_crd_equivalence_on_samples(kind: str) -> None:
-    fast, reference = _pair(kind)
-    assert fast(SAMPLES[kind]()) == reference(SAMPLES[kind]()) == []
+def test_shipped_crd_schemas_are_used_by_default(kind: str) -> None:
+    plain = SchemaRegistry(SCHEMAS, "1.35")
+    assert plain.validate(SAMPLES[kind]()) == []
+    doc = SAMPLES[kind]()
+    doc["spec"]["extra"] = 1
+    assert [(v.path, v.rule) for v in plain.validate(doc)] == [("spec.extra", "unknown-field")]
+
+
+def test_user_crd_schemas_win_on_a_name_clash_and_add_kinds(tmp_path: Path) -> None:
+    (tmp_path / "argoproj.io").mkdir()
+    (tmp_path / "stable.example.com").mkdir()
+    mine = {"type": "object", "properties": {"apiVersion": {}, "kind": {}, "metadata": {},
+                                             "spec": {"type": "object", "properties": {"custom": {"type": "string"}}}}}
+    (tmp_path / "argoproj.io" / "application_v1alpha1.json").write_text(json.dumps(mine), encoding="utf-8")
+    (tmp_path / "stable.example.com" / "crontab_v1.json").write_text(json.dumps(mine), encoding="utf-8")
+    registry = SchemaRegistry(SCHEMAS, "1.35", str(tmp_path))
+    doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {}, "spec": {"custom": "x"}}
+    assert registry.validate(doc) == []
+    assert [v.path for v in SchemaRegistry(SCHEMAS, "1.35").validate(doc)][-1] == "spec.custom"
+    crontab = {"apiVersion": "stable.example.com/v1", "kind": "CronTab", "metadata": {}, "spec": {"cstom": "x"}}
+    assert registry.validate(crontab) == [
+        Violation("spec.cstom", 'unknown field "cstom" (did you mean "custom"?)', "unknown-field")
+    ]
+    # GitRepository is not in the user's folder: the shipped schema still applies.
+    assert registry.validate(gitrepository()) == []
+
+
+def test_kind_without_any_schema_says_both_ways_out() -> None:
+    crontab = {"apiVersion": "stable.example.com/v1", "kind": "CronTab", "metadata": {"name": "c"}}
+    (violation,) = SchemaRegistry(SCHEMAS, "1.35").validate(crontab)
+    assert violation.rule == "missing-schema"
+    assert violation.message.startswith(
+        "no schema for CronTab (stable.example.com/v1) in Kubernetes 1.35: give its JSON schema with "
+        "--crd-schemas DIR (as DIR/stable.example.com/crontab_v1.json), or skip the kind with --skip CronTab "
+        "(or skipKinds: [CronTab] in the overlay's settings.yaml)"
+    )
+
+
+@pytest.mark.parametrize("skip", ["CronTab", "Foo, CronTab", "stable.example.com/v1/CronTab"])
+def test_skipped_kinds_are_not_schema_checked(skip: str) -> None:
+    crontab = {"apiVersion": "stable.example.com/v1", "kind": "CronTab", "metadata": {"name": "c"}}
+    assert SchemaRegistry(SCHEMAS, "1.35", skip=[skip]).validate(crontab) == []
+    assert SchemaRegistry(SCHEMAS, "1.35").validate(crontab, ms.parse_skip(skip)) == []
+    other = SchemaRegistry(SCHEMAS, "1.35", skip=["other.example.com/v1/CronTab"]).validate(crontab)
+    assert [v.rule for v in other] == ["missing-schema"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import random
 from pathlib import Path
 from typing import Any
@@ -26,21 +25,10 @@ OVERLAYS = ["overlays/dev", "overlays/prod"]
 REPO_URL = "https://github.com/example/kaptain-gitops-config.git"
 
 
-def _crd_dir() -> Path | None:
-    location = Path(os.environ.get("KAPTAIN_CRD_SCHEMAS") or REPO.parent / "shared" / "crd-schemas")
-    if location.is_dir():
-        return location
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CRD schemas not found at {location} (set KAPTAIN_CRD_SCHEMAS); CI must validate them")
-    return None
-
-
 @pytest.fixture(scope="module")
 def registry() -> SchemaRegistry:
-    crds = _crd_dir()
-    if crds is None:
-        pytest.skip("CRD schemas (../shared/crd-schemas or KAPTAIN_CRD_SCHEMAS) not available")
-    return SchemaRegistry(REPO / "schemas" / "kubernetes", "1.35", crd_location=str(crds))
+    """The shipped CRD schemas (schemas/crds) are used by default: no location needed."""
+    return SchemaRegistry(REPO / "schemas" / "kubernetes", "1.35")
 
 
 def config(**changes: Any) -> dl.DeliveryConfig:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, REPO, run_cli
-
-
-def _crd_dir() -> Path:
-    path = Path(os.environ.get("KAPTAIN_CRD_SCHEMAS", REPO.parent / "shared" / "crd-schemas"))
-    if not path.is_dir():
-        if IN_CI:
-            pytest.fail(f"CRD schemas not found at {path}")
-        pytest.skip("CRD schemas not available")
-    return path
+from tests.conftest import REPO, run_cli
 
 
 @pytest.fixture
@@ -28,7 +18,7 @@ def gitops_repo(repo: Path) -> Path:
 
 
 def test_committed_deploy_is_current_and_valid(gitops_repo: Path) -> None:
-    result = run_cli("check", "--root", str(gitops_repo), "--crd-schemas", str(_crd_dir()), "--kustomize", "off")
+    result = run_cli("check", "--root", str(gitops_repo), "--kustomize", "off")
     assert result.code == 0, result.out
     assert result.out.splitlines()[-1] == "2 overlays: 2 up to date, 0 stale, 0 failed; deploy/ up to date"
 
@@ -47,8 +37,7 @@ def test_new_overlay_adds_and_removed_overlay_deletes_deploy_files(gitops_repo: 
     result = run_cli("render", "--root", str(gitops_repo))
     assert "deploy/argocd/applications/staging.yaml: deleted" in result.out
     assert not (gitops_repo / "deploy/flux/staging.yaml").exists()
-    assert run_cli("check", "--root", str(gitops_repo), "--crd-schemas", str(_crd_dir()),
-                   "--kustomize", "off").code == 0
+    assert run_cli("check", "--root", str(gitops_repo), "--kustomize", "off").code == 0
 
 
 def test_bad_gitops_config_fails_render_and_writes_nothing(gitops_repo: Path) -> None:
