@@ -177,6 +177,8 @@ def test_runs_offline_with_our_schema_tree(fake: Fake, crds: Path) -> None:
         (SCHEMAS / "kubernetes").resolve().as_posix(),
         "-schema-location",
         f"{crds.resolve().as_posix()}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json",
+        "-schema-location",
+        f"{(SCHEMAS / 'crds').resolve().as_posix()}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json",
         "-",
     ]
     assert "default" not in call["argv"]  # type: ignore[operator]
@@ -209,7 +211,7 @@ def test_verbose_lists_valid_resources(fake: Fake) -> None:
     ]
     argv = fake.call["argv"]
     assert isinstance(argv, list)
-    assert argv.count("-schema-location") == 1 and "-verbose" in argv
+    assert argv.count("-schema-location") == 2 and "-verbose" in argv  # our Kubernetes tree, our CRDs
     assert argv[argv.index("-kubernetes-version") + 1] == "1.37.0"
     assert argv[argv.index("-schema-location") + 1] == (SCHEMAS / "kubernetes").resolve().as_posix()
 
@@ -220,7 +222,7 @@ def test_template_crd_location_is_passed_through(fake: Fake, crds: Path) -> None
     assert kc.run_kubeconform(str(fake.binary), MANIFESTS, SCHEMAS, "1.36", template) == []
     argv = fake.call["argv"]
     assert isinstance(argv, list)
-    assert argv[-2] == template.removeprefix("file://")
+    assert argv[-4] == template.removeprefix("file://")
 
 
 @pytest.mark.parametrize(
@@ -309,7 +311,12 @@ def _kubeconform_schema_path(location: str, kind: str, api_version: str, k8s_ver
     return location
 
 
-@pytest.mark.parametrize("version", ["1.30", "1.35", "1.36", "1.37"])
+def test_skip_is_passed_like_kubeconforms_own(fake: Fake) -> None:
+    command = kc.kubeconform_command("kubeconform", SCHEMAS, "1.35", skip={"CronTab", "stable.example.com/v1/Foo"})
+    assert command[-3:] == ["-skip", "CronTab,stable.example.com/v1/Foo", "-"]
+
+
+@pytest.mark.parametrize("version", ["1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"])
 def test_committed_tree_resolves_the_way_kubeconform_looks_it_up(version: str) -> None:
     command = kc.kubeconform_command("kubeconform", SCHEMAS, version)
     location = command[command.index("-schema-location") + 1]
@@ -321,5 +328,37 @@ def test_committed_tree_resolves_the_way_kubeconform_looks_it_up(version: str) -
         ("rbac.authorization.k8s.io/v1", "RoleBinding"),
         ("batch/v1", "CronJob"),
         ("batch/v1", "Job"),
+        ("networking.k8s.io/v1", "NetworkPolicy"),
+        ("policy/v1", "PodDisruptionBudget"),
+        ("apps/v1", "Deployment"),
     ]:
-        assert Path(_kubeconform_schema_path(location, kind, api_version, k8s_version)).is_file(), (kind, version)
+        path = Path(_kubeconform_schema_path(location, kind, api_version, k8s_version))
+        assert path.is_file(), (kind, version)
+        # kubeconform resolves the relative $ref next to the file: the target must exist there.
+        ref = json.loads(path.read_text(encoding="utf-8"))["$ref"]
+        target, _, pointer = ref.partition("#")
+        definitions = json.loads((path.parent / target).read_text(encoding="utf-8"))
+        assert pointer.split("/")[-1] in definitions["$defs"], (kind, version)
+
+
+def test_check_sends_deploy_through_kubeconform_with_the_same_locations(
+    fake: Fake, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from tests.conftest import run_cli
+
+    shutil.copy(REPO / "gitops.yaml", repo / "gitops.yaml")
+    shutil.copytree(REPO / "deploy", repo / "deploy")
+    fake.replay('{\n  "resources": [],\n  "summary": {"valid": 6, "invalid": 0, "errors": 0, "skipped": 0}\n}\n')
+    result = run_cli("check", "--root", str(repo), "--kustomize", "off", "--skip", "CronTab")
+    assert result.code == 0, result.out
+    assert "kubeconform -strict checked 2 overlays and deploy/" in result.out
+    call = fake.call  # the last run: deploy/
+    argv = call["argv"]
+    assert isinstance(argv, list) and isinstance(call["stdin"], str)
+    assert "kind: ApplicationSet" in call["stdin"] and "kind: GitRepository" in call["stdin"]
+    assert "ConfigManagementPlugin" not in call["stdin"]  # not a Kubernetes object
+    crd_template = f"{(SCHEMAS / 'crds').resolve().as_posix()}/{kc.CATALOG_TEMPLATE}"
+    assert argv[argv.index("-schema-location", argv.index("-schema-location") + 1) + 1] == crd_template
+    assert argv[-3:] == ["-skip", "CronTab", "-"]

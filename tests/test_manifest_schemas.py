@@ -257,7 +257,7 @@ def test_enum_on_kind_and_api_version(registry: SchemaRegistry) -> None:
 def test_missing_schema(registry: SchemaRegistry) -> None:
     (violation,) = registry.validate({"apiVersion": "apps/v1", "kind": "Deploymen", "metadata": {"name": "x"}})
     assert violation.rule == "missing-schema"
-    assert "deploymen-apps-v1.json" in violation.message and "--skip Deploymen" in violation.message
+    assert "no schema for Deploymen (apps/v1)" in violation.message and "--skip Deploymen" in violation.message
 
 
 def test_every_built_in_kind_is_strict(registry: SchemaRegistry) -> None:

@@ -87,7 +87,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="check only overlays whose settings or files changed since GIT_REF")
         p.add_argument("--kubernetes-version", metavar="X.Y", help="validate against this version (default: settings)")
         p.add_argument("--crd-schemas", metavar="LOCATION",
-                       help="CRD schema folder or kubeconform-style template for Argo CD/Flux objects")
+                       help="your CRDs' JSON schemas: a folder laid out {group}/{kind}_{version}.json or a "
+                            "kubeconform-style template; wins over the shipped Argo CD/Flux schemas on a clash")
+        p.add_argument("--skip", metavar="KIND[,KIND]", action="append", default=[],
+                       help="kinds (or apiVersion/Kind) not to schema-check, like kubeconform's -skip; "
+                            "also the settings key skipKinds")
         p.add_argument("--kustomize", choices=("auto", "kubectl", "internal", "off"), default="auto",
                        help="how to build overlays: auto = in process for generated-only overlays, kubectl otherwise")
         p.add_argument("--kubeconform", choices=("auto", "off"), default="auto",
@@ -192,10 +196,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                              f"choose one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}", rule="usage")
         args.kubernetes_version = version
     from generator.validate.kubeconform import find_kubeconform
+    from generator.validate.manifest_schemas import parse_skip
 
     use_kubeconform = args.kubeconform == "auto" and find_kubeconform() is not None
     opts = Options(root=root, strict=args.strict, kubernetes_version=args.kubernetes_version,
-                   crd_location=args.crd_schemas, kustomize=args.kustomize, wait_seconds=args.wait,
+                   crd_location=args.crd_schemas, skip=parse_skip(args.skip), kustomize=args.kustomize,
+                   wait_seconds=args.wait,
                    keep_files=use_kubeconform, cache=not args.no_cache)
     run = check_overlays(opts, patterns, progress=_progress(err))
     if args.kubeconform == "auto":

@@ -73,6 +73,7 @@ class Settings:
     certificate_name: str = rotation_mode.DEFAULT_CERTIFICATE_NAME  # ingress.kommanderTraefikCertificateName
     cluster_name: str | None = None  # kommander.clusterName (None: the overlay's name)
     kaptain_values: str = ""  # kaptainValues as canonical JSON text ('' when absent), so Settings stay hashable
+    skip_kinds: tuple[str, ...] = ()
 
     @property
     def watch_reaction_seconds(self) -> int | None:
@@ -152,6 +153,8 @@ class Settings:
             out["kommander"] = {"clusterName": self.cluster_name}
         if self.kaptain_values:
             out["kaptainValues"] = rotation_mode.values_of(self.kaptain_values)
+        if self.skip_kinds:
+            out["skipKinds"] = list(self.skip_kinds)
         return out
 
 
@@ -170,6 +173,9 @@ def _pattern_text(where: str, path: yaml_source.Path, value: Any) -> tuple[str, 
     if leaf == "key":
         return (f"{where} is {shown}, not a valid Secret data key",
                 "use only letters, digits, '-', '_' and '.'", "invalid-name")
+    if len(path) == 2 and path[0] == "skipKinds":
+        return (f"{where} is {shown}, not a kind or apiVersion/Kind",
+                'write the kind as in the manifest, e.g. "CronTab" or "stable.example.com/v1/CronTab"', "invalid-kind")
     if leaf in ("cpu", "memory"):
         return (f"{where} is {shown}, not a Kubernetes quantity",
                 "write e.g. \"100m\" for CPU or \"64Mi\" for memory", "invalid-quantity")
@@ -326,6 +332,7 @@ def settings_from_mapping(values: dict[str, Any]) -> Settings:
         certificate_name=ing.get("kommanderTraefikCertificateName", rotation_mode.DEFAULT_CERTIFICATE_NAME),
         cluster_name=(values.get("kommander") or {}).get("clusterName"),
         kaptain_values=rotation_mode.values_text(values.get("kaptainValues")),
+        skip_kinds=tuple(values.get("skipKinds", ())),
     )
 
 

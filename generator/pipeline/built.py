@@ -79,7 +79,8 @@ def _name(doc: dict[str, Any]) -> str:
 
 
 def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], files: list[RenderedFile], settings: Settings | None,
-                   version: str, registry: Callable[[str], Any]) -> list[Problem]:
+                   version: str, registry: Callable[[str], Any], *,
+                   skip: frozenset[str] = frozenset()) -> list[Problem]:
     """Strict schema + API rules for the built output, and the built CronJob's schedule; located at user lines."""
     if not docs or settings is None:
         return []
@@ -89,7 +90,7 @@ def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], files: list[Render
     prov = load_provenance(o, files)
     problems = []
     for doc in docs:
-        for v in [*reg.validate(doc), *check_api_rules(doc)]:
+        for v in [*reg.validate(doc, skip), *check_api_rules(doc)]:
             file, line, col = _where(prov, o, doc, provenance.parse_path(v.path))
             problems.append(Problem(file, line, col, "error", v.rule, f"built {_name(doc)}: {v.path}: {v.message}"))
     problems.extend(schedule_problems(o, docs, files, settings, prov))

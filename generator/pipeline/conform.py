@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from generator.errors import GeneratorError
 from generator.pipeline.built import load_provenance
-from generator.pipeline.fleet import Options, RunReport
+from generator.pipeline.fleet import Options, OverlayReport, RunReport
 from generator.problems import Problem
 from generator.render.overlay import KUSTOMIZATION
 from generator.validate import provenance
@@ -39,7 +39,8 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
         version = opts.kubernetes_version or r.settings.kubernetes_version
         try:
             results = kubeconform.run_kubeconform(binary, stream, opts.schema_root / "kubernetes", version,
-                                                  opts.crd_location)
+                                                  opts.crd_location,
+                                                  skip=opts.skip | frozenset(r.settings.skip_kinds))
         except GeneratorError as err:
             r.problems.append(Problem.from_error(err, r.overlay))
             r.status = "failed"
@@ -61,4 +62,30 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
                 detail = f"{e.path}: {e.message}" if e is not None else res.message
                 r.problems.append(Problem(*where, "error", "kubeconform", f"{res.kind}/{res.name}: {detail}"))
             r.status = "failed"
+    if run.delivery is not None and run.delivery.status != "failed" and run.delivery.files:
+        _kubeconform_deploy(run.delivery, binary, opts)
+        run.notices.append(f"kubeconform -strict checked {checked} overlays and deploy/")
+        return
     run.notices.append(f"kubeconform -strict checked {checked} overlays")
+
+
+def _kubeconform_deploy(r: OverlayReport, binary: str, opts: Options) -> None:
+    """deploy/'s Argo CD and Flux objects through kubeconform, with the shipped (and the user's) CRD schemas."""
+    from generator.render.delivery import PLUGIN_FILE
+    from generator.validate import kubeconform
+    from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
+
+    stream = "".join(f"---\n{f.text}" for f in r.files if f"deploy/{f.path}" != PLUGIN_FILE)
+    try:
+        results = kubeconform.run_kubeconform(binary, stream, opts.schema_root / "kubernetes",
+                                              opts.kubernetes_version or DEFAULT_KUBERNETES_VERSION,
+                                              opts.crd_location, skip=opts.skip)
+    except GeneratorError as err:
+        r.problems.append(Problem.from_error(err, "deploy"))
+        r.status = "failed"
+        return
+    for res in results:
+        if res.status in ("invalid", "error"):
+            details = "; ".join(f"{e.path}: {e.message}" for e in res.validation_errors) or res.message
+            r.problems.append(Problem("deploy", 1, 1, "error", "kubeconform", f"{res.kind}/{res.name}: {details}"))
+            r.status = "failed"

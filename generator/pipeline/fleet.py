@@ -38,6 +38,7 @@ class Options:
     strict: bool = False  # warnings fail too
     kubernetes_version: str | None = None  # overrides the settings' kubernetesVersion
     crd_location: str | None = None
+    skip: frozenset[str] = frozenset()  # kinds / apiVersion/Kind not schema-checked (--skip; settings skipKinds)
     schema_root: Path = field(default_factory=schemas_dir)
     kustomize: Literal["auto", "kubectl", "internal", "off"] = "auto"
     durable: bool = True
@@ -133,7 +134,7 @@ def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | 
 
 
 def _document_problems(display: str, docs: Iterable[dict[str, Any]], reg: Any, *, lines: list[int] | None = None,
-                       api_rules: bool = True, prefix: str = "") -> list[Problem]:
+                       api_rules: bool = True, prefix: str = "", skip: frozenset[str] = frozenset()) -> list[Problem]:
     """Strict schema (and API-server) problems of ``docs``; ``lines`` gives each document's line in ``display``."""
     from generator.validate.api_rules import check_api_rules
 
@@ -141,7 +142,7 @@ def _document_problems(display: str, docs: Iterable[dict[str, Any]], reg: Any, *
     for index, doc in enumerate(docs):
         line = lines[index] if lines and index < len(lines) else 1
         kind = f"{prefix}{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
-        for v in [*reg.validate(doc), *(check_api_rules(doc) if api_rules else [])]:
+        for v in [*reg.validate(doc, skip), *(check_api_rules(doc) if api_rules else [])]:
             problems.append(Problem(display, line, 1, "error", v.rule, f"{kind}: {v.path}: {v.message}"))
     return problems
 
@@ -155,7 +156,7 @@ def validate_files(o: ov.Overlay, files: Iterable[RenderedFile], loaded: LoadedS
     for f in files:
         if f.path != KUSTOMIZATION:
             problems.extend(_document_problems(f"{o.rel}/{f.path}", f.documents, reg,
-                                               lines=_document_lines(f.text)))
+                                               lines=_document_lines(f.text), skip=_skip(opts, loaded.settings)))
     return problems
 
 
@@ -165,7 +166,12 @@ def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], r: OverlayReport, 
     from generator.pipeline.built import validate_built as validate
 
     version = opts.kubernetes_version or (r.settings.kubernetes_version if r.settings else "")
-    return validate(o, docs, r.files, r.settings, version, registry)
+    skip = _skip(opts, r.settings) if r.settings else opts.skip
+    return validate(o, docs, r.files, r.settings, version, registry, skip=skip)
+
+
+def _skip(opts: Options, settings: Settings) -> frozenset[str]:
+    return opts.skip | frozenset(settings.skip_kinds)
 
 
 def _stale_problem(display: str, action: str, render_command: str) -> Problem:
@@ -478,7 +484,7 @@ def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem
 
 
 def check_delivery(run: RunReport, opts: Options) -> None:
-    """Drift and (with --crd-schemas) strict CRD-schema validation of deploy/."""
+    """Drift and strict CRD-schema validation of deploy/ (shipped schemas, plus --crd-schemas)."""
     from generator.render.delivery import PLUGIN_FILE
 
     r = run.delivery
@@ -488,13 +494,13 @@ def check_delivery(run: RunReport, opts: Options) -> None:
     r.problems.extend(_stale_problem(f"deploy/{ch.path}", ch.action, "kaptain-gitops render") for ch in r.changes)
     if r.changes:
         r.status = "stale"
-    if opts.crd_location is None:
-        run.notices.append("deploy/: Argo CD and Flux objects not schema-checked (pass --crd-schemas DIR)")
-        return
-    registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version or "1.35")
+    from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
+
+    registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version
+                                                                      or DEFAULT_KUBERNETES_VERSION)
     for f in r.files:
         if f"deploy/{f.path}" != PLUGIN_FILE and not f"deploy/{f.path}".startswith("deploy/kommander/"):
             r.problems.extend(_document_problems(f"deploy/{f.path}", f.documents, registry,
-                                                 lines=_document_lines(f.text), api_rules=False))
+                                                 lines=_document_lines(f.text), api_rules=False, skip=opts.skip))
     if r.errors:
         r.status = "failed"

@@ -3,12 +3,15 @@
 The command is::
 
     kubeconform -strict -summary -output json -kubernetes-version 1.35.0 \\
-        -schema-location <schema_root>/kubernetes [-schema-location <CRD template>] -
+        -schema-location <schema_root>/kubernetes [-schema-location <user's CRD template>] \\
+        -schema-location '<schema_root>/crds/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json' \\
+        [-skip KIND,...] -
 
-with the manifests on stdin. ``default`` (the public GitHub schema mirror) is never passed, and
-http(s) CRD locations are refused, so kubeconform reads only local files. ``-kubernetes-version`` must
-be the full ``X.Y.0`` form: kubeconform builds the folder name ``v1.35.0-standalone-strict`` from it.
-A CRD folder in the catalog layout is turned into the template
+with the manifests on stdin: the same locations, in the same order, as the built-in check (the user's
+CRD schemas before the shipped ones, so theirs win on a name clash). ``default`` (the public GitHub
+schema mirror) is never passed, and http(s) CRD locations are refused, so kubeconform reads only local
+files. ``-kubernetes-version`` must be the full ``X.Y.0`` form: kubeconform builds the folder name
+``v1.35.0-standalone-strict`` from it. A CRD folder in the catalog layout is turned into the template
 ``<folder>/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json``.
 
 Output format assumed (kubeconform v0.6.x/v0.7.x ``-output json``; ``json.MarshalIndent`` of)::
@@ -34,6 +37,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,10 +127,12 @@ def kubeconform_command(
     crd_location: str | None = None,
     *,
     verbose: bool = False,
+    skip: Iterable[str] = (),
 ) -> list[str]:
     """The argument vector :func:`run_kubeconform` executes (stdin input, local schemas only)."""
     root = Path(schema_root).resolve()
     kubernetes_dir = root if root.name == "kubernetes" else root / "kubernetes"
+    shipped_crds = kubernetes_dir.parent / "crds"
     command = [
         binary,
         "-strict",
@@ -140,6 +146,10 @@ def kubeconform_command(
     ]
     if crd_location is not None:
         command += ["-schema-location", _crd_argument(crd_location)]
+    if shipped_crds.is_dir():
+        command += ["-schema-location", f"{shipped_crds.as_posix()}/{CATALOG_TEMPLATE}"]
+    if skip:
+        command += ["-skip", ",".join(sorted(skip))]
     if verbose:
         command.append("-verbose")
     command.append("-")
@@ -195,9 +205,10 @@ def run_kubeconform(
     *,
     verbose: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    skip: Iterable[str] = (),
 ) -> list[KubeconformResult]:
     """Run kubeconform on a multi-document YAML string and return what it reported."""
-    command = kubeconform_command(binary, schema_root, kubernetes_version, crd_location, verbose=verbose)
+    command = kubeconform_command(binary, schema_root, kubernetes_version, crd_location, verbose=verbose, skip=skip)
     try:
         proc = subprocess.run(  # fixed argument vector, no shell
             command,

@@ -317,11 +317,11 @@ class SchemaRegistry:
     def _missing_message(self, api_version: str, kind: str, paths: list[Path]) -> str:
         group, version = split_api_version(api_version)
         where = f"{group}/{kind.lower()}_{version}.json" if group else f"{kind.lower()}_{version}.json"
-        looked = ", ".join(str(p) for p in paths)
+        looked = f" (not found: {paths[1]})" if self.crd_location is not None and len(paths) > 1 else ""
         return (
             f"no schema for {kind} ({api_version}) in Kubernetes {self.kubernetes_version}: give its JSON schema "
             f"with --crd-schemas DIR (as DIR/{where}), or skip the kind with --skip {kind} "
-            f"(or skipKinds: [{kind}] in the overlay's settings.yaml) (looked at {looked})"
+            f"or skipKinds: [{kind}] in the overlay's settings.yaml{looked}"
         )
 
     def validator_for(self, api_version: str, kind: str) -> _Compiled | None:

@@ -12,7 +12,7 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -30,6 +30,8 @@ class Violation:
     path: str
     message: str
     rule: str
+    # The same place as keys and indexes, for mapping it back to a YAML position (not part of equality).
+    parts: tuple[object, ...] = field(default=(), compare=False)
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
@@ -152,6 +154,12 @@ def violations(errors: Iterable[Any], lookup: Lookup) -> list[Violation]:
 
 
 def _one(error: Any, lookup: Lookup) -> list[Violation]:
+    found = _worded(error, lookup)
+    parts = tuple(error.instance_path)
+    return [v if v.parts else Violation(v.path, v.message, v.rule, parts) for v in found]
+
+
+def _worded(error: Any, lookup: Lookup) -> list[Violation]:
     parts = tuple(error.instance_path)
     path = format_path(parts)
     name = error.kind.name
@@ -162,12 +170,14 @@ def _one(error: Any, lookup: Lookup) -> list[Violation]:
         known = holder.get("properties", {}) if isinstance(holder, dict) else {}
         unexpected = error.kind.as_dict().get("unexpected") or []
         return [
-            Violation(format_path((*parts, key)), f'unknown field "{key}"{did_you_mean(key, known)}', RULE_UNKNOWN_FIELD)
+            Violation(format_path((*parts, key)), f'unknown field "{key}"{did_you_mean(key, known)}', RULE_UNKNOWN_FIELD,
+                      (*parts, key))
             for key in unexpected
         ]
     if name == "required":
         missing = error.kind.as_dict().get("property")
-        return [Violation(format_path((*parts, missing)), f'missing required field "{missing}"', RULE_SCHEMA)]
+        return [Violation(format_path((*parts, missing)), f'missing required field "{missing}"', RULE_SCHEMA,
+                          (*parts, missing))]
     if name == "type":
         types = keyword if keyword is not None else error.kind.as_dict().get("types", [])
         wanted = " or ".join([types] if isinstance(types, str) else [str(t) for t in types])

@@ -146,7 +146,7 @@ def test_kubernetes_version_option(repo: Path) -> None:
     result = run_cli("check", "--root", str(repo), "--kubernetes-version", "1.20")
     assert result.code == 2
     assert result.err == ("kaptain-gitops: error: --kubernetes-version 1.20 is not supported; choose one of 1.30, "
-                          "1.35, 1.36, 1.37\n")
+                          "1.31, 1.32, 1.33, 1.34, 1.35, 1.36, 1.37\n")
 
 
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
