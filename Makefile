@@ -32,7 +32,8 @@ bench: $(STAMP)  ## fleet benchmark; writes bench/RESULTS.md
 goldens: $(STAMP)  ## regenerate golden files after an intended output change (review the diff!)
 	$(BIN)/python -m tests.update_goldens
 
-schemas: $(STAMP)  ## re-extract schemas/kubernetes from kubernetes-validate
+schemas: $(STAMP)  ## re-extract schemas/kubernetes from kubernetes-validate (installs the `schemas` extra)
+	$(BIN)/python -m pip install --quiet -e '.[dev,schemas]'
 	$(BIN)/python scripts/extract_schemas.py
 
 clean:

@@ -7,12 +7,15 @@ with two-space indent; field order filename, kind, name, version, status, msg, v
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
 import sys
+import urllib.parse
 from pathlib import Path
 
+import jsonschema_rs
 import pytest
 
 from generator.errors import ManifestError
@@ -316,6 +319,11 @@ def test_skip_is_passed_like_kubeconforms_own(fake: Fake) -> None:
     assert command[-3:] == ["-skip", "CronTab,stable.example.com/v1/Foo", "-"]
 
 
+def _retrieve_file(log: list[str], uri: str) -> object:
+    log.append(uri)
+    return json.loads(Path(urllib.parse.urlparse(uri).path).read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("version", ["1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"])
 def test_committed_tree_resolves_the_way_kubeconform_looks_it_up(version: str) -> None:
     command = kc.kubeconform_command("kubeconform", SCHEMAS, version)
@@ -339,6 +347,13 @@ def test_committed_tree_resolves_the_way_kubeconform_looks_it_up(version: str) -
         target, _, pointer = ref.partition("#")
         definitions = json.loads((path.parent / target).read_text(encoding="utf-8"))
         assert pointer.split("/")[-1] in definitions["$defs"], (kind, version)
+        # Resolved the way a file-based loader does (base URI = the kind file), it is a strict schema.
+        loaded: list[str] = []
+        retrieve = functools.partial(_retrieve_file, loaded)
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        validator = jsonschema_rs.validator_for(schema, base_uri=path.resolve().as_uri(), retriever=retrieve)
+        assert not validator.is_valid({"apiVersion": api_version, "kind": kind, "unknownField": 1})
+        assert loaded == [(path.parent / "_definitions.json").resolve().as_uri()]
 
 
 def test_check_sends_deploy_through_kubeconform_with_the_same_locations(

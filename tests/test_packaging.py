@@ -26,9 +26,18 @@ def test_wheel_contains_the_data_files_and_the_console_script(tmp_path: Path) ->
         "schemas/kubernetes/v1.30.0-standalone-strict/role-rbac-v1.json",
         "templates/kommander/appdeployment.yaml.j2",
         "schemas/crds/apps.kommander.d2iq.io/appdeployment_v1alpha3.json",
+        "schemas/kubernetes/v1.33.0-standalone-strict/networkpolicy-networking-v1.json",
+        "schemas/kubernetes/v1.37.0-standalone-strict/_definitions.json",
+        "schemas/crds/LICENSE", "schemas/crds/README.md",
+        "schemas/crds/argoproj.io/applicationset_v1alpha1.json",
+        "schemas/crds/kustomize.toolkit.fluxcd.io/kustomization_v1.json",
+        "schemas/crds/source.toolkit.fluxcd.io/gitrepository_v1.json",
     ]
     for rel in expected:
         assert f"{data}/share/kaptain-gitops/{rel}" in names, rel
+    shipped = {n.split("/share/kaptain-gitops/", 1)[1] for n in names if "/share/kaptain-gitops/schemas/" in n}
+    in_repo = {p.relative_to(REPO).as_posix() for p in (REPO / "schemas").rglob("*") if p.is_file()}
+    assert shipped == in_repo  # every schema file, and nothing else
     assert "generator/cli/main.py" in names and "generator/schedule/lint/never_fires.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "kaptain-gitops = generator.cli.main:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
