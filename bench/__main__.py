@@ -8,7 +8,8 @@ Sections (all in one run, figures are min / median / max over ``--repeat`` repet
    ``kubeconform -strict`` when it is on PATH), measured on a subsample and extrapolated linearly;
 4. CLI cold start against ``python -c pass`` on the same interpreter;
 5. worst-case-delay analysis of hard schedules, in process;
-6. peak RSS of ``check`` at a tenth of the fleet and at the whole fleet.
+6. peak RSS of ``check`` at a tenth of the fleet and at the whole fleet;
+7. manifest schema validation per document and over the fleet's documents, in process (:mod:`bench.schemas`).
 
 Every command runs in a small runner subprocess that times it with ``time.perf_counter`` and reports
 ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``, so each memory figure comes from a fresh process.
@@ -623,6 +624,13 @@ def _run_in(cfg: Config, workdir: Path) -> str:
                  "child can be the figure. `internal` mode never starts kubectl (its patched overlays end in "
                  "`kustomize-needed`, hence exit 1, after being loaded, rendered and validated like the others), so "
                  "it isolates how the Python process grows with the fleet.")
+    lines.append("")
+
+    from bench import schemas as schema_bench
+
+    lines += ["## 7. Manifest schema validation (jsonschema-rs, in process, CPU time per `SchemaRegistry.validate`)",
+              ""]
+    lines += schema_bench.report(n)
     lines.append("")
 
     lines += ["## Targets", ""]

@@ -83,10 +83,8 @@ def _walk(schema: Any) -> list[dict[str, Any]]:
 
 
 def test_kind_files_refer_to_the_shared_definitions_which_are_strict_and_lean(fresh: dict[str, str]) -> None:
-    for name, text in fresh.items():
-        if not name.endswith(".json"):
-            continue
-        schema = json.loads(text)
+    parsed = {name: json.loads(text) for name, text in fresh.items() if name.endswith(".json")}
+    for name, schema in parsed.items():
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
         folder = name.split("/")[0]
         if name.endswith("/_definitions.json"):
@@ -101,7 +99,7 @@ def test_kind_files_refer_to_the_shared_definitions_which_are_strict_and_lean(fr
         else:
             assert set(schema) == {"$ref", "$schema"}, name
             target = schema["$ref"].removeprefix("_definitions.json#/$defs/")
-            definitions = json.loads(fresh[f"{folder}/_definitions.json"])["$defs"]
+            definitions = parsed[f"{folder}/_definitions.json"]["$defs"]
             gvk = definitions[target]["x-kubernetes-group-version-kind"]
             assert len(gvk) == 1
             expected = extract_schemas.kind_file_name(gvk[0]["group"], gvk[0]["version"], gvk[0]["kind"])
