@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib
 import statistics
 import subprocess
 import sys
@@ -78,6 +79,17 @@ def crd_documents() -> dict[str, dict[str, Any]]:
     return out
 
 
+def _registry(version: str) -> Any:
+    """``SchemaRegistry(schemas_dir(), version)`` of this checkout (or of a checkout before the package move)."""
+    try:
+        schemas_module = importlib.import_module("generator.validate.manifest_schemas")
+    except ImportError:  # a checkout before the package move (the compiler's "before" figures)
+        schemas_module = importlib.import_module("generator.manifest_schemas")
+    from generator.resources import schemas_dir
+
+    return schemas_module.SchemaRegistry(schemas_dir(), version)
+
+
 def _per_call(fn: Callable[[], object], budget: float = 0.4) -> float:
     """Median seconds per call over 5 rounds, each round sized to take about budget/5."""
     fn()
@@ -96,10 +108,7 @@ def _per_call(fn: Callable[[], object], budget: float = 0.4) -> float:
 
 def per_document(version: str = "1.35") -> list[tuple[str, str, float | None, float | None, float | None, int]]:
     """(group, kind, first call incl. compile, valid, three-error doc, errors reported) per kind; None = no schema."""
-    from generator.manifest_schemas import SchemaRegistry
-    from generator.resources import schemas_dir
-
-    registry = SchemaRegistry(schemas_dir(), version)
+    registry = _registry(version)
     rows = []
     groups = [("generated", generated_documents()), ("user (resources/)", USER_KINDS), ("CRD (deploy/)", crd_documents())]
     for group, docs in groups:
@@ -136,10 +145,7 @@ def fleet_documents(count: int, seed: int = 1) -> list[dict[str, Any]]:
 
 def fleet_validation(docs: Sequence[dict[str, Any]], version: str = "1.35") -> tuple[float, float, int]:
     """(seconds to validate every document once with a fresh registry incl. compiling, best of 3 warm runs, invalid)."""
-    from generator.manifest_schemas import SchemaRegistry
-    from generator.resources import schemas_dir
-
-    registry = SchemaRegistry(schemas_dir(), version)
+    registry = _registry(version)
     start = time.process_time()
     invalid = sum(1 for d in docs if registry.validate(d))
     cold = time.process_time() - start
