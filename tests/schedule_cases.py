@@ -1,7 +1,7 @@
 """Edge cases for the Kubernetes (robfig/cron v3.0.1 ParseStandard) schedule grammar.
 
-Each accepted case says what it means; each rejected case names the rule. Sources: the research note
-(/work/shared/research/cron-and-validation.md) and robfig v3.0.1 parser.go semantics where the note is silent
+Each accepted case says what it means; each rejected case names the rule. Sources: the Kubernetes CronJob
+documentation and API validation, and robfig v3.0.1 parser.go semantics where they are silent
 (marked "robfig source").
 """
 

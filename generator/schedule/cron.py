@@ -3,8 +3,8 @@
 The API server validates ``spec.schedule`` with robfig/cron **v3.0.1** ``ParseStandard`` (after rejecting any
 ``TZ`` substring) and ``spec.timeZone`` with its own format rules plus ``time.LoadLocation``; the controller then
 runs the schedule in that zone. This module re-implements that grammar and calendar in pure Python: no I/O, no
-printing. Facts come from ``/work/shared/research/cron-and-validation.md``; where it is silent, robfig v3.0.1's
-``parser.go``/``spec.go`` semantics are followed and the decision is written next to the code.
+printing. Facts come from the Kubernetes CronJob documentation and API validation; where they are silent,
+robfig v3.0.1's ``parser.go``/``spec.go`` semantics are followed and the decision is written next to the code.
 
 Main entry points: :func:`parse`, :func:`validate_time_zone`, :class:`Schedule` (``next_runs``, ``fires``).
 """
