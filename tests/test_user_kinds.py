@@ -1,7 +1,8 @@
 """What users add under resources/ is validated as strictly as what we generate, offline, with nothing to pass.
 
-Built-in kinds (NetworkPolicy, PodDisruptionBudget) check clean or fail with a did-you-mean; a kind with no
-schema at all fails with one message naming both ways out, and passes once skipped or given a schema.
+Built-in kinds (NetworkPolicy, PodDisruptionBudget) check clean, or fail at their file and line with a
+did-you-mean; a kind with no schema at all fails with one message naming both ways out, and passes once
+skipped or given a schema.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def test_misspelled_field_of_a_user_kind_gets_a_did_you_mean(repo: Path, prod: P
     assert code == 1
     errors = [line for line in lines if "[error]" in line]
     assert errors == [
-        ("overlays/prod/kustomization.yaml:1:1: [error] built NetworkPolicy/rotation-egress: spec.egres: "
+        ("overlays/prod/resources/netpol.yaml:9:3: [error] built NetworkPolicy/rotation-egress: spec.egres: "
         'unknown field "egres" (did you mean "egress"?) (unknown-field)')
     ]
     assert lines[-1] == "2 overlays: 1 up to date, 0 stale, 1 failed"  # dev is still checked
@@ -93,7 +94,7 @@ def test_kind_without_schema_fails_once_then_passes_skipped_or_with_a_schema(rep
     assert code == 1
     errors = [line for line in lines if "[error]" in line]
     assert errors == [
-        ("overlays/prod/kustomization.yaml:1:1: [error] built CronTab/my-crontab: kind: no schema for CronTab "
+        ("overlays/prod/resources/crontab.yaml:2:1: [error] built CronTab/my-crontab: kind: no schema for CronTab "
         "(stable.example.com/v1) in Kubernetes 1.35: give its JSON schema with --crd-schemas DIR "
         "(as DIR/stable.example.com/crontab_v1.json), or skip the kind with --skip CronTab or "
         "skipKinds: [CronTab] in the overlay's settings.yaml (missing-schema)")
