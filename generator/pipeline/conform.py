@@ -72,10 +72,12 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
 def _kubeconform_deploy(r: OverlayReport, binary: str, opts: Options) -> None:
     """deploy/'s Argo CD and Flux objects through kubeconform, with the shipped (and the user's) CRD schemas."""
     from generator.render.delivery import PLUGIN_FILE
+    from generator.render.kommander import KUSTOMIZATION_FILE
     from generator.validate import kubeconform
     from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
 
-    stream = "".join(f"---\n{f.text}" for f in r.files if f"deploy/{f.path}" != PLUGIN_FILE)
+    not_objects = (PLUGIN_FILE, KUSTOMIZATION_FILE)  # the CMP plugin file and a kustomization: no API objects
+    stream = "".join(f"---\n{f.text}" for f in r.files if f"deploy/{f.path}" not in not_objects)
     try:
         results = kubeconform.run_kubeconform(binary, stream, opts.schema_root / "kubernetes",
                                               opts.kubernetes_version or DEFAULT_KUBERNETES_VERSION,

@@ -473,8 +473,11 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str],
 def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem]:
     """deploy/kommander against the Kubernetes schemas and the shipped AppDeployment schema (always: no flag needed)."""
     from generator.render.kommander import DIR, KUSTOMIZATION_FILE
+    from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
 
-    registry = _registry_for(opts.schema_root, str(opts.schema_root / "crds"), opts.kubernetes_version or "1.35")
+    # The shipped CRD schemas (schemas/crds) are always in the registry; --crd-schemas can override them.
+    registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version
+                                                                      or DEFAULT_KUBERNETES_VERSION)
     problems = []
     for f in files:
         path = f"deploy/{f.path}"
