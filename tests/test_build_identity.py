@@ -12,7 +12,7 @@ import pytest
 from generator.pipeline.fleet import Options, plan_overlay
 from generator.validate import kyaml
 from generator.validate.kustomize import build_in_process, in_process_stream, is_generated_only, manual_jobs
-from generator.write.overlays import discover
+from generator.write.discovery import discover
 from tests.conftest import REPO, require_kubectl, run_cli
 
 CASES = [REPO, *sorted(p for p in (REPO / "tests" / "golden").iterdir() if p.is_dir())]

@@ -110,7 +110,7 @@ def test_kill_right_after_the_commit_is_rolled_forward(tmp_path: Path) -> None:
 
 
 def test_second_render_waits_for_the_lock_or_names_the_holder(tmp_path: Path) -> None:
-    from generator.write.overlays import Lock
+    from generator.write.transaction import Lock
 
     root = tmp_path / "r"
     _fleet(root)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator.render import overlay_set
-from generator.write.overlays import discover
+from generator.write.discovery import discover
 from tests.conftest import REPO, run_cli
 
 

@@ -10,7 +10,7 @@ from generator.pipeline.fleet import Options, plan_overlay
 from generator.validate.kustomize import build_kubectl, parse_stream
 from generator.validate.manifest_schemas import Violation, format_path
 from generator.validate.provenance import Positioned, Provenance, Source, load_positioned, parse_path
-from generator.write.overlays import discover
+from generator.write.discovery import discover
 from tests.conftest import require_kubectl, run_cli
 
 

@@ -31,14 +31,14 @@ def cmd_trigger(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.pipeline.fleet import Options, render_overlays
     from generator.pipeline.trigger import kubectl_command, settings_for, write_job
     from generator.report.formats import format_run
-    from generator.write import overlays as ov
+    from generator.write import discovery, transaction
 
     root = root_of(args)
-    overlay = ov.select_one(root, args.overlay, "trigger")
+    overlay = discovery.select_one(root, args.overlay, "trigger")
     s = settings_for(root, overlay)
     if s.chart_mode and not args.remove:  # refused below with the reason; the command alone on stdout, to copy
         out.write(f"{kubectl_command(s, args.name)}\n")
-    with ov.Lock(root):
+    with transaction.Lock(root):
         path, action = write_job(root, overlay, args.name, remove=args.remove)
     run = render_overlays(Options(root=root), [overlay.rel])
     text, _ = format_run(run, "text")
@@ -92,10 +92,10 @@ def add_verify(sub: Any) -> None:
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.pipeline.trigger import settings_for
     from generator.pipeline.verify import format_verification, verify_cluster
-    from generator.write import overlays as ov
+    from generator.write import discovery
 
     root = root_of(args)
-    result = verify_cluster(settings_for(root, ov.select_one(root, args.overlay, "verify")), context=args.context)
+    result = verify_cluster(settings_for(root, discovery.select_one(root, args.overlay, "verify")), context=args.context)
     out.write(format_verification(result, args.format))
     return 0 if result.ok else 1
 

@@ -17,7 +17,7 @@ from generator.pipeline.built import load_provenance
 from generator.pipeline.fleet import Options, plan_overlay
 from generator.render.overlay import RenderedFile
 from generator.validate import job_policy, kustomize
-from generator.write import overlays as ov
+from generator.write import discovery
 
 
 def find_root(cwd: Path, overlay: str) -> Path:
@@ -34,21 +34,21 @@ def find_root(cwd: Path, overlay: str) -> Path:
     if source_path and target.as_posix().endswith("/" + source_path):
         return Path(target.as_posix()[: -len(source_path) - 1])
     for parent in target.parents:
-        if parent.name == "overlays" and (target / ov.SETTINGS_FILE).is_file():
+        if parent.name == "overlays" and (target / discovery.SETTINGS_FILE).is_file():
             return parent.parent
     return cwd.resolve()
 
 
-def _select(root: Path, overlay: str) -> ov.Overlay:
+def _select(root: Path, overlay: str) -> discovery.Overlay:
     """The overlay to build: one under ``root/overlays``, or any directory holding a settings.yaml (a standalone
     copy, as the Argo CD CMP may see it), named by its directory."""
     try:
-        return ov.select_one(root, overlay, "build")
+        return discovery.select_one(root, overlay, "build")
     except UsageError:
         target = (root / overlay).resolve()
-        if not (target / ov.SETTINGS_FILE).is_file():
+        if not (target / discovery.SETTINGS_FILE).is_file():
             raise
-        return ov.Overlay(target, ov.rel(root.resolve(), target) if target != root.resolve() else target.name)
+        return discovery.Overlay(target, discovery.rel(root.resolve(), target) if target != root.resolve() else target.name)
 
 
 def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
@@ -75,7 +75,7 @@ def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
     return stream, notes
 
 
-def _refuse_job_ttl(o: ov.Overlay, docs: list[dict[str, Any]], files: list[RenderedFile]) -> None:
+def _refuse_job_ttl(o: discovery.Overlay, docs: list[dict[str, Any]], files: list[RenderedFile]) -> None:
     """Render-at-sync deploys what ``build`` prints: the same no-TTL rule as ``check`` (a Job would re-run)."""
     if not any(d.get("kind") == "Job" for d in docs):
         return

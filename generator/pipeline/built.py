@@ -23,7 +23,7 @@ from generator.problems import Problem
 from generator.render.overlay import KUSTOMIZATION, OverlayInputs, RenderedFile
 from generator.render.patches import patch_entry
 from generator.validate import provenance
-from generator.write import overlays as ov
+from generator.write import discovery
 
 SCHEDULE_FIELDS = (
     ("schedule", "ingress.secretRotationSchedule"),
@@ -33,9 +33,9 @@ SCHEDULE_FIELDS = (
 OWN_ANNOTATIONS = ("kaptain-gitops/schedule-meaning", "kaptain-gitops/worst-case-delay")
 
 
-def overlay_inputs(root: Path, o: ov.Overlay) -> OverlayInputs:
+def overlay_inputs(root: Path, o: discovery.Overlay) -> OverlayInputs:
     """Names and user files of one overlay; raises OverlayError for a file kustomize could not use."""
-    patches = ov.user_files(root, o, "patches")
+    patches = discovery.user_files(root, o, "patches")
     targets = []
     for path in patches:
         display = f"{o.rel}/{path}"
@@ -52,12 +52,12 @@ def overlay_inputs(root: Path, o: ov.Overlay) -> OverlayInputs:
         settings_file=o.settings_rel,
         patches=patches,
         targets=tuple(targets),
-        resources=ov.user_files(root, o, "resources"),
-        jobs=ov.user_files(root, o, ov.JOBS_DIR),
+        resources=discovery.user_files(root, o, "resources"),
+        jobs=discovery.user_files(root, o, discovery.JOBS_DIR),
     )
 
 
-def load_provenance(o: ov.Overlay, files: list[RenderedFile]) -> provenance.Provenance:
+def load_provenance(o: discovery.Overlay, files: list[RenderedFile]) -> provenance.Provenance:
     """The user files the generated kustomization lists (resources, manual Jobs, patches), with positions."""
     kust = next((f for f in files if f.path == KUSTOMIZATION), None)
     spec = kust.documents[0] if kust and kust.documents else {}
@@ -65,11 +65,11 @@ def load_provenance(o: ov.Overlay, files: list[RenderedFile]) -> provenance.Prov
     resources = [str(r) for r in spec.get("resources") or [] if str(r) not in owned]
     patches = [str(p.get("path")) for p in spec.get("patches") or [] if isinstance(p, dict) and p.get("path")]
     if not resources and not patches:
-        resources = [f"{ov.JOBS_DIR}/{p.name}" for p in sorted((o.path / ov.JOBS_DIR).glob("*.yaml"))]
+        resources = [f"{discovery.JOBS_DIR}/{p.name}" for p in sorted((o.path / discovery.JOBS_DIR).glob("*.yaml"))]
     return provenance.load(o.path, o.rel, resources, patches)
 
 
-def _where(prov: provenance.Provenance, o: ov.Overlay, doc: dict[str, Any], parts: provenance.Parts,
+def _where(prov: provenance.Provenance, o: discovery.Overlay, doc: dict[str, Any], parts: provenance.Parts,
            value: bool = False) -> tuple[str, int, int]:
     return prov.locate(doc, parts, value=value) or (f"{o.rel}/{KUSTOMIZATION}", 1, 1)
 
@@ -78,7 +78,7 @@ def _name(doc: dict[str, Any]) -> str:
     return f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
 
 
-def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], files: list[RenderedFile], settings: Settings | None,
+def validate_built(o: discovery.Overlay, docs: list[dict[str, Any]], files: list[RenderedFile], settings: Settings | None,
                    version: str, registry: Callable[[str], Any], *,
                    skip: frozenset[str] = frozenset()) -> list[Problem]:
     """Strict schema + API rules for the built output, and the built CronJob's schedule; located at user lines."""
@@ -123,7 +123,7 @@ def _meaning(schedule: Any, time_zone: Any) -> str:
         return ""
 
 
-def schedule_problems(o: ov.Overlay, docs: list[dict[str, Any]], files: list[RenderedFile], s: Settings,
+def schedule_problems(o: discovery.Overlay, docs: list[dict[str, Any]], files: list[RenderedFile], s: Settings,
                       prov: provenance.Provenance) -> list[Problem]:
     """The built CronJob must run the settings' schedule; anything else is refused at the line that changed it."""
     from generator.schedule.lint import LintOptions, lint_schedule

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from generator.errors import UsageError
-from generator.write.overlays import SETTINGS_FILE, discover, select
+from generator.write.discovery import SETTINGS_FILE, discover, select
 
 
 def _git(root: Path, *args: str) -> str:

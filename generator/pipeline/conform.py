@@ -12,7 +12,7 @@ from generator.pipeline.fleet import Options, OverlayReport, RunReport
 from generator.problems import Problem
 from generator.render.overlay import KUSTOMIZATION
 from generator.validate import provenance
-from generator.write import overlays as ov
+from generator.write import discovery
 
 
 def run_kubeconform_on(run: RunReport, opts: Options) -> None:
@@ -26,7 +26,7 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
     for r in run.overlays:
         if r.status == "failed" or not r.files or r.settings is None:
             continue
-        overlay = ov.Overlay(opts.root / r.overlay, r.overlay)
+        overlay = discovery.Overlay(opts.root / r.overlay, r.overlay)
         if kustomize.is_generated_only(r.files):
             stream = kustomize.in_process_stream(r.files, kustomize.manual_jobs(overlay))
         else:

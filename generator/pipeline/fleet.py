@@ -25,7 +25,7 @@ from generator.render import overlay_set
 from generator.render.overlay import KUSTOMIZATION, RenderedFile, render_overlay
 from generator.resources import schemas_dir
 from generator.schedule.settings_lint import lint_refused, lint_settings
-from generator.write import overlays as ov
+from generator.write import discovery, ownership, transaction
 
 T = TypeVar("T")
 Status = Literal["rendered", "up-to-date", "stale", "failed", "not-written"]
@@ -52,7 +52,7 @@ class OverlayReport:
     overlay: str
     status: Status = "up-to-date"
     problems: list[Problem] = field(default_factory=list)
-    changes: list[ov.Change] = field(default_factory=list)
+    changes: list[ownership.Change] = field(default_factory=list)
     settings: Settings | None = None
     files: list[RenderedFile] = field(default_factory=list)
 
@@ -96,7 +96,7 @@ def describe_schedule(s: Settings) -> tuple[str, str]:
     return analysis.description, delay
 
 
-def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | None = None) -> OverlayReport:
+def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], Any] | None = None) -> OverlayReport:
     """Load, lint, render and validate one overlay, then diff against disk. Never raises for user mistakes."""
     report = OverlayReport(o.rel)
     try:
@@ -122,7 +122,7 @@ def plan_overlay(o: ov.Overlay, opts: Options, registry: Callable[[str], Any] | 
     if report.errors:
         report.status = "failed"
         return report
-    diff = ov.compare(o, report.files, force=opts.force)
+    diff = ownership.compare(o, report.files, force=opts.force)
     for conflict in diff.conflicts:
         handedit.locate(o, inputs, report.files, conflict, describe_schedule)
         report.problems.append(Problem.from_error(conflict, o.rel))
@@ -147,7 +147,7 @@ def _document_problems(display: str, docs: Iterable[dict[str, Any]], reg: Any, *
     return problems
 
 
-def validate_files(o: ov.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
+def validate_files(o: discovery.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
                    registry: Callable[[str], Any] | None) -> list[Problem]:
     """Strict schema + API-server rules for every rendered document; problems point into the rendered file."""
     version = opts.kubernetes_version or loaded.settings.kubernetes_version
@@ -160,7 +160,7 @@ def validate_files(o: ov.Overlay, files: Iterable[RenderedFile], loaded: LoadedS
     return problems
 
 
-def validate_built(o: ov.Overlay, docs: list[dict[str, Any]], r: OverlayReport, opts: Options,
+def validate_built(o: discovery.Overlay, docs: list[dict[str, Any]], r: OverlayReport, opts: Options,
                    registry: Callable[[str], Any]) -> list[Problem]:
     """Strict schema + API rules + schedule analysis of the kustomize output, located at the user's lines."""
     from generator.pipeline.built import validate_built as validate
@@ -206,14 +206,14 @@ def schema_registry(schema_root: Path, crd_location: str | None) -> Callable[[st
     return functools.partial(_registry_for, schema_root, crd_location)
 
 
-def _targets(opts: Options, patterns: list[str]) -> list[ov.Overlay]:
-    found = ov.discover(opts.root)
+def _targets(opts: Options, patterns: list[str]) -> list[discovery.Overlay]:
+    found = discovery.discover(opts.root)
     if not found and not patterns:
         raise GeneratorError(
-            f"no overlays found: no {ov.SETTINGS_FILE} under {ov.rel(opts.root, opts.root / 'overlays') or 'overlays'}/",
+            f"no overlays found: no {discovery.SETTINGS_FILE} under {discovery.rel(opts.root, opts.root / 'overlays') or 'overlays'}/",
             rule="no-overlays", hint="create overlays/<name>/settings.yaml, or run from the repository root (--root)",
         )
-    return ov.select(opts.root, found, patterns)
+    return discovery.select(opts.root, found, patterns)
 
 
 PARALLEL_MIN_OVERLAYS = 48
@@ -227,7 +227,7 @@ def workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _fleet_map(fn: Callable[[ov.Overlay], T], targets: list[ov.Overlay],
+def _fleet_map(fn: Callable[[discovery.Overlay], T], targets: list[discovery.Overlay],
                progress: Callable[[int, int], None] | None) -> Iterator[T]:
     """``map(fn, targets)`` in order; across worker processes (fork) for big fleets, else in this process."""
     n = workers()
@@ -252,18 +252,18 @@ def _fleet_map(fn: Callable[[ov.Overlay], T], targets: list[ov.Overlay],
 
 def _slim(r: OverlayReport, keep_files: bool = False) -> OverlayReport:
     """Drop what the run no longer needs (file texts), so memory stays flat as the fleet grows."""
-    r.changes = [ov.Change(c.path, c.action) for c in r.changes]
+    r.changes = [ownership.Change(c.path, c.action) for c in r.changes]
     if not keep_files:
         r.files = []
     return r
 
 
-def _render_one(o: ov.Overlay, opts: Options) -> tuple[OverlayReport, list[dict[str, str]]]:
+def _render_one(o: discovery.Overlay, opts: Options) -> tuple[OverlayReport, list[dict[str, str]]]:
     """Plan one overlay and stage its new files as temporaries (a worker's share of ``render``)."""
     r = plan_overlay(o, opts, schema_registry(opts.schema_root, opts.crd_location))
     if r.failed(opts.strict):
         r.status = "failed"
-    entries = ov.stage(opts.root, o, r.changes, durable=opts.durable) if r.status != "failed" else []
+    entries = transaction.stage(opts.root, o, r.changes, durable=opts.durable) if r.status != "failed" else []
     return _slim(r), entries
 
 
@@ -272,13 +272,13 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
     """Render the selected overlays. All-or-nothing: if any overlay fails, nothing is written
     (``keep_going`` writes the good ones). Holds the repository lock while it works."""
     run = RunReport("render")
-    with ov.Lock(opts.root, wait_seconds=opts.wait_seconds):
-        recovered = ov.recover(opts.root)
+    with transaction.Lock(opts.root, wait_seconds=opts.wait_seconds):
+        recovered = transaction.recover(opts.root)
         if recovered:
             run.notices.append(f"completed an interrupted render ({len(recovered)} files)")
         targets = _targets(opts, patterns)
-        ov.sweep_temporaries(opts.root, targets)
-        tx = ov.Transaction(opts.root, durable=opts.durable)
+        transaction.sweep_temporaries(opts.root, targets)
+        tx = transaction.Transaction(opts.root, durable=opts.durable)
         staged: list[tuple[OverlayReport, list[dict[str, str]]]] = []
         try:
             for r, entries in _fleet_map(functools.partial(_render_one, opts=opts), targets, progress):
@@ -316,7 +316,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
     return run
 
 
-def _check_one(o: ov.Overlay, opts: Options) -> tuple[OverlayReport, str]:
+def _check_one(o: discovery.Overlay, opts: Options) -> tuple[OverlayReport, str]:
     """Plan, drift-check and (in process, where proven identical) build one overlay: a worker's share of check.
 
     Returns the report and the build plan; a ``kubectl`` plan is left to the parent, which runs those
@@ -349,9 +349,9 @@ def check_overlays(opts: Options, patterns: list[str], *,
     from generator.validate import kustomize
 
     run = RunReport("check")
-    with ov.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
-        if ov.journal_path(opts.root).exists():
-            run.problems.append(Problem(ov.rel(opts.root, ov.journal_path(opts.root)), 1, 1, "error",
+    with transaction.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
+        if transaction.journal_path(opts.root).exists():
+            run.problems.append(Problem(discovery.rel(opts.root, transaction.journal_path(opts.root)), 1, 1, "error",
                                         "interrupted-render",
                                         "an interrupted render left a journal; run 'kaptain-gitops render' to finish it"))
         targets = _targets(opts, patterns)
@@ -359,7 +359,7 @@ def check_overlays(opts: Options, patterns: list[str], *,
         plans: list[Any] = []
         kubectl = kustomize.find_kubectl()
         registry = schema_registry(opts.schema_root, opts.crd_location)
-        cache = opts.root / ov.STATE_DIR / "cache" / "kustomize" if opts.cache else None
+        cache = opts.root / discovery.STATE_DIR / "cache" / "kustomize" if opts.cache else None
         # kubectl builds are separate processes: start each as soon as its overlay is planned, side by side
         # with the planning still going on, and validate each result as it arrives (then drop it).
         with ThreadPoolExecutor(max_workers=workers()) as pool:
@@ -412,13 +412,13 @@ def _blame_overlays(run: RunReport) -> list[OverlayReport]:
     return newly
 
 
-def _deploy_dir(opts: Options) -> ov.Overlay:
+def _deploy_dir(opts: Options) -> discovery.Overlay:
     from generator.render.delivery import DEPLOY_DIR
 
-    return ov.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
+    return discovery.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
 
 
-def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str],
+def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: list[str],
                   known: dict[str, Settings] | None = None) -> OverlayReport | None:
     """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole).
 
@@ -436,7 +436,7 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str],
     if config is None:
         return None
     try:
-        found = ov.discover(opts.root, config.overlays_path)
+        found = discovery.discover(opts.root, config.overlays_path)
         overlays = [o.rel for o in found]
         clusters = None
         if config.kommander is not None:
@@ -463,7 +463,7 @@ def plan_delivery(opts: Options, targets: list[ov.Overlay], patterns: list[str],
         if report.errors:
             report.status = "failed"
             return report
-    diff = ov.compare(deploy, rendered, force=opts.force, owned=ov.owned_tree(deploy.path))
+    diff = ownership.compare(deploy, rendered, force=opts.force, owned=ownership.owned_tree(deploy.path))
     report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
     report.status = "failed" if diff.conflicts else "up-to-date"
     report.changes = diff.changes

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from generator.config.settings import Settings
 from generator.errors import GeneratorError
 from generator.render.overlay import OverlayInputs, RenderedFile, render_overlay, split_header
-from generator.write import overlays as ov
+from generator.write import discovery, ownership
 
 Describe = Callable[[Settings], tuple[str, str]]
 
 
-def _as_generated(o: ov.Overlay, inputs: OverlayInputs, path: str, digest: str, describe: Describe) -> str | None:
+def _as_generated(o: discovery.Overlay, inputs: OverlayInputs, path: str, digest: str, describe: Describe) -> str | None:
     from generator.config.settings import parse_settings
     from generator.render import yaml_emit
 
-    data = ov.read_bytes_safe(o.path / "configmap.yaml")
+    data = discovery.read_bytes_safe(o.path / "configmap.yaml")
     if data is None:
         return None
     try:
@@ -36,13 +36,13 @@ def _as_generated(o: ov.Overlay, inputs: OverlayInputs, path: str, digest: str, 
     return old if old is not None and split_header(old)[0] == digest else None
 
 
-def locate(o: ov.Overlay, inputs: OverlayInputs, files: list[RenderedFile], err: GeneratorError,
+def locate(o: discovery.Overlay, inputs: OverlayInputs, files: list[RenderedFile], err: GeneratorError,
            describe: Describe) -> None:
     """Set ``err.line`` (a hand-edited conflict) to the first edited line of the file."""
     if err.rule != "hand-edited" or not err.file or not err.file.startswith(o.rel + "/"):
         return
     path = err.file[len(o.rel) + 1:]
-    data = ov.read_bytes_safe(o.path / path)
+    data = discovery.read_bytes_safe(o.path / path)
     if data is None:
         return
     current = data.decode("utf-8", errors="replace")
@@ -51,5 +51,5 @@ def locate(o: ov.Overlay, inputs: OverlayInputs, files: list[RenderedFile], err:
     if reference is None:
         reference = next((f.text for f in files if f.path == path), None)
     if reference is not None:
-        err.line = ov.first_changed_line(current, reference)
+        err.line = ownership.first_changed_line(current, reference)
         err.col = 1

@@ -17,7 +17,7 @@ from generator.problems import Problem
 from generator.render.delivery import CONFIG_FILE, DeliveryConfig, overlay_name
 from generator.render.kommander import Cluster
 from generator.schedule.settings_lint import lint_settings
-from generator.write.overlays import SETTINGS_FILE, Overlay
+from generator.write.discovery import SETTINGS_FILE, Overlay
 
 
 def schedule_meaning(s: Settings) -> str:

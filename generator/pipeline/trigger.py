@@ -25,7 +25,7 @@ from generator.config.settings import Settings, load_settings
 from generator.errors import GeneratorError, OverlayError
 from generator.render.overlay import OverlayInputs, header, render_job_template
 from generator.render.yaml_emit import dump
-from generator.write import overlays as ov
+from generator.write import discovery, ownership, transaction
 
 _JOB_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 ARGO_SYNC_OPTIONS = "Force=true"  # recreate only on a rejected (immutable) patch; never Replace=true
@@ -64,10 +64,10 @@ def check_name(name: str) -> None:
 
 
 def job_path(name: str) -> str:
-    return f"{ov.JOBS_DIR}/{name}.yaml"
+    return f"{discovery.JOBS_DIR}/{name}.yaml"
 
 
-def write_job(root: Path, overlay: ov.Overlay, name: str, *, remove: bool, durable: bool = True) -> tuple[str, str]:
+def write_job(root: Path, overlay: discovery.Overlay, name: str, *, remove: bool, durable: bool = True) -> tuple[str, str]:
     """Add (or remove) ``jobs/<name>.yaml``; returns (repo-relative path, action). Caller re-renders."""
     check_name(name)
     loaded = load_settings(overlay.settings_path, root, overlay.settings_rel)
@@ -89,7 +89,7 @@ def write_job(root: Path, overlay: ov.Overlay, name: str, *, remove: bool, durab
     if existing is not None and split_header(existing)[0] is None:
         raise OverlayError(f"{display} exists and was not written by kaptain-gitops", file=display,
                            rule="foreign-file", hint="rename your file or choose another --name")
-    tx = ov.Transaction(root, durable=durable)
+    tx = transaction.Transaction(root, durable=durable)
     if remove:
         if existing is None:
             raise GeneratorError(f"{display} does not exist", file=display, rule="no-such-job",
@@ -97,7 +97,7 @@ def write_job(root: Path, overlay: ov.Overlay, name: str, *, remove: bool, durab
         if not is_untouched(existing):
             raise OverlayError(f"{display} was edited by hand; refusing to delete it", file=display,
                                rule="hand-edited", hint="delete it yourself")
-        tx.add(overlay, [ov.Change(rel_path, "delete")])
+        tx.add(overlay, [ownership.Change(rel_path, "delete")])
         action = "removed"
     else:
         if existing is not None:
@@ -107,11 +107,11 @@ def write_job(root: Path, overlay: ov.Overlay, name: str, *, remove: bool, durab
         body = "# Manual rotation Job: runs once when Argo CD or Flux applies it. Deleting it in the cluster (or a\n" \
                "# ttlSecondsAfterFinished) makes them re-create it, which runs it again. Retire it through Git:\n" \
                f"#   kaptain-gitops trigger {overlay.rel} --name {name} --remove\n" + dump(manual_job(loaded.settings, name))
-        tx.add(overlay, [ov.Change(rel_path, "create", header(inputs, body) + body)])
+        tx.add(overlay, [ownership.Change(rel_path, "create", header(inputs, body) + body)])
         action = "created"
     tx.commit()
     return display, action
 
 
-def settings_for(root: Path, overlay: ov.Overlay) -> Settings:
+def settings_for(root: Path, overlay: discovery.Overlay) -> Settings:
     return load_settings(overlay.settings_path, root, overlay.settings_rel).settings

@@ -15,7 +15,7 @@ with did-you-mean, then ``schemas/gitops.schema.json``, defaults, cross-field ch
 
 ``<name>`` is the overlay's path below ``overlaysPath`` with ``/`` replaced by ``-`` (``overlays/prod`` →
 ``prod``); objects are named ``kaptain-cert-rotation-<name>``. Every file carries the generator header
-(:data:`generator.render.overlay.HEADER_MARK`), so the ownership rules of :mod:`generator.write.overlays` apply.
+(:data:`generator.render.overlay.HEADER_MARK`), so the ownership rules of :mod:`generator.write.ownership` apply.
 The rendered text is parsed back and must hold exactly the expected kinds and names.
 """
 

@@ -3,7 +3,7 @@
 The ApplicationSet (``deploy/argocd/applicationset.yaml``) uses a Git files generator on
 ``<overlaysPath>/**/settings.yaml``: every ``settings.yaml`` at any depth below ``overlaysPath`` makes its
 directory an Application. ``deploy/argocd/applications/`` and ``deploy/flux/`` hold one file per overlay
-that kaptain-gitops discovers (:func:`generator.write.overlays.discover`), which does not look inside an overlay's
+that kaptain-gitops discovers (:func:`generator.write.discovery.discover`), which does not look inside an overlay's
 own folders or into hidden folders. :func:`mismatches` lists every ``settings.yaml`` the pattern would match
 that is not such an overlay, so ``render`` and ``check`` can refuse it before the two tools disagree.
 (A ``settings.yaml`` directly in ``overlaysPath`` is refused elsewhere: it cannot name an Application.)

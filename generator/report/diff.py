@@ -30,7 +30,7 @@ from generator.render.kommander import values_yaml
 from generator.report.explain import Explanation, explain_schedule
 from generator.report.reaction import watch_figures, watch_text
 from generator.schedule.durations import human_duration
-from generator.write import overlays as ov
+from generator.write import discovery
 
 
 @dataclass
@@ -132,9 +132,9 @@ def _kommander(root: Path) -> tuple[bool, str | None]:
 
 
 def _patches_now(root: Path, overlay: str) -> Patches:
-    o = ov.Overlay(root / overlay, overlay)
+    o = discovery.Overlay(root / overlay, overlay)
     try:
-        files = ov.user_files(root, o, "patches")
+        files = discovery.user_files(root, o, "patches")
     except GeneratorError:
         return []
     return [(f"{overlay}/{f}", (o.path / f).read_text(encoding="utf-8", errors="replace")) for f in files]
@@ -152,14 +152,14 @@ def _patches_at(root: Path, base: str, overlay: str) -> Patches:
 def diff_settings(root: Path, base: str) -> DiffResult:
     result = DiffResult(base)
     paths = set(gitutil.settings_paths_at(root, base))
-    paths.update(o.settings_rel for o in ov.discover(root))
+    paths.update(o.settings_rel for o in discovery.discover(root))
     changed = gitutil.changed_files(root, base)
     kommander = _kommander(root)
     for path in sorted(paths):
         overlay = path.rsplit("/", 1)[0]
         old = gitutil.show(root, base, path)
         current = root / path
-        new = ov.read_bytes_safe(current)
+        new = discovery.read_bytes_safe(current)
         patches_changed = any(c.startswith(f"{overlay}/patches/") for c in changed)
         if old == new and not patches_changed:
             continue

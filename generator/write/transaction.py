@@ -1,0 +1,209 @@
+"""All-or-nothing writes: the repository lock, staged temporaries, the journal, recovery and sweeping.
+
+Writes are all-or-nothing per run (:class:`Transaction`): every new file is written to a temporary
+file beside its destination and fsynced, then a journal listing all renames and deletions is
+committed atomically, then the renames run. A run killed before the commit leaves the old files
+(plus temporaries that the next run removes); a run killed after it is rolled forward by the next
+run (``recover``), so an overlay is never left mixed. A lock file serialises concurrent runs.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import time
+from pathlib import Path
+from typing import Self
+
+from generator.errors import OverlayError
+from generator.write.discovery import JOBS_DIR, STATE_DIR, Overlay, rel
+from generator.write.ownership import Change
+
+TMP_MARK = ".kgtmp-"
+
+
+class Lock:
+    """An exclusive (or shared) advisory lock on ``root/.kaptain-gitops/lock``, released on exit or death."""
+
+    def __init__(self, root: Path, *, shared: bool = False, wait_seconds: float = 30.0) -> None:
+        self.root = root
+        self.shared = shared
+        self.wait_seconds = wait_seconds
+        self._fd: int | None = None
+
+    def __enter__(self) -> Self:
+        state = self.root / STATE_DIR
+        try:
+            state.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise OverlayError(f"cannot create {rel(self.root, state)}: {exc.strerror}", rule="lock",
+                               hint="run from a writable checkout") from None
+        path = state / "lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+                    os.close(fd)
+                    raise OverlayError(
+                        f"another kaptain-gitops run (pid {holder}) is working on this repository",
+                        file=rel(self.root, path), rule="locked",
+                        hint=f"wait for it to finish (waited {self.wait_seconds:g}s), or raise --wait") from None
+                time.sleep(0.05)
+        if not self.shared:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            if not self.shared:
+                os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def journal_path(root: Path) -> Path:
+    return root / STATE_DIR / "journal.json"
+
+
+def recover(root: Path) -> list[str]:
+    """Finish an interrupted run: roll a committed journal forward; drop uncommitted temporaries.
+
+    Returns the repo-relative paths it completed or cleaned (for a one-line notice). Needs the lock.
+    """
+    done: list[str] = []
+    jpath = journal_path(root)
+    if jpath.exists():
+        try:
+            entries = json.loads(jpath.read_text(encoding="utf-8"))["entries"]
+        except (ValueError, KeyError, OSError):
+            entries = []  # a torn journal was never committed (it is renamed into place whole)
+        for entry in entries:
+            dest = root / entry["dest"]
+            if entry["action"] == "delete":
+                if dest.exists() and not dest.is_symlink():
+                    dest.unlink()
+                    done.append(entry["dest"])
+            else:
+                tmp = root / entry["tmp"]
+                if tmp.exists():
+                    os.replace(tmp, dest)
+                    done.append(entry["dest"])
+        jpath.unlink()
+    return done
+
+
+def sweep_temporaries(root: Path, overlays: list[Overlay]) -> list[str]:
+    """Remove temporaries an uncommitted, killed run left behind (no journal refers to them)."""
+    removed = []
+    for o in overlays:
+        for d in (o.path, o.path / JOBS_DIR):
+            try:
+                names = os.listdir(d)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for name in names:
+                if TMP_MARK in name and name.startswith("."):
+                    (d / name).unlink(missing_ok=True)
+                    removed.append(rel(root, d / name))
+    return removed
+
+
+def stage(root: Path, overlay: Overlay, changes: list[Change], *, durable: bool = True) -> list[dict[str, str]]:
+    """Write each new file's content to a temporary file beside its destination; return journal entries.
+
+    Nothing visible changes until a :class:`Transaction` holding these entries commits.
+    """
+    entries: list[dict[str, str]] = []
+    for ch in changes:
+        dest = overlay.path / ch.path
+        if ch.action == "delete":
+            entries.append({"action": "delete", "dest": rel(root, dest)})
+            continue
+        assert ch.text is not None
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.parent / f".{dest.name}{TMP_MARK}{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.write(ch.text.encode("utf-8"))
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        entries.append({"action": ch.action, "dest": rel(root, dest), "tmp": rel(root, tmp)})
+    return entries
+
+
+class Transaction:
+    """Collect file changes for many overlays; :meth:`commit` applies them all or (after a crash) rolls forward."""
+
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
+        self.root = root
+        self.durable = durable
+        self._entries: list[dict[str, str]] = []
+        self._dirs: set[Path] = set()
+
+    def add(self, overlay: Overlay, changes: list[Change]) -> None:
+        self.extend(stage(self.root, overlay, changes, durable=self.durable))
+
+    def extend(self, entries: list[dict[str, str]]) -> None:
+        """Adopt entries staged earlier (possibly by a worker process) with :func:`stage`."""
+        for entry in entries:
+            if "tmp" in entry:
+                self._dirs.add((self.root / entry["dest"]).parent)
+        self._entries.extend(entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def commit(self) -> None:
+        if not self._entries:
+            return
+        jpath = journal_path(self.root)
+        tmp = jpath.with_name(jpath.name + TMP_MARK)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"entries": self._entries}, fh)
+            if self.durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, jpath)  # the commit point
+        if self.durable:
+            _fsync_dir(jpath.parent)
+        _crash_point()
+        recover(self.root)
+        if self.durable:
+            for d in sorted(self._dirs):
+                _fsync_dir(d)
+        self._entries = []
+
+    def abort(self) -> None:
+        for entry in self._entries:
+            if "tmp" in entry:
+                (self.root / entry["tmp"]).unlink(missing_ok=True)
+        self._entries = []
+
+
+def _crash_point() -> None:
+    """Test hook: KAPTAIN_GITOPS_CRASH_AFTER_COMMIT=1 kills the process right after the journal commit."""
+    if os.environ.get("KAPTAIN_GITOPS_CRASH_AFTER_COMMIT") == "1":
+        os.kill(os.getpid(), 9)
