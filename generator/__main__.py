@@ -1,3 +1,3 @@
-from generator.cli.main import entry
+from generator.cli.launch import entry
 
 entry()

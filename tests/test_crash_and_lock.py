@@ -88,13 +88,28 @@ def test_sigkill_at_any_moment_leaves_each_overlay_old_or_new(tmp_path: Path) ->
     assert sum(outcomes.values()) == 12
 
 
+# Fault injection lives here, not in the product: the wrapper kills the process the moment the journal
+# has been renamed into place (the commit point), before any rename of a generated file.
+CRASH_AFTER_COMMIT = """
+import os, sys
+real_replace = os.replace
+def replace(src, dst, *args, **kwargs):
+    real_replace(src, dst, *args, **kwargs)
+    if os.fspath(dst).endswith("/.kaptain-gitops/journal.json"):
+        os.kill(os.getpid(), 9)
+os.replace = replace
+from generator.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_kill_right_after_the_commit_is_rolled_forward(tmp_path: Path) -> None:
     root = tmp_path / "r"
     _fleet(root)
     old = _generated(root)
     _change_settings(root)
-    env = {**os.environ, "KAPTAIN_GITOPS_CRASH_AFTER_COMMIT": "1"}
-    proc = subprocess.run(_render_cmd(root), env=env, capture_output=True, text=True, check=False)
+    cmd = [sys.executable, "-c", CRASH_AFTER_COMMIT, "render", "--root", str(root)]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
     assert proc.returncode == -signal.SIGKILL
     assert (root / ".kaptain-gitops" / "journal.json").exists()
     assert _generated(root) == old  # nothing renamed yet: temporaries only
@@ -127,3 +142,9 @@ def test_second_render_waits_for_the_lock_or_names_the_holder(tmp_path: Path) ->
     rendered = [out for out, _, _ in results if f"{FLEET} rendered" in out]
     assert len(rendered) == 1, "exactly one run wrote; the others waited and found everything up to date"
     assert run_cli("check", "--root", str(root), "--kustomize", "off").code == 0
+
+
+def test_no_fault_injection_ships_in_the_product() -> None:
+    for path in (REPO / "generator").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "os.kill(os.getpid()" not in text and "CRASH_AFTER" not in text, path

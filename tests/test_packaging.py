@@ -15,6 +15,7 @@ def test_wheel_contains_the_data_files_and_the_console_script(tmp_path: Path) ->
                            "-w", str(tmp_path), str(REPO)], capture_output=True, text=True, check=False,
                           cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Deprecat" not in proc.stderr and "deprecat" not in proc.stderr, proc.stderr[-2000:]
     wheel = next(tmp_path.glob("kaptain_gitops-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     data = next(n.split("/share/")[0] for n in names if "/share/kaptain-gitops/" in n)
@@ -40,4 +41,12 @@ def test_wheel_contains_the_data_files_and_the_console_script(tmp_path: Path) ->
     assert shipped == in_repo  # every schema file, and nothing else
     assert "generator/cli/main.py" in names and "generator/schedule/lint/never_fires.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "kaptain-gitops = generator.cli.main:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "kaptain-gitops = generator.cli.launch:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_licence_is_an_spdx_expression_with_a_setuptools_that_reads_it() -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "Apache-2.0"
+    assert "setuptools>=77" in project["build-system"]["requires"][0]  # PEP 639 strings need setuptools 77

@@ -8,6 +8,7 @@ inside the command functions so ``--version`` and ``explain`` start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -280,33 +281,92 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if argv == ["--version"]:  # answered before argparse is even imported
         out.write(f"{PROG} {__version__}\n")
         return 0
-    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
-    try:
-        try:
-            import contextlib
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    fail = _Failure(command, _json_requested(argv), out, err)
+    from generator.cli import signals
 
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                args = parser.parse_args(argv)
-        except SystemExit as exc:  # --help / --version
-            return int(exc.code or 0)
-        if not getattr(args, "func", None):
-            parser.print_help(out)
-            return 2
-        code: int = args.func(args, out, err)
-        return code
+    try:
+        with signals.handling_signals():
+            return _run(argv, command, out, err)
+    except signals.Interrupted as exc:
+        return fail.interrupted(exc.exit_code)
+    except KeyboardInterrupt:
+        return fail.interrupted(130)
     except UsageError as exc:
         hint = f"; {exc.hint}" if exc.hint else ""
         suffix = f" ({exc.rule})" if exc.rule != "usage" else ""
-        err.write(f"{PROG}: error: {exc.message}{hint}{suffix}\n")
-        return 2
+        return fail.error(exc, f"{PROG}: error: {exc.message}{hint}{suffix}\n", 2)
     except GeneratorError as exc:  # the one funnel for user mistakes: a message, never a traceback
-        err.write(_error_text(exc))
-        return 1
-    except KeyboardInterrupt:
-        err.write(f"{PROG}: interrupted\n")
-        return 130
+        return fail.error(exc, _error_text(exc), 1)
     except BrokenPipeError:
         return 1
+    except Exception:
+        if not signals.interrupted():
+            raise
+        # a signal arrived and something (e.g. a worker pool torn down under it) failed as a consequence
+        return fail.interrupted(128 + signals.first_signal())
+
+
+def _run(argv: list[str], command: str | None, out: TextIO, err: TextIO) -> int:
+    parser = build_parser(command)
+    try:
+        import contextlib
+
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(out)
+        return 2
+    code: int = args.func(args, out, err)
+    return code
+
+
+def _json_requested(argv: list[str]) -> bool:
+    """``--format json`` anywhere in ``argv`` (known before parsing, so a usage error is reported as JSON too)."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--format=json" or (arg == "--format" and argv[i + 1:i + 2] == ["json"]):
+            return True
+    return False
+
+
+class _Failure:
+    """How a failed command ends: one message on stderr and, with ``--format json``, a JSON document on stdout."""
+
+    def __init__(self, command: str | None, as_json: bool, out: TextIO, err: TextIO) -> None:
+        self.command, self.as_json, self.out, self.err = command, as_json, out, err
+
+    def error(self, exc: GeneratorError, text: str, code: int) -> int:
+        self.err.write(text)
+        if self.as_json:
+            from generator.problems import Problem
+
+            problems = Problem.from_errors(exc) if exc.file is not None or getattr(exc, "errors", None) else []
+            self._document(code, exc.rule if code == 1 else "usage", exc.message, exc.hint, problems)
+        return code
+
+    def interrupted(self, code: int) -> int:
+        self.err.write(f"{PROG}: interrupted\n")
+        if self.as_json:
+            self._document(code, "interrupted", "interrupted by a signal; nothing was left half written", None, [])
+        return code
+
+    def _document(self, code: int, rule: str, message: str, hint: str | None, problems: list[Any]) -> None:
+        import json
+
+        doc = {
+            "schema": f"kaptain-gitops/{self.command or 'cli'}/v1",
+            "ok": False,
+            "exitCode": code,
+            "error": {"rule": rule, "message": message, "hint": hint},
+            "problems": [{"file": p.file, "line": p.line, "col": p.col, "level": p.level, "rule": p.rule,
+                          "message": p.message} for p in problems],
+        }
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            self.out.write(json.dumps(doc, indent=2) + "\n")
 
 
 def _error_text(exc: GeneratorError) -> str:
@@ -317,7 +377,3 @@ def _error_text(exc: GeneratorError) -> str:
         message = exc.message if not exc.hint else f"{exc.message}; {exc.hint}"
         return f"{PROG}: error: {message} ({exc.rule})\n"
     return "".join(problem_line(p) + "\n" for p in Problem.from_errors(exc))
-
-
-def entry() -> None:  # pragma: no cover - console-script shim
-    raise SystemExit(main())

@@ -7,6 +7,7 @@ overlay never stops the others, and the run's result reflects all of them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -227,27 +228,76 @@ def workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def _worker_init() -> None:
+    """Workers leave signals to the parent: it stops them (SIGKILL) and cleans up. SIGTERM still ends a worker
+    that outlives its parent's attempt (e.g. ``kill -TERM`` of the whole process group)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+_LIVE_POOLS: list[Any] = []
+
+
+def kill_workers() -> None:
+    """SIGKILL and reap every worker process of every running pool (on an interrupt; safe to call twice)."""
+    for pool in _LIVE_POOLS:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in processes:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                proc.kill()
+        for proc in processes:
+            with contextlib.suppress(OSError, ValueError, AssertionError, AttributeError):
+                proc.join(5)
+
+
 def _fleet_map(fn: Callable[[discovery.Overlay], T], targets: list[discovery.Overlay],
                progress: Callable[[int, int], None] | None) -> Iterator[T]:
-    """``map(fn, targets)`` in order; across worker processes (fork) for big fleets, else in this process."""
+    """``map(fn, targets)`` in order; across worker processes for big fleets, else in this process.
+
+    Workers use the platform's default start method (``fn`` and its arguments are picklable; a worker needs
+    nothing from the parent's memory). They are started with SIGINT/SIGTERM blocked, so no worker sees a
+    signal before it has set its own handling; on any exception here (an interrupt included) they are killed
+    and reaped at once instead of waiting for queued work.
+    """
     n = workers()
     if n < 2 or len(targets) < PARALLEL_MIN_OVERLAYS:
-        results: Iterable[T] = map(fn, targets)
-        pool = None
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
-        results = pool.map(fn, targets, chunksize=max(4, len(targets) // (n * 8)))
-    try:
-        for i, result in enumerate(results, 1):
+        for i, result in enumerate(map(fn, targets), 1):
             if progress:
                 progress(i, len(targets))
             yield result
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(4, len(targets) // (n * 8))
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_worker_init)
+    _LIVE_POOLS.append(pool)
+    done = 0
+    try:
+        with transaction.signals_deferred():  # workers fork/spawn with these blocked, see _worker_init
+            # Our own futures (not Executor.map, which cancels them on the way out: Python 3.11's pool then
+            # fails in a background thread when it marks them broken).
+            futures = [pool.submit(_run_chunk, fn, targets[i:i + size]) for i in range(0, len(targets), size)]
+        for future in futures:
+            for result in future.result():
+                done += 1
+                if progress:
+                    progress(done, len(targets))
+                yield result
+    except BaseException:
+        kill_workers()
+        pool.shutdown(wait=False)  # the pool sees its workers gone and fails the queued futures itself
+        raise
+    else:
+        pool.shutdown()
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        _LIVE_POOLS.remove(pool)
+
+
+def _run_chunk(fn: Callable[[discovery.Overlay], T], chunk: list[discovery.Overlay]) -> list[T]:
+    return [fn(o) for o in chunk]
 
 
 def _slim(r: OverlayReport, keep_files: bool = False) -> OverlayReport:
@@ -276,8 +326,10 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
         recovered = transaction.recover(opts.root)
         if recovered:
             run.notices.append(f"completed an interrupted render ({len(recovered)} files)")
+        swept = transaction.sweep_temporaries(opts.root)
+        if swept:
+            run.notices.append(f"removed {len(swept)} temporary files an interrupted run left behind")
         targets = _targets(opts, patterns)
-        transaction.sweep_temporaries(opts.root, targets)
         tx = transaction.Transaction(opts.root, durable=opts.durable)
         staged: list[tuple[OverlayReport, list[dict[str, str]]]] = []
         try:
@@ -308,10 +360,12 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                 tx.add(_deploy_dir(opts), run.delivery.changes)
                 run.delivery.status = "rendered"
             tx.commit()
-        except BaseException:
+        except BaseException:  # an interrupt too: drop every temporary, ours and those of in-flight workers
             for _, entries in staged:
                 tx.extend(entries)
             tx.abort()
+            if not transaction.journal_path(opts.root).exists():
+                transaction.sweep_temporaries(opts.root)
             raise
     return run
 
@@ -354,6 +408,9 @@ def check_overlays(opts: Options, patterns: list[str], *,
             run.problems.append(Problem(discovery.rel(opts.root, transaction.journal_path(opts.root)), 1, 1, "error",
                                         "interrupted-render",
                                         "an interrupted render left a journal; run 'kaptain-gitops render' to finish it"))
+        run.problems.extend(Problem(path, 1, 1, "error", "leftover-temporary",
+                                    f"{path} is a temporary file an interrupted run left behind; "
+                                    "run 'kaptain-gitops render' to remove it") for path in transaction.find_temporaries(opts.root))
         targets = _targets(opts, patterns)
         by_rel = {o.rel: o for o in targets}
         plans: list[Any] = []
@@ -362,7 +419,8 @@ def check_overlays(opts: Options, patterns: list[str], *,
         cache = opts.root / discovery.STATE_DIR / "cache" / "kustomize" if opts.cache else None
         # kubectl builds are separate processes: start each as soon as its overlay is planned, side by side
         # with the planning still going on, and validate each result as it arrives (then drop it).
-        with ThreadPoolExecutor(max_workers=workers()) as pool:
+        pool = ThreadPoolExecutor(max_workers=workers())
+        try:
             futures = {}
             for r, plan in _fleet_map(functools.partial(_check_one, opts=opts), targets, progress):
                 run.overlays.append(r)
@@ -380,6 +438,10 @@ def check_overlays(opts: Options, patterns: list[str], *,
                     r.status = "failed"
                 if not opts.keep_files:
                     r.files = []
+        except BaseException:  # an interrupt: queued builds are dropped, running ones (one kubectl each) end
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
         run.notices.extend(kustomize.build_notice(plans))
         run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
         run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))

@@ -13,12 +13,17 @@ import errno
 import fcntl
 import json
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
 from generator.errors import OverlayError
-from generator.write.discovery import JOBS_DIR, STATE_DIR, Overlay, rel
+from generator.render.delivery import DEPLOY_DIR
+from generator.write.discovery import STATE_DIR, Overlay, rel
 from generator.write.ownership import Change
 
 TMP_MARK = ".kgtmp-"
@@ -114,19 +119,44 @@ def recover(root: Path) -> list[str]:
     return done
 
 
-def sweep_temporaries(root: Path, overlays: list[Overlay]) -> list[str]:
-    """Remove temporaries an uncommitted, killed run left behind (no journal refers to them)."""
-    removed = []
-    for o in overlays:
-        for d in (o.path, o.path / JOBS_DIR):
-            try:
-                names = os.listdir(d)
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            for name in names:
-                if TMP_MARK in name and name.startswith("."):
-                    (d / name).unlink(missing_ok=True)
-                    removed.append(rel(root, d / name))
+def _journal_temporaries(root: Path) -> set[str]:
+    try:
+        entries = json.loads(journal_path(root).read_text(encoding="utf-8"))["entries"]
+    except (ValueError, KeyError, TypeError, OSError):
+        return set()
+    return {str(e["tmp"]) for e in entries if isinstance(e, dict) and "tmp" in e}
+
+
+def is_temporary(name: str) -> bool:
+    """A file name :func:`stage` (or a journal write) uses for content not yet committed."""
+    return TMP_MARK in name and (name.startswith((".", "journal.json")))
+
+
+def find_temporaries(root: Path) -> list[str]:
+    """Repo-relative temporaries a killed or interrupted run left anywhere it writes (overlays/, deploy/, state),
+    except those a committed journal still needs (``recover`` renames them into place)."""
+    needed = _journal_temporaries(root)
+    found: list[str] = []
+    for base in (root / "overlays", root / DEPLOY_DIR, root / STATE_DIR):
+        if not base.is_dir() or base.is_symlink():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+            dirnames.sort()
+            if base.name == STATE_DIR:
+                dirnames[:] = []  # the kustomize cache below manages its own files
+            for name in sorted(filenames):
+                if is_temporary(name):
+                    path = rel(root, Path(dirpath) / name)
+                    if path not in needed:
+                        found.append(path)
+    return found
+
+
+def sweep_temporaries(root: Path) -> list[str]:
+    """Remove the temporaries of :func:`find_temporaries` (needs the exclusive lock); returns them."""
+    removed = find_temporaries(root)
+    for path in removed:
+        (root / path).unlink(missing_ok=True)
     return removed
 
 
@@ -154,6 +184,19 @@ def stage(root: Path, overlay: Overlay, changes: list[Change], *, durable: bool 
     return entries
 
 
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back (main thread only) until the block is done; they are delivered right after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 class Transaction:
     """Collect file changes for many overlays; :meth:`commit` applies them all or (after a crash) rolls forward."""
 
@@ -162,6 +205,7 @@ class Transaction:
         self.durable = durable
         self._entries: list[dict[str, str]] = []
         self._dirs: set[Path] = set()
+        self._committed = False
 
     def add(self, overlay: Overlay, changes: list[Change]) -> None:
         self.extend(stage(self.root, overlay, changes, durable=self.durable))
@@ -177,8 +221,18 @@ class Transaction:
         return len(self._entries)
 
     def commit(self) -> None:
+        """Write the journal (the commit point), then apply it. SIGINT/SIGTERM wait until it is applied, so an
+        interrupt never leaves a committed journal half applied by this process."""
         if not self._entries:
             return
+        with signals_deferred():
+            self._commit()
+        if self.durable:
+            for d in sorted(self._dirs):
+                _fsync_dir(d)
+        self._entries = []
+
+    def _commit(self) -> None:
         jpath = journal_path(self.root)
         tmp = jpath.with_name(jpath.name + TMP_MARK)
         with open(tmp, "w", encoding="utf-8") as fh:
@@ -189,21 +243,17 @@ class Transaction:
         os.replace(tmp, jpath)  # the commit point
         if self.durable:
             _fsync_dir(jpath.parent)
-        _crash_point()
+        self._committed = True
         recover(self.root)
-        if self.durable:
-            for d in sorted(self._dirs):
-                _fsync_dir(d)
-        self._entries = []
 
     def abort(self) -> None:
+        """Drop the staged temporaries (after the commit point they belong to the journal: the next run
+        rolls it forward)."""
+        if self._committed and journal_path(self.root).exists():
+            self._entries = []
+            return
         for entry in self._entries:
             if "tmp" in entry:
                 (self.root / entry["tmp"]).unlink(missing_ok=True)
         self._entries = []
 
-
-def _crash_point() -> None:
-    """Test hook: KAPTAIN_GITOPS_CRASH_AFTER_COMMIT=1 kills the process right after the journal commit."""
-    if os.environ.get("KAPTAIN_GITOPS_CRASH_AFTER_COMMIT") == "1":
-        os.kill(os.getpid(), 9)

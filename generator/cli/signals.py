@@ -1,0 +1,82 @@
+"""SIGINT and SIGTERM during a command: the first unwinds the run (its clean-up runs: workers stopped, temporaries
+removed, the lock released), then the CLI exits 130 or 143; a second one exits at once, quietly.
+
+The write path holds both signals back while it applies a committed journal
+(:func:`generator.write.transaction.signals_deferred`), so an interrupt never leaves an overlay half written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread by the first SIGINT or SIGTERM; not an ``Exception``, so nothing swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+_received: list[int] = []
+
+
+def interrupted() -> bool:
+    """Whether a signal arrived during the current command (an error raised while unwinding is its echo)."""
+    return bool(_received)
+
+
+def first_signal() -> int:
+    return _received[0] if _received else signal.SIGINT
+
+
+def _handler(signum: int, frame: FrameType | None) -> None:
+    if _received:  # a second signal while the first one unwinds: stop the workers and leave now
+        fleet = sys.modules.get("generator.pipeline.fleet")
+        if fleet is not None:
+            fleet.kill_workers()
+        os.write(2, b"kaptain-gitops: interrupted\n")
+        os._exit(128 + _received[0])
+    _received.append(signum)
+    raise Interrupted(signum)
+
+
+@contextmanager
+def handling_signals() -> Iterator[None]:
+    """Install the handlers for one command (main thread only; elsewhere Python's defaults stay).
+
+    After a signal the handlers stay installed until the process ends, so one more signal during
+    interpreter shutdown exits quietly instead of printing a traceback.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _received.clear()
+    previous = {s: signal.signal(s, _handler) for s in SIGNALS}
+    previous_hook = threading.excepthook
+    threading.excepthook = _quiet_after_signal
+    try:
+        yield
+    finally:
+        if not _received:
+            threading.excepthook = previous_hook
+            for s, h in previous.items():
+                signal.signal(s, h)
+
+
+def _quiet_after_signal(args: threading.ExceptHookArgs) -> None:
+    """A background thread failing after a signal (a pool torn down under it) is an echo of the interrupt."""
+    if not _received:
+        threading.__excepthook__(args)
