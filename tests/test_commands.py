@@ -238,6 +238,7 @@ def test_trigger_writes_a_job_like_kubectl_create_job_from(repo: Path) -> None:
     removed = run_cli("trigger", "overlays/prod", "--name", "rotation-1", "--remove", "--root", str(repo))
     assert removed.code == 0
     assert not (repo / "overlays/prod/jobs/rotation-1.yaml").exists()
+    assert not (repo / "overlays/prod/jobs").exists(), "no empty jobs/ is left behind"
     assert "jobs/" not in (repo / "overlays/prod/kustomization.yaml").read_text()
 
 
@@ -246,8 +247,9 @@ def test_trigger_on_a_suspended_cronjob_and_bad_names(repo: Path) -> None:
     settings.write_text(settings.read_text().replace("enableSecretRotation: true", "enableSecretRotation: false"))
     assert run_cli("render", "--root", str(repo)).code == 0
     assert run_cli("trigger", "overlays/prod", "--root", str(repo)).code == 0  # manual runs work while suspended
-    bad = run_cli("trigger", "overlays/prod", "--name", "Rotation_2", "--root", str(repo))
-    assert bad.code == 1 and "job name 'Rotation_2' is not a valid Job name" in bad.err
+    for name in ("Rotation_2", "rotation-2\n"):
+        bad = run_cli("trigger", "overlays/prod", "--name", name, "--root", str(repo))
+        assert bad.code == 2 and f"--name {name!r} is not a valid Job name" in bad.err  # a usage error
 
 
 # ------------------------------------------------------------------------------------------- verify

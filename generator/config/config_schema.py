@@ -12,6 +12,7 @@ import copy
 import difflib
 import functools
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -53,13 +54,58 @@ def _article(expected: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    return "" if isinstance(value, (dict, list)) else json.dumps(value, ensure_ascii=False)
+    return "" if isinstance(value, (dict, list)) else visible(value)
+
+
+def visible(value: Any) -> str:
+    """``value`` as JSON, readable (non-ASCII letters stay) but with every invisible character escaped."""
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in json.dumps(value, ensure_ascii=False))
 
 
 def _plain(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+@functools.cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` with JSON Schema's (ECMA-262) meaning in Python's ``re``: ``$`` is the end of the text.
+
+    Python's ``$`` also matches before a final newline, so ``"kaptain-ingress\\n"`` would pass
+    ``^[a-z0-9-]+$``; the API server's Go regexps (and ECMA) refuse it. Outside character classes, an
+    unescaped ``$`` becomes ``\\Z`` and ``.`` excludes every ECMA line terminator.
+    """
+    out: list[str] = []
+    in_class = escaped = False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            out.append(ch)
+            escaped = True
+        elif in_class:
+            out.append(ch)
+            in_class = ch != "]"
+        elif ch == "[":
+            out.append(ch)
+            in_class = True
+        elif ch == "$":
+            out.append(r"\Z")
+        elif ch == ".":
+            out.append("[^\n\r\u2028\u2029]")
+        else:
+            out.append(ch)
+    return re.compile("".join(out))
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 class ConfigSchema:
@@ -87,7 +133,8 @@ class ConfigSchema:
     def _validator(self) -> Any:
         import jsonschema  # lazy: keeps CLI start-up fast for commands that never read config files
 
-        return jsonschema.validators.validator_for(self.schema)(self.schema)
+        base = jsonschema.validators.validator_for(self.schema)
+        return jsonschema.validators.extend(base, {"pattern": _ecma_pattern})(self.schema)
 
     def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
         ref = node.get("$ref")

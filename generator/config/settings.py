@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import rotation_mode, yaml_source
-from generator.config.config_schema import ConfigSchema
+from generator.config.config_schema import ConfigSchema, visible
 from generator.errors import GeneratorError, SettingsError
 
 _IMAGE = re.compile(
     r"^(?P<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
-    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?\Z"
 )
 
 
@@ -168,7 +168,7 @@ class LoadedSettings:
 
 
 def _pattern_text(where: str, path: yaml_source.Path, value: Any) -> tuple[str, str, str]:
-    shown = json.dumps(value, ensure_ascii=False)
+    shown = visible(value)
     leaf = path[-1] if path else ""
     if leaf == "key":
         return (f"{where} is {shown}, not a valid Secret data key",

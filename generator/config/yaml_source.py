@@ -25,6 +25,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from generator.errors import SettingsError
 
 MAX_BYTES = 1024 * 1024
+# Limits checked while composing, before any recursion gets deep (a settings file needs ~5 levels, ~60 nodes).
+MAX_DEPTH = 64
+MAX_NODES = 10_000
+MAX_SCALAR = 8192
 
 Path = tuple[str | int, ...]
 
@@ -68,10 +72,38 @@ class Document:
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader whose composer refuses aliases before expanding anything."""
+    """SafeLoader whose composer refuses aliases before expanding anything, and input beyond the limits
+    (nesting depth, node count, scalar length) before it recurses or allocates much."""
+
+    _depth = 0
+    _nodes = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        self._check_limits(event)
+        self._depth += 1
+        try:
+            return self._compose_checked(parent, index, event)
+        finally:
+            self._depth -= 1
+
+    def _check_limits(self, event: Any) -> None:
+        self._nodes += 1
+        mark: Any = event.start_mark
+        what = None
+        if self._depth >= MAX_DEPTH:
+            what = (f"nesting deeper than {MAX_DEPTH} levels", "yaml-too-deep",
+                    "a settings file is a few levels deep; remove the extra brackets or indentation")
+        elif self._nodes > MAX_NODES:
+            what = (f"more than {MAX_NODES} values in one file", "yaml-too-large",
+                    "a settings file holds a few dozen values; check that the right file is named settings.yaml")
+        elif len(getattr(event, "value", None) or "") > MAX_SCALAR:
+            what = (f"a value of {len(event.value)} characters, over the {MAX_SCALAR}-character limit", "yaml-too-long",
+                    "settings values are short names and schedules; shorten the value")
+        if what is not None:
+            raise SettingsError(what[0], line=mark.line + 1, col=mark.column + 1, rule=what[1], hint=what[2])
+
+    def _compose_checked(self, parent: Node | None, index: Any, event: Any) -> Node | None:
         if isinstance(event, AliasEvent):
             mark: Any = event.start_mark
             raise SettingsError(

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.config.settings import Settings, load_settings
-from generator.errors import GeneratorError, OverlayError
+from generator.errors import GeneratorError, OverlayError, UsageError
 from generator.render.overlay import OverlayInputs, header, render_job_template
 from generator.render.yaml_emit import dump
 from generator.write import discovery, ownership, transaction
 
-_JOB_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_JOB_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")  # used with fullmatch: no "$" (it matches before "\n")
 ARGO_SYNC_OPTIONS = "Force=true"  # recreate only on a rejected (immutable) patch; never Replace=true
 
 
@@ -56,9 +56,9 @@ def kubectl_command(s: Settings, name: str) -> str:
 
 
 def check_name(name: str) -> None:
-    if not _JOB_NAME.match(name) or len(name) > 63:
-        raise GeneratorError(
-            f"job name {name!r} is not a valid Job name", rule="invalid-name",
+    if not _JOB_NAME.fullmatch(name) or len(name) > 63:
+        raise UsageError(
+            f"--name {name!r} is not a valid Job name", rule="invalid-name",
             hint="use lowercase letters, digits and '-', at most 63 characters (e.g. rotation-1)",
         )
 
@@ -110,6 +110,9 @@ def write_job(root: Path, overlay: discovery.Overlay, name: str, *, remove: bool
         tx.add(overlay, [ownership.Change(rel_path, "create", header(inputs, body) + body)])
         action = "created"
     tx.commit()
+    jobs = overlay.path / discovery.JOBS_DIR
+    if remove and jobs.is_dir() and not jobs.is_symlink() and not any(jobs.iterdir()):
+        jobs.rmdir()  # the last Job is gone: leave no empty jobs/ behind
     return display, action
 
 

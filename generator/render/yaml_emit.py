@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 
 # Plain (unquoted) strings are used only when no YAML 1.1 or 1.2 reader could take them for anything else.
-_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*$")
+_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*\Z")
 _PLAIN_RESERVED = re.compile(
-    r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$"
+    r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)\Z"
 )
 
 
