@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline.fleet import PARALLEL_MIN_OVERLAYS
+from generator.pipeline.pool import PARALLEL_MIN_OVERLAYS
 from tests.conftest import REPO, run_cli
 
 N = PARALLEL_MIN_OVERLAYS + 12

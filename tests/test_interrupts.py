@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline.fleet import PARALLEL_MIN_OVERLAYS
+from generator.pipeline.pool import PARALLEL_MIN_OVERLAYS
 from tests.conftest import REPO, run_cli
 
 FLEET = PARALLEL_MIN_OVERLAYS + 16  # big enough for worker processes

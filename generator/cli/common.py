@@ -31,3 +31,25 @@ def root_of(args: argparse.Namespace) -> Path:
 
 def format_of(args: argparse.Namespace) -> str:
     return str(args.format or default_format())
+
+
+def check_output_path(path: Path, option: str) -> None:
+    """A usage error unless ``path`` can name a file to write: its folder exists, it is not a folder itself."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a directory; name a file", rule="usage")
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"{option} {path}: folder {parent} does not exist", rule="usage",
+                         hint="create it first, or name a file in an existing folder")
+
+
+def write_output(path: Path, text: str, option: str) -> None:
+    """Write an output file the user named; any failure is one clear error (exit 1), never a traceback."""
+    from generator.errors import GeneratorError
+
+    check_output_path(path, option)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise GeneratorError(f"cannot write {option} {path}: {exc.strerror or exc}", rule="output-file",
+                             hint="choose a writable file") from None

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__
-from generator.cli.common import EPILOG, format_of, root_of
+from generator.cli.common import EPILOG, check_output_path, format_of, root_of, write_output
 from generator.errors import GeneratorError, UsageError
 
 if TYPE_CHECKING:
@@ -180,13 +180,16 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     root = root_of(args)
     patterns = list(args.overlays)
-    if args.changed_since:
+    notices = []
+    if args.changed_since:  # never weaker than a full check on what the range touched (see pipeline.changes)
         from generator.pipeline.changes import changed_overlays
 
-        patterns = changed_overlays(root, args.changed_since, patterns)
-        if not patterns:
-            out.write(f"no overlay changed since {args.changed_since}\n")
-            return 0
+        changes = changed_overlays(root, args.changed_since, patterns)
+        patterns = changes.overlays
+        if changes.widened_by:
+            notices.append(f"{changes.widened_by} changed since {args.changed_since}: checking every overlay")
+        elif not patterns:
+            notices.append(f"no overlay changed since {args.changed_since}; repository-level checks ran")
     if args.kubernetes_version:
         from generator.validate.manifest_schemas import SUPPORTED_KUBERNETES_VERSIONS
 
@@ -204,7 +207,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                    crd_location=args.crd_schemas, skip=parse_skip(args.skip), kustomize=args.kustomize,
                    wait_seconds=args.wait,
                    keep_files=use_kubeconform, cache=not args.no_cache)
-    run = check_overlays(opts, patterns, progress=_progress(err))
+    run = check_overlays(opts, patterns, progress=_progress(err), none=args.changed_since is not None and not patterns)
+    run.notices[:0] = notices
     if args.kubeconform == "auto":
         from generator.pipeline.conform import run_kubeconform_on
 
@@ -225,9 +229,15 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     root = root_of(args)
     problems: list[Problem] = []
+    from generator.write.discovery import MISNAMED_SETTINGS, misnamed_settings_message
+
     for name in args.files:
         path = Path(name)
         display = name
+        if path.name in MISNAMED_SETTINGS:  # the same rule as render and check
+            message, hint = misnamed_settings_message(display)
+            problems.append(Problem(display, 1, 1, "error", "settings-file-name", f"{message}; {hint}"))
+            continue
         try:
             loaded = load_settings(path if path.is_absolute() else Path.cwd() / path, root, display)
         except GeneratorError as e:
@@ -248,14 +258,18 @@ def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--watch-resync-seconds must be 10..86400 and --watch-backoff-max-seconds 1..3600",
                          rule="usage")
     watch = (args.watch_resync_seconds, args.watch_backoff_max_seconds) if args.watch else None
+    if args.svg is not None:
+        check_output_path(args.svg, "--svg")
     result = explain_schedule(args.schedule, args.time_zone, count=args.count, start=args.start,
                               min_interval_minutes=args.min_interval_minutes, max_delay_hours=args.max_delay_hours,
                               watch=watch)
     out.write(format_explanation(result, format_of(args)))
-    if args.svg is not None and result.schedule is not None:
+    if args.svg is not None and result.schedule is None:
+        err.write(f"{PROG}: no SVG written to {args.svg}: the schedule is invalid\n")
+    elif args.svg is not None and result.schedule is not None:
         from generator.schedule.picture import week_strip_svg
 
-        args.svg.write_text(week_strip_svg(result.schedule), encoding="utf-8")
+        write_output(args.svg, week_strip_svg(result.schedule), "--svg")
     return 1 if result.has_errors else 0
 
 
@@ -345,7 +359,7 @@ class _Failure:
             from generator.problems import Problem
 
             problems = Problem.from_errors(exc) if exc.file is not None or getattr(exc, "errors", None) else []
-            self._document(code, exc.rule if code == 1 else "usage", exc.message, exc.hint, problems)
+            self._document(code, exc.rule, exc.message, exc.hint, problems)
         return code
 
     def interrupted(self, code: int) -> int:

@@ -44,9 +44,9 @@ def first_signal() -> int:
 
 def _handler(signum: int, frame: FrameType | None) -> None:
     if _received:  # a second signal while the first one unwinds: stop the workers and leave now
-        fleet = sys.modules.get("generator.pipeline.fleet")
-        if fleet is not None:
-            fleet.kill_workers()
+        pool = sys.modules.get("generator.pipeline.pool")
+        if pool is not None:
+            pool.kill_workers()
         os.write(2, b"kaptain-gitops: interrupted\n")
         os._exit(128 + _received[0])
     _received.append(signum)

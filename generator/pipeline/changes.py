@@ -1,18 +1,36 @@
-"""The few git questions the CLI asks: what changed since a ref, and a file's text at a ref."""
+"""The few git questions the CLI asks: what changed since a ref, and a file's text at a ref.
+
+``check --changed-since REF`` must never be weaker than a full ``check`` on what the range touched:
+
+* every path is read NUL-separated (``-z``): no quoting of non-ASCII or odd names;
+* deletions and renames count (a rename is a deletion plus an addition); a deleted settings file leaves
+  an orphaned folder or a stale deploy/, which ``check`` reports whatever overlays it was asked about;
+* a change to a repo-level input — ``gitops.yaml``, the schemas, the templates, the tool itself or its
+  pinned version (pyproject, requirements, pre-commit config) — widens the run to every overlay.
+"""
 
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import UsageError
 from generator.write.discovery import SETTINGS_FILE, discover, select
 
+# Paths whose change can change every overlay's output or verdict: files, and prefixes (folders, pin files).
+REPO_INPUT_FILES = ("gitops.yaml", "pyproject.toml", "setup.cfg", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml")
+REPO_INPUT_PREFIXES = ("schemas/", "templates/", "generator/", "requirements", "constraints")
+
+
+def is_repo_input(path: str) -> bool:
+    return path in REPO_INPUT_FILES or path.startswith(REPO_INPUT_PREFIXES)
+
 
 def _git(root: Path, *args: str) -> str:
     try:
-        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False,
-                              timeout=60)
+        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False, timeout=60,
+                              text=True, encoding="utf-8", errors="surrogateescape")
     except FileNotFoundError:
         raise UsageError("git is not installed, but this option needs it", rule="git") from None
     if proc.returncode != 0:
@@ -21,31 +39,50 @@ def _git(root: Path, *args: str) -> str:
     return proc.stdout
 
 
+def _paths(output: str) -> list[str]:
+    return [p for p in output.split("\0") if p]
+
+
 def repo_prefix(root: Path) -> str:
     """``root`` relative to the top of its git work tree ('' when it is the top)."""
     return _git(root, "rev-parse", "--show-prefix").strip()
 
 
+def verify_ref(root: Path, ref: str, option: str) -> None:
+    """A usage error naming ``ref`` unless it names a commit of the repository at ``root``."""
+    repo_prefix(root)  # not a git repository: git's own message says so
+    proc = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "--end-of-options",
+                           f"{ref}^{{commit}}"], capture_output=True, check=False, timeout=60)
+    if proc.returncode != 0:
+        raise UsageError(f"{option} {ref!r} is not a commit in this repository", rule="bad-ref",
+                         hint="name a branch, tag or commit, e.g. origin/main (in CI, fetch it first)")
+
+
 def changed_files(root: Path, ref: str) -> list[str]:
-    """Root-relative paths changed between ``ref`` and the working tree (committed, staged, unstaged, untracked)."""
-    _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    """Root-relative paths changed between ``ref`` and the working tree (committed, staged, unstaged, untracked,
+    deleted; a rename counts as both its old and its new path)."""
+    verify_ref(root, ref, "--changed-since")
     prefix = repo_prefix(root)
-    names = _git(root, "diff", "--name-only", "--no-renames", ref, "--", ".").splitlines()
-    names += _git(root, "ls-files", "--others", "--exclude-standard", "--full-name", "--", ".").splitlines()
-    out = []
-    for n in names:
-        if prefix and n.startswith(prefix):
-            n = n[len(prefix):]
-        out.append(n)
-    return sorted(set(out))
+    names = _paths(_git(root, "diff", "--name-only", "-z", "--no-renames", ref, "--", "."))
+    names += _paths(_git(root, "ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", "."))
+    return sorted({n[len(prefix):] if prefix and n.startswith(prefix) else n for n in names})
 
 
-def changed_overlays(root: Path, ref: str, patterns: list[str]) -> list[str]:
-    """Overlays (repo-relative) with any changed file under them since ``ref``, limited to ``patterns``."""
+@dataclass(frozen=True)
+class ChangeSet:
+    overlays: list[str]  # repo-relative overlays to check
+    widened_by: str | None = None  # the repo-level input whose change made every overlay count
+
+
+def changed_overlays(root: Path, ref: str, patterns: list[str]) -> ChangeSet:
+    """Overlays (limited to ``patterns``) that the range ``ref``..working tree touched, or all of them when it
+    touched a repo-level input. Folders without settings and deploy/ are checked by every ``check`` anyway."""
     changed = changed_files(root, ref)
     overlays = select(root, discover(root), patterns)
-    hits = [o.rel for o in overlays if any(c == o.rel or c.startswith(o.rel + "/") for c in changed)]
-    return hits
+    widened_by = next((c for c in changed if is_repo_input(c)), None)
+    if widened_by is not None:
+        return ChangeSet([o.rel for o in overlays], widened_by)
+    return ChangeSet([o.rel for o in overlays if any(c == o.rel or c.startswith(o.rel + "/") for c in changed)])
 
 
 def show(root: Path, ref: str, path: str) -> bytes | None:
@@ -58,13 +95,14 @@ def show(root: Path, ref: str, path: str) -> bytes | None:
 
 def settings_paths_at(root: Path, ref: str) -> list[str]:
     """Root-relative settings files under overlays/ at ``ref``."""
+    verify_ref(root, ref, "--base")
     prefix = repo_prefix(root)
-    listing = _git(root, "ls-tree", "-r", "--name-only", ref, "--", f"{prefix}overlays")
-    return sorted(n[len(prefix):] for n in listing.splitlines() if n.endswith("/" + SETTINGS_FILE))
+    listing = _paths(_git(root, "ls-tree", "-r", "-z", "--name-only", ref, "--", f"{prefix}overlays"))
+    return sorted(n[len(prefix):] for n in listing if n.endswith("/" + SETTINGS_FILE))
 
 
 def files_at(root: Path, ref: str, folder: str) -> list[str]:
     """Root-relative files under ``folder`` at ``ref`` (none when it did not exist there)."""
     prefix = repo_prefix(root)
-    listing = _git(root, "ls-tree", "-r", "--name-only", ref, "--", f"{prefix}{folder}")
-    return sorted(n[len(prefix):] for n in listing.splitlines())
+    listing = _paths(_git(root, "ls-tree", "-r", "-z", "--name-only", ref, "--", f"{prefix}{folder}"))
+    return sorted(n[len(prefix):] for n in listing)

@@ -7,10 +7,8 @@ overlay never stops the others, and the run's result reflects all of them.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from generator.errors import GeneratorError
 from generator.pipeline import handedit
 from generator.pipeline import kommander_clusters as kc
 from generator.pipeline.built import overlay_inputs
+from generator.pipeline.pool import fleet_map, workers
 from generator.problems import Problem
 from generator.render import overlay_set
 from generator.render.overlay import KUSTOMIZATION, RenderedFile, render_overlay
@@ -70,6 +69,7 @@ class RunReport:
     command: str
     overlays: list[OverlayReport] = field(default_factory=list)
     delivery: OverlayReport | None = None  # deploy/ (Argo CD and Flux objects), when gitops.yaml exists
+    orphans: list[OverlayReport] = field(default_factory=list)  # generated files of overlays whose settings are gone
     notices: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # run-level problems (not tied to one overlay)
 
@@ -82,7 +82,7 @@ class RunReport:
     def ok(self, strict: bool) -> bool:
         if any(p.is_error or strict for p in self.problems):
             return False
-        reports = [*self.overlays, *([self.delivery] if self.delivery else [])]
+        reports = [*self.overlays, *self.orphans, *([self.delivery] if self.delivery else [])]
         return not any(r.status in ("failed", "stale", "not-written") or r.failed(strict) for r in reports)
 
 
@@ -207,6 +207,34 @@ def schema_registry(schema_root: Path, crd_location: str | None) -> Callable[[st
     return functools.partial(_registry_for, schema_root, crd_location)
 
 
+def repo_problems(opts: Options) -> list[Problem]:
+    """Run-level findings whatever the selection: misnamed settings files (the same rule as ``validate``)."""
+    out = []
+    for path in discovery.find_misnamed_settings(opts.root):
+        message, hint = discovery.misnamed_settings_message(path)
+        out.append(Problem(path, 1, 1, "error", "settings-file-name", f"{message}; {hint}"))
+    return out
+
+
+def plan_orphans(opts: Options, command: str) -> list[OverlayReport]:
+    """Generated files in folders without a settings file (the overlay was removed): ``render`` deletes them
+    (hand-edited ones only with ``--force``), ``check`` reports each as an error. Whatever the selection."""
+    reports = []
+    for o in discovery.find_orphan_dirs(opts.root):
+        r = OverlayReport(o.rel)
+        diff = ownership.compare(o, [], force=opts.force, owned=ownership.owned_files(o))
+        r.problems.extend(Problem.from_error(c, o.rel) for c in diff.conflicts)
+        r.changes = diff.changes
+        if command == "check":
+            r.problems.extend(Problem(f"{o.rel}/{ch.path}", 1, 1, "error", "orphaned-file",
+                                      f"{o.rel}/{ch.path} was generated for an overlay that has no "
+                                      f"{discovery.SETTINGS_FILE}; run 'kaptain-gitops render' to delete it "
+                                      f"(or restore {o.rel}/{discovery.SETTINGS_FILE})") for ch in r.changes)
+        r.status = "failed" if diff.conflicts else "stale" if command == "check" else "up-to-date"
+        reports.append(r)
+    return reports
+
+
 def _targets(opts: Options, patterns: list[str]) -> list[discovery.Overlay]:
     found = discovery.discover(opts.root)
     if not found and not patterns:
@@ -215,89 +243,6 @@ def _targets(opts: Options, patterns: list[str]) -> list[discovery.Overlay]:
             rule="no-overlays", hint="create overlays/<name>/settings.yaml, or run from the repository root (--root)",
         )
     return discovery.select(opts.root, found, patterns)
-
-
-PARALLEL_MIN_OVERLAYS = 48
-
-
-def workers() -> int:
-    """Worker processes for a fleet: KAPTAIN_GITOPS_WORKERS, else one per core (at most 8)."""
-    configured = os.environ.get("KAPTAIN_GITOPS_WORKERS", "")
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
-def _worker_init() -> None:
-    """Workers leave signals to the parent: it stops them (SIGKILL) and cleans up. SIGTERM still ends a worker
-    that outlives its parent's attempt (e.g. ``kill -TERM`` of the whole process group)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
-
-
-_LIVE_POOLS: list[Any] = []
-
-
-def kill_workers() -> None:
-    """SIGKILL and reap every worker process of every running pool (on an interrupt; safe to call twice)."""
-    for pool in _LIVE_POOLS:
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        for proc in processes:
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                proc.kill()
-        for proc in processes:
-            with contextlib.suppress(OSError, ValueError, AssertionError, AttributeError):
-                proc.join(5)
-
-
-def _fleet_map(fn: Callable[[discovery.Overlay], T], targets: list[discovery.Overlay],
-               progress: Callable[[int, int], None] | None) -> Iterator[T]:
-    """``map(fn, targets)`` in order; across worker processes for big fleets, else in this process.
-
-    Workers use the platform's default start method (``fn`` and its arguments are picklable; a worker needs
-    nothing from the parent's memory). They are started with SIGINT/SIGTERM blocked, so no worker sees a
-    signal before it has set its own handling; on any exception here (an interrupt included) they are killed
-    and reaped at once instead of waiting for queued work.
-    """
-    n = workers()
-    if n < 2 or len(targets) < PARALLEL_MIN_OVERLAYS:
-        for i, result in enumerate(map(fn, targets), 1):
-            if progress:
-                progress(i, len(targets))
-            yield result
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = max(4, len(targets) // (n * 8))
-    pool = ProcessPoolExecutor(max_workers=n, initializer=_worker_init)
-    _LIVE_POOLS.append(pool)
-    done = 0
-    try:
-        with transaction.signals_deferred():  # workers fork/spawn with these blocked, see _worker_init
-            # Our own futures (not Executor.map, which cancels them on the way out: Python 3.11's pool then
-            # fails in a background thread when it marks them broken).
-            futures = [pool.submit(_run_chunk, fn, targets[i:i + size]) for i in range(0, len(targets), size)]
-        for future in futures:
-            for result in future.result():
-                done += 1
-                if progress:
-                    progress(done, len(targets))
-                yield result
-    except BaseException:
-        kill_workers()
-        pool.shutdown(wait=False)  # the pool sees its workers gone and fails the queued futures itself
-        raise
-    else:
-        pool.shutdown()
-    finally:
-        _LIVE_POOLS.remove(pool)
-
-
-def _run_chunk(fn: Callable[[discovery.Overlay], T], chunk: list[discovery.Overlay]) -> list[T]:
-    return [fn(o) for o in chunk]
 
 
 def _slim(r: OverlayReport, keep_files: bool = False) -> OverlayReport:
@@ -330,20 +275,23 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
         if swept:
             run.notices.append(f"removed {len(swept)} temporary files an interrupted run left behind")
         targets = _targets(opts, patterns)
+        run.problems.extend(repo_problems(opts))
+        run.orphans = plan_orphans(opts, "render")
         tx = transaction.Transaction(opts.root, durable=opts.durable)
         staged: list[tuple[OverlayReport, list[dict[str, str]]]] = []
         try:
-            for r, entries in _fleet_map(functools.partial(_render_one, opts=opts), targets, progress):
+            for r, entries in fleet_map(functools.partial(_render_one, opts=opts), targets, progress):
                 run.overlays.append(r)
                 staged.append((r, entries))
-            failed = [r for r in run.overlays if r.status == "failed"]
+            failed: list[Any] = [r for r in [*run.overlays, *run.orphans] if r.status == "failed"]
+            failed.extend(p for p in run.problems if p.is_error)
             run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
             run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
             failed.extend(_blame_overlays(run))
             if run.delivery and run.delivery.status == "failed":
                 failed.append(run.delivery)
             if failed and not keep_going:
-                for r in [*run.overlays, *([run.delivery] if run.delivery else [])]:
+                for r in [*run.overlays, *run.orphans, *([run.delivery] if run.delivery else [])]:
                     if r.status != "failed" and r.changes:
                         r.status = "not-written"
                 for _, entries in staged:
@@ -355,6 +303,10 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
             for r, entries in staged:
                 if r.status != "failed" and entries:
                     tx.extend(entries)
+                    r.status = "rendered"
+            for r in run.orphans:
+                if r.status != "failed" and r.changes:
+                    tx.add(discovery.Overlay(opts.root / r.overlay, r.overlay), r.changes)
                     r.status = "rendered"
             if run.delivery and run.delivery.status != "failed" and run.delivery.changes:
                 tx.add(_deploy_dir(opts), run.delivery.changes)
@@ -397,9 +349,12 @@ def _check_one(o: discovery.Overlay, opts: Options) -> tuple[OverlayReport, str]
     return _slim(r, keep_files=plan == "kubectl" or opts.keep_files), plan
 
 
-def check_overlays(opts: Options, patterns: list[str], *,
-                   progress: Callable[[int, int], None] | None = None) -> RunReport:
-    """Validate settings, compare every generated file with a fresh render, and build every overlay."""
+def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[int, int], None] | None = None,
+                   none: bool = False) -> RunReport:
+    """Validate settings, compare every generated file with a fresh render, and build every overlay.
+
+    ``none``: check no overlay, only what every check covers (journal, temporaries, misnamed settings,
+    orphaned output, deploy/): ``--changed-since`` when no overlay changed."""
     from generator.validate import kustomize
 
     run = RunReport("check")
@@ -411,7 +366,9 @@ def check_overlays(opts: Options, patterns: list[str], *,
         run.problems.extend(Problem(path, 1, 1, "error", "leftover-temporary",
                                     f"{path} is a temporary file an interrupted run left behind; "
                                     "run 'kaptain-gitops render' to remove it") for path in transaction.find_temporaries(opts.root))
-        targets = _targets(opts, patterns)
+        targets = [] if none else _targets(opts, patterns)
+        run.problems.extend(repo_problems(opts))
+        run.orphans = plan_orphans(opts, "check")
         by_rel = {o.rel: o for o in targets}
         plans: list[Any] = []
         kubectl = kustomize.find_kubectl()
@@ -422,7 +379,7 @@ def check_overlays(opts: Options, patterns: list[str], *,
         pool = ThreadPoolExecutor(max_workers=workers())
         try:
             futures = {}
-            for r, plan in _fleet_map(functools.partial(_check_one, opts=opts), targets, progress):
+            for r, plan in fleet_map(functools.partial(_check_one, opts=opts), targets, progress):
                 run.overlays.append(r)
                 if plan != "none":
                     plans.append(plan)
@@ -495,8 +452,16 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
         report.problems = Problem.from_errors(err, CONFIG_FILE)
         report.status = "failed"
         return report
-    if config is None:
-        return None
+    if config is None:  # no gitops.yaml (any more): our files in deploy/ are stale, render deletes them
+        deploy = _deploy_dir(opts)
+        owned = ownership.owned_tree(deploy.path)
+        if not owned:
+            return None
+        diff = ownership.compare(deploy, [], force=opts.force, owned=owned)
+        report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
+        report.status = "failed" if diff.conflicts else "up-to-date"
+        report.changes = diff.changes
+        return report
     try:
         found = discovery.discover(opts.root, config.overlays_path)
         overlays = [o.rel for o in found]

@@ -41,6 +41,9 @@ def summary_line(run: RunReport) -> str:
     n = len(run.overlays)
     noun = "overlay" if n == 1 else "overlays"
     deploy = f"; deploy/ {run.delivery.status.replace('-', ' ')}" if run.delivery else ""
+    if run.orphans:
+        k = len(run.orphans)
+        deploy += f"; {k} folder{'' if k == 1 else 's'} without settings.yaml"
     if run.command == "check":
         return f"{n} {noun}: {c['up-to-date']} up to date, {c['stale']} stale, {c['failed']} failed{deploy}"
     blocked = f", {c['not-written']} not written" if c["not-written"] else ""
@@ -50,7 +53,7 @@ def summary_line(run: RunReport) -> str:
 
 def _ordered(run: RunReport) -> list[OverlayReport]:
     rank = {"failed": 0, "stale": 1, "not-written": 2, "rendered": 3, "up-to-date": 4}
-    reports = [*run.overlays, *([run.delivery] if run.delivery else [])]
+    reports = [*run.overlays, *run.orphans, *([run.delivery] if run.delivery else [])]
     return sorted(reports, key=lambda r: (rank[r.status], r.overlay))
 
 
@@ -83,7 +86,8 @@ def format_run(run: RunReport, fmt: str, *, verbose: bool = False) -> tuple[str,
             "ok": run.ok(False),
             "summary": run.counts() | {"overlays": len(run.overlays)},
             "problems": [problem_dict(p) for p in run.problems],
-            "overlays": [_report_dict(r) for r in _ordered(run) if r is not run.delivery],
+            "overlays": [_report_dict(r) for r in _ordered(run) if r is not run.delivery and r not in run.orphans],
+            "orphans": [_report_dict(r) for r in run.orphans],
             "deploy": _report_dict(run.delivery) if run.delivery else None,
             "notices": run.notices,
         }
