@@ -38,9 +38,9 @@ def test_json_for_a_verify_error(repo: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_svg_paths(tmp_path: Path) -> None:
     result = run_cli("explain", "0 0 * * *", "--svg", str(tmp_path / "no/such/dir/w.svg"))
-    assert (result.code, result.err) == (2, f"kaptain-gitops: error: --svg {tmp_path}/no/such/dir/w.svg: folder "
+    assert (result.code, result.err) == (2, (f"kaptain-gitops: error: --svg {tmp_path}/no/such/dir/w.svg: folder "
                                             f"{tmp_path}/no/such/dir does not exist; create it first, or name a "
-                                            "file in an existing folder\n")
+                                            "file in an existing folder\n"))
     result = run_cli("explain", "0 0 * * *", "--svg", str(tmp_path))
     assert (result.code, result.err) == (2, f"kaptain-gitops: error: --svg {tmp_path} is a directory; name a file\n")
     result = run_cli("explain", "0 0 * * 7", "--svg", str(tmp_path / "w.svg"))
