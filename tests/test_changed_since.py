@@ -42,7 +42,10 @@ def _base(root: Path, gitops: bool) -> None:
 
 
 def _extra(root: Path) -> Path:
-    return next(p for p in (root / "overlays/zurich", root / "overlays/zürich") if p.exists())
+    for path in (root / "overlays/zurich", root / "overlays/zürich"):
+        if path.exists():
+            return path
+    raise FileNotFoundError("the extra overlay was renamed or removed")
 
 
 def _check(root: Path, *extra: str) -> int:
