@@ -58,3 +58,47 @@ def test_a_bad_changed_since_ref_is_a_usage_error_naming_it(repo: Path) -> None:
     result = run_cli("check", "--root", str(repo), "--changed-since", "nosuch")
     assert result.code == 2
     assert "--changed-since 'nosuch'" in result.err
+
+
+CORPUS = Path(__file__).resolve().parent.parent / "examples/cli/bad-options.txt"
+CASES = [line.rsplit(" => ", 1) for line in CORPUS.read_text(encoding="utf-8").splitlines()
+         if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize(("command", "code"), CASES, ids=[c for c, _ in CASES])
+def test_bad_option_corpus(command: str, code: str, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shlex
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    argv = [a.replace("\\n", "\n") for a in shlex.split(command)]
+    result = run_cli(*argv)  # an exception here (a traceback for a user) fails the test
+    assert result.code == int(code), result.err
+    assert result.err.strip() or result.out.strip()
+    if argv[0] in ("check", "render", "explain", "validate", "diff", "verify"):
+        as_json = run_cli(*argv, "--format", "json")
+        if not (argv[0] == "diff" or as_json.err.startswith("kaptain-gitops: error: argument --format")):
+            doc = json.loads(as_json.out)
+            assert isinstance(doc, dict)
+
+
+@pytest.mark.parametrize("body", [
+    "ingress: " + "[" * 5000 + "]" * 5000 + "\n",  # deep flow nesting: no RecursionError
+    "ingress: {" + ", ".join(f"k{i}: {i}" for i in range(20000)) + "}\n",  # a huge flow mapping
+    'ingress:\n  secretRotationSchedule: "' + "x" * 100_000 + '"\n',  # a very long scalar
+])
+def test_hostile_yaml_in_one_overlay_writes_nothing(body: str, repo: Path) -> None:
+    staging = repo / "overlays/staging"
+    staging.mkdir()
+    (staging / "settings.yaml").write_text(body)
+    dev_settings = repo / "overlays/dev/settings.yaml"
+    dev_settings.write_text(dev_settings.read_text().replace('"0 */6 * * *"', '"0 */4 * * *"'))
+    (repo / ".kaptain-gitops").mkdir()
+    (repo / ".kaptain-gitops/lock").write_bytes(b"")
+    before = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+    result = run_cli("render", "--root", str(repo))
+    assert result.code == 1
+    assert result.out.startswith("overlays/staging/settings.yaml:1:")
+    assert any(rule in result.out for rule in ("(yaml-too-deep)", "(yaml-too-large)", "(yaml-too-long)"))
+    assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()} == before
