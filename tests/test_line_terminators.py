@@ -24,7 +24,13 @@ from generator.validate.api_rules import check_api_rules
 from tests.conftest import REPO
 
 TERMINATORS = ["\n", "\r\n", "\r", "\u2028", "\u2029", "\x85", "\n\n"]
-EXAMPLE = {("ingress", "secretRotationTimeZone"): "Etc/UTC", ("kubernetesVersion",): "1.35"}
+EXAMPLE = {("ingress", "secretRotationTimeZone"): "Etc/UTC", ("kubernetesVersion",): "1.35",
+           ("ingress", "kommanderTraefikCertificateName"): "kommander-traefik-tls",
+           ("kommander", "clusterName"): "gpu-east"}
+# Fields that exist only in rotation.mode kaptain-chart (which has no time zone setting).
+CHART_ONLY = {("ingress", "kommanderTraefikCertificateName")}
+CHART_BASE = {"ingress": {"enableSecretRotation": True, "secretRotationSchedule": "0 */6 * * *"},
+              "rotation": {"mode": "kaptain-chart"}}
 # Kubernetes itself splits a schedule on any whitespace (Go's strings.Fields), newlines included: not a name.
 NOT_A_PATTERN = {("ingress", "secretRotationSchedule")}
 
@@ -61,7 +67,7 @@ def test_every_string_setting_is_covered() -> None:
 
 
 def _settings_with(path: tuple[str, ...], value: str) -> bytes:
-    doc: dict[str, Any] = copy.deepcopy(BASE)
+    doc: dict[str, Any] = copy.deepcopy(CHART_BASE if path in CHART_ONLY else BASE)
     node = doc
     for key in path[:-1]:
         node = node.setdefault(key, {})
