@@ -14,6 +14,13 @@ if TYPE_CHECKING:
 EPILOG = "Exit codes: 0 clean (warnings allowed), 1 problems found, 2 usage error."
 
 
+def path_arg(text: str) -> Path:
+    """argparse ``type=`` for paths: pathlib is imported only when such an option is given (start-up)."""
+    from pathlib import Path
+
+    return Path(text)
+
+
 def default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__
-from generator.cli.common import EPILOG, check_output_path, format_of, root_of, write_output
+from generator.cli.common import EPILOG, check_output_path, format_of, path_arg, root_of, write_output
 from generator.errors import GeneratorError, UsageError
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 PROG = "kaptain-gitops"
 COMMANDS = ("render", "check", "validate", "explain", "build", "trigger", "diff", "verify")
+WORKFLOW_COMMANDS = ("trigger", "diff", "verify")  # registered by generator.cli.workflow
 
 
 def _parser_class() -> type[argparse.ArgumentParser]:
@@ -36,9 +37,7 @@ def _parser_class() -> type[argparse.ArgumentParser]:
 
 
 def _common(p: argparse.ArgumentParser, *, formats: Sequence[str] = ("text", "json", "github")) -> None:
-    from pathlib import Path
-
-    p.add_argument("--root", type=Path, default=None,
+    p.add_argument("--root", type=path_arg, default=None,
                    help="repository root holding overlays/ (default: the current directory)")
     p.add_argument("--format", choices=formats, default=None,
                    help="output format (default: github when GITHUB_ACTIONS=true, else text)")
@@ -46,8 +45,6 @@ def _common(p: argparse.ArgumentParser, *, formats: Sequence[str] = ("text", "js
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; ``only`` builds just that sub-command (start-up: the others cost ~5 ms)."""
-    from pathlib import Path
-
     parser_class = _parser_class()
 
     def want(name: str) -> bool:
@@ -121,7 +118,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         p.add_argument("--count", type=int, default=5, metavar="N", help="how many next runs to list (default: 5)")
         p.add_argument("--from", dest="start", metavar="ISO", help="list runs after this time (default: now)")
         p.add_argument("--format", choices=("text", "json", "github"), default=None, help="output format")
-        p.add_argument("--svg", type=Path, metavar="FILE", help="also write the week picture as SVG")
+        p.add_argument("--svg", type=path_arg, metavar="FILE", help="also write the week picture as SVG")
         p.add_argument("--min-interval-minutes", type=int, default=15, help="too-frequent floor (default: 15)")
         p.add_argument("--max-delay-hours", type=float, default=24.0, help="long-delay bound (default: 24)")
         p.add_argument("--watch", action="store_true",
@@ -138,14 +135,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                            description="Render OVERLAY in memory and print the manifests kustomize would produce; "
                                        "logs go to stderr.", epilog=EPILOG)
         p.add_argument("overlay", metavar="OVERLAY")
-        p.add_argument("--root", type=Path, default=None, help="repository root (default: current directory)")
+        p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
         p.set_defaults(func=cmd_build)
 
-    from generator.cli import workflow
+    if any(want(name) for name in WORKFLOW_COMMANDS):
+        from generator.cli import workflow
 
-    for name, add in workflow.COMMANDS.items():
-        if want(name):
-            add(sub)
+        for name, add in workflow.COMMANDS.items():
+            if want(name):
+                add(sub)
     return parser
 
 

@@ -5,13 +5,14 @@ Each ``add_*`` registers a parser; each ``cmd_*`` calls the core and writes thro
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from generator.cli.common import EPILOG, root_of
+from generator.cli.common import EPILOG, path_arg, root_of
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def add_trigger(sub: Any) -> None:
@@ -23,7 +24,7 @@ def add_trigger(sub: Any) -> None:
     p.add_argument("overlay", metavar="OVERLAY")
     p.add_argument("--name", default="rotation-1", help="Job name (default: rotation-1)")
     p.add_argument("--remove", action="store_true", help="take the Job out of the overlay again")
-    p.add_argument("--root", type=Path, default=None, help="repository root (default: current directory)")
+    p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
     p.set_defaults(func=cmd_trigger)
 
 
@@ -57,7 +58,7 @@ def add_diff(sub: Any) -> None:
                     "schedule with their meaning, runs per day, worst-case delay and problems, as Markdown. "
                     "Also appended to $GITHUB_STEP_SUMMARY when that is set.", epilog=EPILOG)
     p.add_argument("--base", required=True, metavar="GIT_REF", help="compare against this ref (e.g. origin/main)")
-    p.add_argument("--root", type=Path, default=None, help="repository root (default: current directory)")
+    p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="output format")
     p.set_defaults(func=cmd_diff)
 
@@ -84,7 +85,7 @@ def add_verify(sub: Any) -> None:
         epilog=EPILOG)
     p.add_argument("overlay", metavar="OVERLAY")
     p.add_argument("--context", help="kubectl context to use")
-    p.add_argument("--root", type=Path, default=None, help="repository root (default: current directory)")
+    p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.set_defaults(func=cmd_verify)
 

@@ -4,16 +4,21 @@ Given a JSON Schema from ``schemas/``, it turns a positioned YAML document (:mod
 into :class:`SettingsError` records — unknown keys with did-you-mean, wrong types, missing keys, bad
 patterns, lengths, enums and ranges, one per value, each with line/column and a hint — and fills in the
 schema's defaults. The two files differ only in their wording for patterns and required keys.
+
+Validation runs on :func:`iter_errors`, a small validator for exactly the draft 2020-12 keywords these
+schemas use, with jsonschema's semantics and error order (``tests/test_config_schema_engine.py`` compares
+the two on generated documents). It needs no import beyond ``re``, so ``validate`` (the pre-commit hook)
+starts fast; a schema using any other keyword is refused when it is loaded.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from generator.config import yaml_source
@@ -101,13 +106,6 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
-def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
-    from jsonschema.exceptions import ValidationError
-
-    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
 class ConfigSchema:
     """A config file's schema, compiled once, with the wording that file's errors use."""
 
@@ -130,11 +128,9 @@ class ConfigSchema:
         return loaded
 
     @functools.cached_property
-    def _validator(self) -> Any:
-        import jsonschema  # lazy: keeps CLI start-up fast for commands that never read config files
-
-        base = jsonschema.validators.validator_for(self.schema)
-        return jsonschema.validators.extend(base, {"pattern": _ecma_pattern})(self.schema)
+    def _checked_schema(self) -> dict[str, Any]:
+        check_keywords(self.schema)
+        return self.schema
 
     def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
         ref = node.get("$ref")
@@ -190,6 +186,8 @@ class ConfigSchema:
                 continue
             line, col = doc.position((*path, key), key=True)
             where = f"under {dotted(path)}" if path else "at the top level"
+            import difflib
+
             close = difflib.get_close_matches(str(key), list(props), n=1, cutoff=0.6)
             if not close:
                 close = [p for p in props if p.lower() == str(key).lower()]
@@ -198,10 +196,11 @@ class ConfigSchema:
                                       rule="unknown-key", hint=hint)
 
     def _schema_errors(self, doc: yaml_source.Document) -> Iterator[tuple[yaml_source.Path, SettingsError]]:
-        for err in self._validator.iter_errors(doc.value):
+        schema = self._checked_schema
+        for err in iter_errors(schema, schema, doc.value):
             if err.validator == "additionalProperties":
                 continue  # reported as unknown keys, with did-you-mean (see _unknown_keys)
-            path = tuple(err.absolute_path)
+            path = err.path
             where = dotted(path)
             line, col = doc.position(path)
             value = err.instance
@@ -227,6 +226,8 @@ class ConfigSchema:
                 options = ", ".join(json.dumps(v) for v in err.validator_value)
                 message = f"{where} is {_show(value)}, which is not one of {options}"
                 rule = "not-allowed"
+                import difflib
+
                 close = difflib.get_close_matches(str(value), [str(v) for v in err.validator_value], n=1, cutoff=0.5)
                 hint = f"did you mean {close[0]!r}?" if close else f"use one of {options}"
             elif err.validator == "pattern":
@@ -267,3 +268,118 @@ class ConfigSchema:
                     continue
             if isinstance(value[key], dict) and "properties" in sub:
                 self._fill(value[key], sub)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The validator: jsonschema's draft 2020-12 semantics for the keywords our config schemas use
+# --------------------------------------------------------------------------------------------------------------
+
+ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "default", "examples",
+                         "deprecated", "readOnly", "writeOnly"})
+KEYWORDS = frozenset({"$ref", "type", "properties", "additionalProperties", "required", "enum", "pattern",
+                      "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+
+
+@dataclass(frozen=True)
+class SchemaViolation:
+    """One failed keyword, shaped like jsonschema's ``ValidationError`` (the fields the wording uses)."""
+
+    validator: str
+    validator_value: Any
+    instance: Any
+    path: yaml_source.Path
+    message: str
+
+
+def check_keywords(node: Any, where: str = "#") -> None:
+    """Refuse a schema that uses a keyword :func:`iter_errors` does not implement (a bug in ``schemas/``)."""
+    if not isinstance(node, dict):
+        raise GeneratorError(f"config schema {where} is not an object", rule="internal")
+    for key, value in node.items():
+        if key in ("properties", "$defs"):
+            for name, sub in value.items():
+                check_keywords(sub, f"{where}/{key}/{name}")
+        elif key == "additionalProperties" and isinstance(value, dict):
+            check_keywords(value, f"{where}/{key}")
+        elif key not in KEYWORDS and key not in ANNOTATIONS:
+            raise GeneratorError(f"config schema keyword {key!r} at {where} is not supported", rule="internal")
+        elif key == "$ref" and not str(value).startswith("#/$defs/"):
+            raise GeneratorError(f"config schema $ref {value!r} at {where} is not supported", rule="internal")
+
+
+def _is_type(value: Any, name: str) -> bool:
+    if name == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer())
+    if name == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    kinds: dict[str, Any] = {"string": str, "boolean": bool, "object": dict, "array": list, "null": type(None)}
+    return isinstance(value, kinds[name])
+
+
+def _equal(one: Any, two: Any) -> bool:
+    """JSON equality as jsonschema defines it: ``true != 1``, ``1 == 1.0``, containers compared deeply."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return bool(one == two)
+    if isinstance(one, list) and isinstance(two, list):
+        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two, strict=True))
+    if isinstance(one, dict) and isinstance(two, dict):
+        return one.keys() == two.keys() and all(_equal(one[k], two[k]) for k in one)
+    if isinstance(one, bool) or isinstance(two, bool):
+        return False  # ``one is two`` already matched equal booleans
+    return bool(one == two)
+
+
+def iter_errors(root: dict[str, Any], node: dict[str, Any], value: Any,
+                path: yaml_source.Path = ()) -> Iterator[SchemaViolation]:
+    """Every keyword ``value`` fails under ``node``, in jsonschema's order (schema key order, depth first)."""
+    for key, arg in node.items():
+        if key == "$ref":
+            yield from iter_errors(root, root["$defs"][arg.split("/")[-1]], value, path)
+            continue
+        failed: str | None = None
+        if key == "type":
+            names = arg if isinstance(arg, list) else [arg]
+            if not any(_is_type(value, t) for t in names):
+                failed = f"{value!r} is not of type {', '.join(repr(t) for t in names)}"
+        elif key == "properties":
+            if isinstance(value, dict):
+                for name, sub in arg.items():
+                    if name in value:
+                        yield from iter_errors(root, sub, value[name], (*path, name))
+        elif key == "additionalProperties":
+            if isinstance(value, dict):
+                extras = [k for k in value if k not in node.get("properties", {})]
+                if isinstance(arg, dict):
+                    for name in extras:
+                        yield from iter_errors(root, arg, value[name], (*path, name))
+                elif arg is False and extras:
+                    shown = ", ".join(repr(k) for k in sorted(extras, key=str))
+                    failed = f"Additional properties are not allowed ({shown} {'was' if len(extras) == 1 else 'were'} unexpected)"
+        elif key == "required":
+            if isinstance(value, dict):
+                for name in arg:
+                    if name not in value:
+                        yield SchemaViolation(key, arg, value, path, f"{name!r} is a required property")
+        elif key == "enum":
+            if not any(_equal(option, value) for option in arg):
+                failed = f"{value!r} is not one of {arg!r}"
+        elif isinstance(value, str) and key in ("pattern", "minLength", "maxLength"):
+            if key == "pattern" and not ecma_regex(arg).search(value):
+                failed = f"{value!r} does not match {arg!r}"
+            elif (key == "minLength" and len(value) < arg) or (key == "maxLength" and len(value) > arg):
+                failed = f"{value!r} is too {'short' if key == 'minLength' else 'long'}"
+        elif _is_type(value, "number") and key in _BOUNDS and _BOUNDS[key](value, arg):
+            failed = f"{value!r} is out of the range ({key} {arg!r})"
+        if failed is not None:
+            yield SchemaViolation(key, arg, value, path, failed)
+
+
+_BOUNDS: dict[str, Callable[[Any, Any], bool]] = {
+    "minimum": lambda v, b: v < b,
+    "maximum": lambda v, b: v > b,
+    "exclusiveMinimum": lambda v, b: v <= b,
+    "exclusiveMaximum": lambda v, b: v >= b,
+}

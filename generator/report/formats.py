@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.pipeline.fleet import OverlayReport, RunReport
-from generator.problems import Problem
-
-FORMATS = ("text", "json", "github")
+if TYPE_CHECKING:
+    from generator.pipeline.fleet import OverlayReport, RunReport
+    from generator.problems import Problem
 
 
 def problem_line(p: Problem) -> str:
