@@ -20,6 +20,7 @@ from generator.errors import GeneratorError, UsageError
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
 PROG = "kaptain-gitops"
 COMMANDS = ("render", "check", "validate", "explain", "build", "trigger", "diff", "verify")
@@ -160,11 +161,20 @@ def _progress(stream: TextIO) -> Callable[[int, int], None] | None:
     return show
 
 
+def _template_cache(root: Path) -> None:
+    """Compiled templates under .kaptain-gitops/templates (outside cache/, which CI saves and restores)."""
+    from generator.render.overlay import use_template_cache
+
+    use_template_cache(str(root / ".kaptain-gitops" / "templates"))
+
+
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.pipeline.fleet import Options, render_overlays
     from generator.report.formats import format_run
 
-    opts = Options(root=root_of(args), force=args.force, strict=args.strict, wait_seconds=args.wait)
+    root = root_of(args)
+    _template_cache(root)
+    opts = Options(root=root, force=args.force, strict=args.strict, wait_seconds=args.wait)
     run = render_overlays(opts, args.overlays, keep_going=args.keep_going, progress=_progress(err))
     text, errtext = format_run(run, format_of(args))
     out.write(text)
@@ -197,6 +207,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--kubernetes-version {args.kubernetes_version} is not supported; "
                              f"choose one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}", rule="usage")
         args.kubernetes_version = version
+    if not args.no_cache:
+        _template_cache(root)
     from generator.validate.kubeconform import find_kubeconform
     from generator.validate.manifest_schemas import parse_skip
 

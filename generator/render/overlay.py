@@ -48,16 +48,36 @@ class RenderedFile:
     documents: tuple[dict[str, Any], ...]
 
 
+_bytecode_dir: list[str] = []  # set by use_template_cache(); read when the environment is first built
+
+
+def use_template_cache(directory: str | None) -> None:
+    """Keep compiled templates in ``directory`` (Jinja2's bytecode cache, checked against each template's
+    source checksum), so a later run skips compiling them; None turns it off."""
+    _bytecode_dir[:] = [directory] if directory else []
+    _environment.cache_clear()
+
+
 @functools.cache
 def _environment() -> Any:
     import jinja2
 
+    bytecode_cache = None
+    if _bytecode_dir:
+        import os
+
+        try:
+            os.makedirs(_bytecode_dir[0], exist_ok=True)
+            bytecode_cache = jinja2.FileSystemBytecodeCache(_bytecode_dir[0])
+        except OSError:
+            bytecode_cache = None  # a cache that cannot be written only costs speed
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=False,
+        bytecode_cache=bytecode_cache,
     )
     env.filters["scalar"] = yaml_emit.scalar
     env.filters["block"] = yaml_emit.block
