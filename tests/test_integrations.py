@@ -67,6 +67,19 @@ def test_github_workflow_has_the_described_steps() -> None:
     steps = wf["jobs"]["check"]["steps"]
     runs = "\n".join(s.get("run", "") for s in steps)
     assert "kubeconform" in runs and "releases/download" in runs
-    assert "kaptain-gitops check --format github" in runs
     assert 'kaptain-gitops diff --base "origin/${{ github.base_ref }}"' in runs
     assert any(s.get("with", {}).get("fetch-depth") == 0 for s in steps)
+    # pull requests check what they changed; main checks everything
+    checks = {s.get("if"): s["run"] for s in steps if s.get("run", "").startswith("kaptain-gitops check")}
+    assert checks == {
+        "github.event_name == 'pull_request'":
+            'kaptain-gitops check --changed-since "origin/${{ github.base_ref }}" --format github',
+        "github.event_name != 'pull_request'": "kaptain-gitops check --format github",
+    }
+    # the kubectl build cache survives between runs, keyed on the tool, kubectl and the overlays' inputs
+    cache = next(s for s in steps if str(s.get("uses", "")).startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".kaptain-gitops/cache"
+    key = cache["with"]["key"]
+    assert "steps.versions.outputs.tool" in key and "steps.versions.outputs.kubectl" in key
+    assert "hashFiles('overlays/**'" in key
+    assert steps.index(cache) < next(i for i, s in enumerate(steps) if s.get("run", "").startswith("kaptain-gitops check"))
