@@ -11,16 +11,17 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
 
 from generator import __version__
 from generator.cli.common import EPILOG, check_output_path, format_of, path_arg, root_of, write_output
 from generator.errors import GeneratorError, UsageError
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every start (mypy knows this name)
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable, Sequence
     from pathlib import Path
+    from typing import Any, TextIO
 
 PROG = "kaptain-gitops"
 COMMANDS = ("render", "check", "validate", "explain", "build", "trigger", "diff", "verify")
@@ -30,11 +31,34 @@ WORKFLOW_COMMANDS = ("trigger", "diff", "verify")  # registered by generator.cli
 def _parser_class() -> type[argparse.ArgumentParser]:
     import argparse
 
+    class _Formatter(argparse.HelpFormatter):
+        """argparse's formatter, with the terminal width found without importing shutil (start-up)."""
+
+        def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                     width: int | None = None) -> None:
+            super().__init__(prog, indent_increment, max_help_position, width or _columns() - 2)
+
     class _Parser(argparse.ArgumentParser):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("formatter_class", _Formatter)
+            super().__init__(*args, **kwargs)
+
         def error(self, message: str) -> None:  # type: ignore[override]
             raise UsageError(f"{message} (see '{self.prog} --help')", rule="usage")
 
     return _Parser
+
+
+def _columns() -> int:
+    """The terminal width as shutil.get_terminal_size() finds it: $COLUMNS, else the terminal, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 80
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def _common(p: argparse.ArgumentParser, *, formats: Sequence[str] = ("text", "json", "github")) -> None:

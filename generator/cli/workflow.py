@@ -6,13 +6,14 @@ Each ``add_*`` registers a parser; each ``cmd_*`` calls the core and writes thro
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
 
 from generator.cli.common import EPILOG, path_arg, root_of
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every start (mypy knows this name)
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
+    from typing import Any, TextIO
 
 
 def add_trigger(sub: Any) -> None:

@@ -31,7 +31,9 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
             stream = kustomize.in_process_stream(r.files, kustomize.manual_jobs(overlay))
         else:
             try:
-                stream = kustomize.build_kubectl(overlay.path)
+                # check just built it: with the build cache this reads the same output instead of a 2nd kubectl run
+                cache = opts.root / ov.STATE_DIR / "cache" / "kustomize" if opts.cache else None
+                stream = kustomize.build_kubectl_cached(overlay.path, None, cache)
             except GeneratorError:
                 continue  # the kustomize failure is already reported by check
         if not stream.strip():  # a kaptain-chart overlay renders no objects: nothing for kubeconform to read
