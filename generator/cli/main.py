@@ -68,6 +68,16 @@ def _common(p: argparse.ArgumentParser, *, formats: Sequence[str] = ("text", "js
                    help="output format (default: github when GITHUB_ACTIONS=true, else text)")
 
 
+def _fleet_command(sub: Any, name: str, func: Callable[..., int], *, help: str, description: str) -> Any:
+    """A render/check-style sub-command: OVERLAY globs, --root, --format and --strict."""
+    p = sub.add_parser(name, help=help, description=description, epilog=EPILOG)
+    p.add_argument("overlays", nargs="*", metavar="OVERLAY", help="overlay paths or globs (default: all)")
+    _common(p)
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.set_defaults(func=func)
+    return p
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; ``only`` builds just that sub-command (start-up: the others cost ~5 ms)."""
     parser_class = _parser_class()
@@ -85,27 +95,21 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
 
     if want("render"):
-        p = sub.add_parser("render", help="render every overlay's manifests from its settings.yaml",
+        p = _fleet_command(sub, "render", cmd_render, help="render every overlay's manifests from its settings.yaml",
                            description="Render overlays/<name>/settings.yaml into the overlay's generated files "
                                        "(configmap.yaml, cronjob.yaml, rbac.yaml, kustomization.yaml). All or nothing: "
-                                       "if any overlay has errors, nothing is written.", epilog=EPILOG)
-        p.add_argument("overlays", nargs="*", metavar="OVERLAY", help="overlay paths or globs (default: all)")
-        _common(p)
+                                       "if any overlay has errors, nothing is written.")
         p.add_argument("--force", action="store_true", help="overwrite generated files that were edited by hand")
         p.add_argument("--keep-going", action="store_true", help="write the overlays that are fine even if others fail")
-        p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
                        help="how long to wait for another run holding the repository lock (default: 30)")
-        p.set_defaults(func=cmd_render)
 
     if want("check"):
-        p = sub.add_parser("check", help="CI gate: settings valid, rendered files current, manifests valid, overlays build",
+        p = _fleet_command(sub, "check", cmd_check,
+                           help="CI gate: settings valid, rendered files current, manifests valid, overlays build",
                            description="Exit 0 only if every settings file is valid, every generated file equals a fresh "
                                        "render, every document passes strict schema and API-server checks, and every "
-                                       "overlay builds with kustomize.", epilog=EPILOG)
-        p.add_argument("overlays", nargs="*", metavar="OVERLAY", help="overlay paths or globs (default: all)")
-        _common(p)
-        p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+                                       "overlay builds with kustomize.")
         p.add_argument("--changed-since", metavar="GIT_REF",
                        help="check only overlays whose settings or files changed since GIT_REF")
         p.add_argument("--kubernetes-version", metavar="X.Y", help="validate against this version (default: settings)")
@@ -124,7 +128,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                             "cached under .kaptain-gitops/cache/)")
         p.add_argument("-v", "--verbose", action="store_true", help="list every file that differs")
         p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS", help="lock wait (default: 30)")
-        p.set_defaults(func=cmd_check)
 
     if want("validate"):
         p = sub.add_parser("validate", help="validate settings files only (fast; for pre-commit)",

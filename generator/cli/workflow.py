@@ -16,17 +16,26 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
 
-def add_trigger(sub: Any) -> None:
-    p = sub.add_parser(
-        "trigger", help="add (or --remove) a one-off manual rotation Job to an overlay, through Git",
-        description="Write OVERLAY/jobs/NAME.yaml: a Job equal to 'kubectl create job --from=cronjob/...', "
-                    "then re-render the overlay's kustomization. Commit it; Argo CD or Flux runs it once.",
-        epilog=EPILOG)
+def _root_option(p: Any) -> None:
+    p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
+
+
+def _overlay_command(sub: Any, name: str, func: Callable[..., int], *, help: str, description: str) -> Any:
+    """A sub-command about exactly one OVERLAY."""
+    p = sub.add_parser(name, help=help, description=description, epilog=EPILOG)
     p.add_argument("overlay", metavar="OVERLAY")
+    p.set_defaults(func=func)
+    return p
+
+
+def add_trigger(sub: Any) -> None:
+    p = _overlay_command(
+        sub, "trigger", cmd_trigger, help="add (or --remove) a one-off manual rotation Job to an overlay, through Git",
+        description="Write OVERLAY/jobs/NAME.yaml: a Job equal to 'kubectl create job --from=cronjob/...', "
+                    "then re-render the overlay's kustomization. Commit it; Argo CD or Flux runs it once.")
     p.add_argument("--name", default="rotation-1", help="Job name (default: rotation-1)")
     p.add_argument("--remove", action="store_true", help="take the Job out of the overlay again")
-    p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
-    p.set_defaults(func=cmd_trigger)
+    _root_option(p)
 
 
 def cmd_trigger(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -59,7 +68,7 @@ def add_diff(sub: Any) -> None:
                     "schedule with their meaning, runs per day, worst-case delay and problems, as Markdown. "
                     "Also appended to $GITHUB_STEP_SUMMARY when that is set.", epilog=EPILOG)
     p.add_argument("--base", required=True, metavar="GIT_REF", help="compare against this ref (e.g. origin/main)")
-    p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
+    _root_option(p)
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="output format")
     p.set_defaults(func=cmd_diff)
 
@@ -79,16 +88,13 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def add_verify(sub: Any) -> None:
-    p = sub.add_parser(
-        "verify", help="check on a live cluster that the bundle is current and authservice restarted",
+    p = _overlay_command(
+        sub, "verify", cmd_verify, help="check on a live cluster that the bundle is current and authservice restarted",
         description="Automates the product page's verification: reads the target Secret, the source CA and "
-                    "the authservice pod with kubectl, and says whether the bundle matches and when it rotated.",
-        epilog=EPILOG)
-    p.add_argument("overlay", metavar="OVERLAY")
+                    "the authservice pod with kubectl, and says whether the bundle matches and when it rotated.")
     p.add_argument("--context", help="kubectl context to use")
-    p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
+    _root_option(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    p.set_defaults(func=cmd_verify)
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

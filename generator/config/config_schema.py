@@ -24,25 +24,19 @@ from typing import Any
 from generator.config import yaml_source
 from generator.errors import GeneratorError, SettingsError
 from generator.resources import schemas_dir
+from generator.suggest import closest
 
 # (path, value) -> (message, hint, rule) for a value that fails a "pattern"
 PatternText = Callable[[str, yaml_source.Path, Any], tuple[str, str, str]]
 
 
+_TYPE_NAMES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "list"),
+               (dict, "mapping"))  # bool before int: True is an int to Python
+
+
 def type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "mapping"
-    return "null"
+    """A YAML value's type in the words settings errors use."""
+    return next((name for kind, name in _TYPE_NAMES if isinstance(value, kind)), "null")
 
 
 def dotted(path: yaml_source.Path) -> str:
@@ -186,12 +180,8 @@ class ConfigSchema:
                 continue
             line, col = doc.position((*path, key), key=True)
             where = f"under {dotted(path)}" if path else "at the top level"
-            import difflib
-
-            close = difflib.get_close_matches(str(key), list(props), n=1, cutoff=0.6)
-            if not close:
-                close = [p for p in props if p.lower() == str(key).lower()]
-            hint = f"did you mean {close[0]!r}?" if close else f"allowed keys here: {', '.join(sorted(props))}"
+            close = closest(str(key), props, cutoff=0.6)
+            hint = f"did you mean {close!r}?" if close else f"allowed keys here: {', '.join(sorted(props))}"
             yield path, SettingsError(f"unknown key {key!r} {where}", file=doc.file, line=line, col=col,
                                       rule="unknown-key", hint=hint)
 
@@ -226,10 +216,8 @@ class ConfigSchema:
                 options = ", ".join(json.dumps(v) for v in err.validator_value)
                 message = f"{where} is {_show(value)}, which is not one of {options}"
                 rule = "not-allowed"
-                import difflib
-
-                close = difflib.get_close_matches(str(value), [str(v) for v in err.validator_value], n=1, cutoff=0.5)
-                hint = f"did you mean {close[0]!r}?" if close else f"use one of {options}"
+                close = closest(str(value), err.validator_value, cutoff=0.5)
+                hint = f"did you mean {close!r}?" if close else f"use one of {options}"
             elif err.validator == "pattern":
                 message, hint, rule = self.pattern_text(where, path, value)
             elif err.validator in ("maxLength", "minLength"):
