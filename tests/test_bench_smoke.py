@@ -27,6 +27,7 @@ SECTIONS = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("kaptain-gitops") is None and not (Path(sys.executable).parent / "kaptain-gitops").exists(),
                     reason="kaptain-gitops is not installed in this environment")
 def test_quick_bench_writes_all_sections(tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def _shape(schema: dict[str, Any], node: dict[str, Any], draw: Any, depth: int =
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_documents_same_errors_as_jsonschema(name: str, data: st.DataObject) -> None:
     schema = SCHEMAS[name]

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from generator.render.overlay import split_header
 from tests.conftest import REPO, run_cli
 
@@ -47,6 +49,7 @@ def _render_cmd(root: Path) -> list[str]:
     return [sys.executable, "-m", "generator", "render", "--root", str(root)]
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_each_overlay_old_or_new(tmp_path: Path) -> None:
     base = tmp_path / "base"
     _fleet(base)
@@ -124,6 +127,7 @@ def test_kill_right_after_the_commit_is_rolled_forward(tmp_path: Path) -> None:
     assert run_cli("check", "--root", str(root), "--kustomize", "off").code == 0
 
 
+@pytest.mark.slow
 def test_second_render_waits_for_the_lock_or_names_the_holder(tmp_path: Path) -> None:
     from generator.write.transaction import Lock
 

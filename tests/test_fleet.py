@@ -33,6 +33,7 @@ def _tree(root: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
+@pytest.mark.slow
 def test_parallel_and_sequential_runs_are_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     outputs = {}
     for workers in ("1", "2"):

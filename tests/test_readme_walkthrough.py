@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, require_kubectl
 
 
@@ -24,6 +26,7 @@ def test_readme_names_the_two_setup_commands_and_ci_runs_the_test_one() -> None:
     assert "make test" in (REPO / ".ci" / "run").read_text()
 
 
+@pytest.mark.slow
 def test_walkthrough_runs_verbatim_on_a_fresh_clone(tmp_path: Path) -> None:
     require_kubectl()
     clone = tmp_path / "clone"
