@@ -62,23 +62,25 @@ def use_template_cache(directory: str | None) -> None:
 def _environment() -> Any:
     import jinja2
 
+    options: dict[str, Any] = {"undefined": jinja2.StrictUndefined, "autoescape": False, "keep_trailing_newline": True,
+                               "trim_blocks": False}
     bytecode_cache = None
     if _bytecode_dir:
         import os
 
+        from generator import __version__
+
+        # Jinja2 checks each template's source checksum; the options and versions that shape the compiled code
+        # name the directory, so a change of either never reuses old code.
+        key = hashlib.sha256(repr((jinja2.__version__, __version__, sorted(options.items(), key=str))).encode())
+        directory = os.path.join(_bytecode_dir[0], key.hexdigest()[:16])
         try:
-            os.makedirs(_bytecode_dir[0], exist_ok=True)
-            bytecode_cache = jinja2.FileSystemBytecodeCache(_bytecode_dir[0])
+            os.makedirs(directory, exist_ok=True)
+            bytecode_cache = jinja2.FileSystemBytecodeCache(directory)
         except OSError:
             bytecode_cache = None  # a cache that cannot be written only costs speed
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=False,
-        bytecode_cache=bytecode_cache,
-    )
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), bytecode_cache=bytecode_cache,
+                             **options)
     env.filters["scalar"] = yaml_emit.scalar
     env.filters["block"] = yaml_emit.block
     env.filters["text"] = yaml_emit.text
