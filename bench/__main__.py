@@ -422,6 +422,7 @@ def _run_in(cfg: Config, workdir: Path) -> str:
     git = ["git", "-c", "user.email=bench@example.com", "-c", "user.name=bench"]
     try:
         subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, capture_output=True)
+        (repo / ".gitignore").write_text(".kaptain-gitops/\n", encoding="utf-8")  # as a user's repository has it
         subprocess.run([*git, "-C", str(repo), "add", "-A"], check=True, capture_output=True)
         subprocess.run([*git, "-C", str(repo), "commit", "-qm", "fleet"], check=True, capture_output=True)
         cases = [("generated-only", one)] + ([("with a user patch, cold build cache", fleet.patched[0])]
