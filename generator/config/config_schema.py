@@ -355,7 +355,7 @@ def iter_errors(root: dict[str, Any], node: dict[str, Any], value: Any,
             if not any(_equal(option, value) for option in arg):
                 failed = f"{value!r} is not one of {arg!r}"
         elif isinstance(value, str) and key in ("pattern", "minLength", "maxLength"):
-            if key == "pattern" and not ecma_regex(arg).search(value):
+            if key == "pattern" and not _matches(arg, value):
                 failed = f"{value!r} does not match {arg!r}"
             elif (key == "minLength" and len(value) < arg) or (key == "maxLength" and len(value) > arg):
                 failed = f"{value!r} is too {'short' if key == 'minLength' else 'long'}"
@@ -363,6 +363,11 @@ def iter_errors(root: dict[str, Any], node: dict[str, Any], value: Any,
             failed = f"{value!r} is out of the range ({key} {arg!r})"
         if failed is not None:
             yield SchemaViolation(key, arg, value, path, failed)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """The ``pattern`` keyword, with ECMA-262 semantics (:func:`ecma_regex`: ``$`` is the end of the text)."""
+    return ecma_regex(pattern).search(value) is not None
 
 
 _BOUNDS: dict[str, Callable[[Any, Any], bool]] = {
