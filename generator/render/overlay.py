@@ -205,7 +205,7 @@ def watch_reaction(s: Settings) -> str:
 def watch_pod_template(s: Settings, job_template: dict[str, Any]) -> dict[str, Any]:
     """The watch Deployment's pod template: the CronJob's hardened pod, running the script in watch mode."""
     template: dict[str, Any] = copy.deepcopy(job_template["spec"]["template"])
-    template["metadata"]["labels"] = {**labels(s), **watch_selector(s)}
+    template["metadata"]["labels"] = {**labels(), **watch_selector(s)}
     spec = template["spec"]
     spec["restartPolicy"] = "Always"
     spec["terminationGracePeriodSeconds"] = 10

@@ -103,7 +103,7 @@ def _side(data: bytes | None, name: str, patches: Patches, kommander: tuple[bool
         from generator.validate.provenance import schedule_overrides
 
         cron = {"apiVersion": "batch/v1", "kind": "CronJob",
-                "metadata": {"name": s.cron_job_name, "namespace": s.namespace, "labels": labels(s)}}
+                "metadata": {"name": s.cron_job_name, "namespace": s.namespace, "labels": labels()}}
         for what, (value, file) in schedule_overrides(patches, cron).items():
             patched[what] = file
             if what == "schedule":
