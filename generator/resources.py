@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import sysconfig
 from pathlib import Path
 
 
@@ -18,12 +17,18 @@ def data_root() -> Path:
     override = os.environ.get("KAPTAIN_GITOPS_DATA")
     candidates = [Path(override)] if override else []
     candidates.append(Path(__file__).resolve().parent.parent)
-    candidates.append(Path(sysconfig.get_path("data")) / "share" / "kaptain-gitops")
-    candidates.append(Path(sys.prefix) / "share" / "kaptain-gitops")
+    candidates.append(Path(sys.prefix) / "share" / "kaptain-gitops")  # a venv's data path: no sysconfig import
     for c in candidates:
-        if (c / "templates" / "cronjob.yaml.j2").is_file() and (c / "schemas" / "settings.schema.json").is_file():
+        if _holds_data(c):
             return c
-    return candidates[0]
+    import sysconfig
+
+    other = Path(sysconfig.get_path("data")) / "share" / "kaptain-gitops"
+    return other if _holds_data(other) else candidates[0]
+
+
+def _holds_data(c: Path) -> bool:
+    return (c / "templates" / "cronjob.yaml.j2").is_file() and (c / "schemas" / "settings.schema.json").is_file()
 
 
 def templates_dir() -> Path:

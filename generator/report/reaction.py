@@ -9,10 +9,12 @@ delay is the backstop for when the watch pod is down.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.config.settings import Settings
 from generator.schedule.durations import human_duration
+
+if TYPE_CHECKING:  # explain never reads a settings file: no PyYAML at its start-up
+    from generator.config.settings import Settings
 
 
 def watch_figures(resync_seconds: int, backoff_max_seconds: int) -> dict[str, int]:
