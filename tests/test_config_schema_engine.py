@@ -106,6 +106,11 @@ def _shape(schema: dict[str, Any], node: dict[str, Any], draw: Any, depth: int =
         return out
     if "enum" in node:
         return draw(st.one_of(st.sampled_from(node["enum"]), _SCALARS))
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        items = [_shape(schema, node["items"], draw, depth + 1) for _ in range(draw(st.integers(0, 4)))]
+        if items and draw(st.booleans()):
+            items.append(items[0])  # uniqueItems
+        return items
     return draw(_SCALARS)
 
 
@@ -125,6 +130,15 @@ def test_enum_equality_follows_jsonschema(one: Any, two: Any, equal: bool) -> No
     schema = {"enum": [one]}
     assert (not _ours(schema, two)) is equal
     _same(schema, two)
+
+
+def test_array_keywords_follow_jsonschema() -> None:
+    schema = {"type": "array", "maxItems": 2, "minItems": 1, "uniqueItems": True, "items": {"type": "string"}}
+    for value in ([], ["a"], ["a", "a"], ["a", 1], ["a", "b", "c"], [1, True], [1, 1.0], [[1], [True]], "x"):
+        _same(schema, value)
+    assert [e.validator for e in iter_errors(schema, schema, ["a", "a", 3])] == ["maxItems", "uniqueItems", "type"]
+    _same({"maxItems": 0}, [1])
+    _same({"minItems": 2}, [1])
 
 
 def test_unsupported_keyword_is_refused() -> None:

@@ -265,7 +265,8 @@ class ConfigSchema:
 ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "default", "examples",
                          "deprecated", "readOnly", "writeOnly"})
 KEYWORDS = frozenset({"$ref", "type", "properties", "additionalProperties", "required", "enum", "pattern",
-                      "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+                      "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                      "items", "minItems", "maxItems", "uniqueItems"})
 
 
 @dataclass(frozen=True)
@@ -287,8 +288,10 @@ def check_keywords(node: Any, where: str = "#") -> None:
         if key in ("properties", "$defs"):
             for name, sub in value.items():
                 check_keywords(sub, f"{where}/{key}/{name}")
-        elif key == "additionalProperties" and isinstance(value, dict):
+        elif key in ("additionalProperties", "items") and isinstance(value, dict):
             check_keywords(value, f"{where}/{key}")
+        elif key == "items":
+            raise GeneratorError(f"config schema {where}/items is not an object", rule="internal")
         elif key not in KEYWORDS and key not in ANNOTATIONS:
             raise GeneratorError(f"config schema keyword {key!r} at {where} is not supported", rule="internal")
         elif key == "$ref" and not str(value).startswith("#/$defs/"):
@@ -354,6 +357,16 @@ def iter_errors(root: dict[str, Any], node: dict[str, Any], value: Any,
         elif key == "enum":
             if not any(_equal(option, value) for option in arg):
                 failed = f"{value!r} is not one of {arg!r}"
+        elif isinstance(value, list) and key in ("items", "minItems", "maxItems", "uniqueItems"):
+            if key == "items":
+                for index, item in enumerate(value):
+                    yield from iter_errors(root, arg, item, (*path, index))
+            elif key == "minItems" and len(value) < arg:
+                failed = f"{value!r} {'should be non-empty' if arg == 1 else 'is too short'}"
+            elif key == "maxItems" and len(value) > arg:
+                failed = f"{value!r} {'is expected to be empty' if arg == 0 else 'is too long'}"
+            elif key == "uniqueItems" and arg and any(_equal(a, b) for i, a in enumerate(value) for b in value[i + 1:]):
+                failed = f"{value!r} has non-unique elements"
         elif isinstance(value, str) and key in ("pattern", "minLength", "maxLength"):
             if key == "pattern" and not _matches(arg, value):
                 failed = f"{value!r} does not match {arg!r}"
