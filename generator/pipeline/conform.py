@@ -32,7 +32,7 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
         else:
             try:
                 # check just built it: with the build cache this reads the same output instead of a 2nd kubectl run
-                cache = opts.root / ov.STATE_DIR / "cache" / "kustomize" if opts.cache else None
+                cache = opts.root / discovery.STATE_DIR / "cache" / "kustomize" if opts.cache else None
                 stream = kustomize.build_kubectl_cached(overlay.path, None, cache)
             except GeneratorError:
                 continue  # the kustomize failure is already reported by check
