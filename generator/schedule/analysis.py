@@ -16,6 +16,11 @@ Everything is computed from the field sets over *days*, never by walking every r
   step by step, :mod:`.robfig`), and the era's runs start there. Where the change is a whole hour at a whole hour
   that is the wall-clock answer; in Lord Howe (30 minutes), Chatham (at :45) or where midnight does not exist it
   is the run the controller really makes (e.g. ``0 12 * * *`` in Lord Howe skips the spring-forward day).
+* Stalls: where ``Next`` of that run does not advance (``45 3 * * *`` in Pacific/Chatham on the night the clocks go
+  back, see :meth:`.Schedule.next_runs`), the controller never makes that run and stops scheduling the CronJob.
+  The aggregate ends with the last run before the stall, exactly as ``next_runs`` ends there, and
+  :attr:`Analysis.stalls_at` says when. The worst-case delay is then the gap from that run to the first run of the
+  next cycle (about 400 years): no run the controller can be predicted to make follows.
 
 Horizon (decision): the Gregorian cycle starting at local 2026-01-01 00:00, i.e. [2026-01-01, 2426-01-01); the
 gap from the last run of the cycle to the first run of the next cycle is included (exact in UTC, and assuming the
@@ -96,6 +101,9 @@ class Analysis:
     worst_case_from_dst: bool = field(default=False, compare=False)
     #: the worst case of the wall-clock calendar alone (no clock changes)
     wall_worst_case_delay: dt.timedelta | None = field(default=None, compare=False)
+    #: local time of the first instant at which the controller stalls (robfig's ``Next`` does not advance, so it
+    #: makes no further run: see :meth:`.Schedule.next_runs`); ``None`` when it never does
+    stalls_at: dt.datetime | None = None
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -124,10 +132,11 @@ def analyze(schedule: Schedule) -> Analysis:
     wall = scale(cal.days_to_minutes(wall_days), 60, 0)
     wall_worst = max(wall[3], wall[1] + _CYCLE_S - wall[2])
     eras, model = _eras(schedule)
+    stall: int | None = None
     if model is None:
         total: Agg | None = wall
     else:
-        total = _zoned_total(cal, eras, schedule)
+        total, stall = _zoned_total(cal, eras, schedule)
     if total is None or total[0] == 0:
         return Analysis(description, False, 0.0, 0.0, None, None)
     count, first, last, max_gap, max_at, min_gap = total
@@ -151,6 +160,7 @@ def analyze(schedule: Schedule) -> Analysis:
         worst_case_after=dt.datetime.fromtimestamp(max_at, schedule.zone),
         worst_case_from_dst=max_gap > wall_worst,
         wall_worst_case_delay=dt.timedelta(seconds=wall_worst),
+        stalls_at=None if stall is None else dt.datetime.fromtimestamp(stall, schedule.zone),
     )
 
 
@@ -162,7 +172,9 @@ def _year_info(year: int) -> tuple[int, bool, int, bool, int]:
     return base, leap, dt.date(year, 1, 1).weekday(), next_leap, (730 + leap + next_leap) * 86400
 
 
-def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]], schedule: Schedule) -> Agg | None:
+def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]],
+                 schedule: Schedule) -> tuple[Agg | None, int | None]:
+    """The runs over the eras, and the instant the controller stalls at (``None`` if it does not)."""
     memo: dict[tuple[bool, int, bool, int, int, int], Agg | None] = {}
     walks: dict[tuple[bool, int, bool, int, int, int], int | None] = {}
     stalled: set[tuple[bool, int, bool, int, int, int]] = set()
@@ -176,20 +188,24 @@ def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]], schedu
             wkey = (leap, weekday, next_leap, last - base, a - base, offset)
             if wkey not in walks:
                 found = next_after(schedule, schedule.zone, last)
-                if found is not None and found <= last:  # the walk does not advance: the controller stalls until
-                    stalled.add(wkey)  # startingDeadlineSeconds pass; count the wall-clock runs of this era
+                if found is not None:
+                    # the controller makes the run ``found`` only if the Next after it advances
+                    following = next_after(schedule, schedule.zone, found) if found > last else found
+                    if following is not None and following <= found:
+                        stalled.add(wkey)
                 walks[wkey] = None if found is None else found - base
             rel_next = walks[wkey]
             if rel_next is None:
                 break
-            if wkey not in stalled:
-                if rel_next + base >= b:
-                    continue  # that walk runs next in a later era: nothing runs in this one
-                if rel_next + base >= a:
-                    start = rel_next + base
-                    day, minute = divmod((start + offset) // 60, 1440)
-                    if (start + offset) % 60 or minute not in times or not cal.day_matches(day):
-                        crossing = (1, start, start, -1, start, BIG)  # a run the wall clock would not make
+            if wkey in stalled:  # the controller makes no further run: the aggregate ends here
+                return total, rel_next + base
+            if rel_next + base >= b:
+                continue  # that walk runs next in a later era: nothing runs in this one
+            if rel_next + base >= a:
+                start = rel_next + base
+                day, minute = divmod((start + offset) // 60, 1440)
+                if (start + offset) % 60 or minute not in times or not cal.day_matches(day):
+                    crossing = (1, start, start, -1, start, BIG)  # a run the wall clock would not make
         wa, wb = start + offset, b + offset  # wall seconds
         base, leap, weekday, next_leap, two_years = _year_info(dt.datetime.fromtimestamp(wa, UTC).year)
         if wb - base <= two_years:
@@ -204,4 +220,4 @@ def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]], schedu
             got = cal.minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
             era = None if got is None else scale(got, 60, offset)
         total = combine(total, combine(crossing, era))
-    return total
+    return total, None

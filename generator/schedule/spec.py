@@ -180,10 +180,16 @@ class Schedule:
         Decision: unlike robfig's ``Next``, which gives up after five years (so ``0 0 29 2 *`` evaluated in
         2097-2103 returns the zero time there), this follows the calendar to the real next run.
 
-        Where robfig's ``Next`` of a run is that same run (``50 3 * * *`` in Pacific/Chatham after the clocks go
-        back at 03:45: the hour walk lands on 03:00 +13:45 and the minute walk on 02:50 +12:45 again) the list
-        ends there: the controller reports "time difference between two schedules is less than 1 second" and
-        makes no run until ``startingDeadlineSeconds`` have passed.
+        Where robfig's ``Next`` of an instant is that same instant or an earlier one (a *stall*: ``45 3 * * *``
+        or ``50 3 * * *`` in Pacific/Chatham on the night the clocks go back from 03:45 +13:45 to 02:45 +12:45 --
+        the hour walk reads 02:00 as +13:45, adds an hour to 03:00 +13:45 and the minute walk runs on past the
+        change to 02:45 / 02:50 +12:45), the list ends *before* that instant. The controller computes
+        ``t1 = Next(last run)`` and ``t2 = Next(t1)``; with ``t2 == t1`` it never creates a Job for ``t1`` but
+        reports ``InvalidSchedule`` ("time difference between two schedules is less than 1 second") and stops
+        requeueing the CronJob. Without ``startingDeadlineSeconds`` it never schedules it again (the last run stays
+        the anchor); with it, only once something wakes the controller (an informer resync, 12-24 h in
+        kube-controller-manager, or an edit) after the deadline has moved past the stall -- a time no schedule
+        arithmetic can predict. :func:`~generator.schedule.analysis.analyze` reports the same stall.
         """
         if count <= 0:
             return []
@@ -199,16 +205,18 @@ class Schedule:
             return []
         else:
             stamps = []
-            previous: int | None = after_s
-            while previous is not None and len(stamps) < count:
-                try:
-                    found = next_after(self, zone, previous)
-                except (OverflowError, ValueError, OSError):  # past year 9999
-                    break
-                if found is not None and found <= previous:
-                    break  # robfig returns the same instant (Chatham, ``50 3 * * *``): see the docstring
-                stamps.append(found)
-                previous = found
+            previous = after_s
+            try:
+                found = next_after(self, zone, previous)
+                while found is not None and found > previous and len(stamps) < count:
+                    # the controller runs ``found`` only if the Next after it advances (see the docstring)
+                    following = next_after(self, zone, found)
+                    if following is not None and following <= found:
+                        break
+                    stamps.append(found)
+                    previous, found = found, following
+            except (OverflowError, ValueError, OSError):  # past year 9999
+                pass
         for stamp in stamps:
             if stamp is None:
                 break
