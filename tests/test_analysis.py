@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.schedule import tzfile
-from generator.schedule.analysis import analyze
+from generator.schedule.analysis import HORIZON_START, analyze
 from generator.schedule.cron import Schedule, parse
 from generator.schedule.describe import describe, format_hours
 from generator.schedule.durations import human_duration
+from generator.schedule.robfig import next_after
 from generator.schedule.golang import go_duration_string
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
@@ -243,31 +244,84 @@ def test_weekly_schedules_against_next_runs_berlin(case: tuple[str, Meaning]) ->
     assert a.min_interval == dt.timedelta(seconds=min(all_gaps))
 
 
+YEAR = (dt.datetime(2027, 1, 1, tzinfo=UTC), dt.datetime(2028, 1, 8, tzinfo=UTC))
+
+
+def assert_analysis_agrees_with_runs(s: Schedule) -> None:
+    """The contract between analysis and next_runs for a schedule whose gaps repeat every year.
+
+    Either next_runs goes on through 2027 and the analysis' worst case and shortest interval are exactly the
+    largest and smallest gaps between its runs; or the controller stalls (robfig's Next does not advance) and
+    next_runs ends every year on the same night -- then the analysis ends there too: ``stalls_at`` is the instant
+    after next_runs' last run of 2026 (the horizon's first year), its shortest interval is that of those runs and
+    its worst case the rest of the horizon.
+    """
+    a = analyze(s)
+    assert a.fires and a.worst_case_delay is not None and a.min_interval is not None
+    stamps, gaps = window_gaps(s, *YEAR)
+    if a.stalls_at is None:
+        assert stamps[-1] >= YEAR[1].timestamp() - 8 * 86400  # next_runs went on through the year
+        assert a.worst_case_delay == dt.timedelta(seconds=max(gaps))
+        assert a.min_interval == dt.timedelta(seconds=min(gaps))
+        return
+    assert stamps[-1] < dt.datetime(2027, 12, 1, tzinfo=UTC).timestamp()  # it stalls in 2027 as well
+    start = dt.datetime.combine(HORIZON_START, dt.time(), s.zone)
+    runs, first_gaps = window_gaps(s, start, start + 400 * D)
+    last = int(runs[-1])
+    assert runs[-1] < a.stalls_at.timestamp()
+    stall = next_after(s, s.zone, last)  # what the controller computes as t1: a stall, t2 = Next(t1) <= t1
+    assert stall == a.stalls_at.timestamp()
+    assert stall is not None and (next_after(s, s.zone, stall) or 0) <= stall
+    assert a.worst_case_after is not None and a.worst_case_after.timestamp() == runs[-1]
+    assert a.min_interval == dt.timedelta(seconds=min(first_gaps))
+    assert a.worst_case_delay > 399 * 365 * D
+
+
 @given(st.sampled_from(["Europe/Berlin", "America/Santiago", "Australia/Sydney", "Europe/Dublin",
                         "America/Sao_Paulo", "Pacific/Chatham", "Australia/Lord_Howe"]),
        st.lists(st.integers(0, 23), min_size=1, max_size=3, unique=True), st.integers(0, 59))
 @settings(max_examples=20, deadline=None)
 def test_daily_schedules_against_one_year_of_runs(zone: str, hours: list[int], minute: int) -> None:
     """A daily schedule's gaps repeat every year once the zone follows its rule; compare with 2027 + wrap."""
-    s = parse(f"{minute} {','.join(map(str, hours))} * * *", zone)
-    a = analyze(s)
-    _, gaps = window_gaps(s, dt.datetime(2027, 1, 1, tzinfo=UTC), dt.datetime(2028, 1, 8, tzinfo=UTC))
-    assert a.worst_case_delay == dt.timedelta(seconds=max(gaps))
-    assert a.min_interval == dt.timedelta(seconds=min(gaps))
+    assert_analysis_agrees_with_runs(parse(f"{minute} {','.join(map(str, hours))} * * *", zone))
 
 
 @pytest.mark.parametrize(("expr", "zone"), [
     ("0 12 * * *", "Australia/Lord_Howe"), ("0 0 * * *", "Australia/Lord_Howe"),
     ("15,45 1,2 * * *", "Australia/Lord_Howe"), ("0 3 * * *", "Pacific/Chatham"),
     ("0 1 * * 6", "America/Santiago"), ("30 0 * * 0,3", "America/Santiago"),
+    # Chatham: back from 03:45 +13:45 to 02:45 +12:45 (first Sunday of April), forward from 02:45 +12:45 to
+    # 03:45 +13:45 (last Sunday of September)
+    ("45 3 * * *", "Pacific/Chatham"), ("50 3 * * *", "Pacific/Chatham"), ("59 3 * * *", "Pacific/Chatham"),
+    ("45 2 * * *", "Pacific/Chatham"), ("45 2,3 * * *", "Pacific/Chatham"), ("44 3 * * *", "Pacific/Chatham"),
+    ("45 3 * * 0", "Pacific/Chatham"), ("45 3 * * 1", "Pacific/Chatham"), ("30 2,3,4 * * *", "Pacific/Chatham"),
+    # drawn at random (seeded), plus some in the hours the clocks change
+    ("5 14 * * *", "Pacific/Chatham"), ("20 20 * * *", "Pacific/Chatham"), ("25 5,20 * * *", "Pacific/Chatham"),
+    ("38 11 * * *", "Pacific/Chatham"), ("47 1,3 * * *", "Pacific/Chatham"),
+    ("18 8 * * *", "Australia/Lord_Howe"), ("42 2,19,20 * * *", "Australia/Lord_Howe"),
+    ("16 2,9 * * *", "Australia/Lord_Howe"), ("14 8,13,16 * * *", "Australia/Lord_Howe"),
+    ("45 1,2 * * *", "Australia/Lord_Howe"), ("30 1 * * *", "Australia/Lord_Howe"),
 ])
 def test_analysis_follows_the_controller_where_it_differs_from_the_wall_clock(expr: str, zone: str) -> None:
     """Runs robfig's Next makes (or skips) on change days: analysis agrees with next_runs over a whole year."""
-    s = parse(expr, zone)
-    a = analyze(s)
-    _, gaps = window_gaps(s, dt.datetime(2027, 1, 1, tzinfo=UTC), dt.datetime(2028, 1, 8, tzinfo=UTC))
-    assert a.worst_case_delay == dt.timedelta(seconds=max(gaps))
-    assert a.min_interval == dt.timedelta(seconds=min(gaps))
+    assert_analysis_agrees_with_runs(parse(expr, zone))
+
+
+@pytest.mark.parametrize(("expr", "stall", "worst_after", "shortest"), [
+    ("45 3 * * *", "2026-04-05T02:45:00+12:45", "2026-04-04T03:45:00+13:45", D),
+    ("50 3 * * *", "2026-04-05T02:50:00+12:45", "2026-04-04T03:50:00+13:45", D),
+    ("45 3 * * 0", "2026-04-05T02:45:00+12:45", "2026-03-29T03:45:00+13:45", 7 * D),
+    ("45 2,3 * * *", None, None, H),  # 02:45 +13:45, 02:45 +12:45 (= 03:45 +13:45), 03:45 +12:45: no stall
+    ("45 2 * * *", None, None, 23 * H),
+    ("0 3 * * *", None, None, H),
+])
+def test_chatham_stalls(expr: str, stall: str | None, worst_after: str | None, shortest: dt.timedelta) -> None:
+    """Chatham's fall-back night stops the controller for minutes 45-59 of hour 3 (see Schedule.next_runs)."""
+    a = analyze(parse(expr, "Pacific/Chatham"))
+    assert (a.stalls_at.isoformat() if a.stalls_at else None) == stall
+    if worst_after is not None:
+        assert a.worst_case_after is not None and a.worst_case_after.isoformat() == worst_after
+    assert a.min_interval == shortest
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -269,12 +269,27 @@ LORD_HOWE_AND_CHATHAM = [
 
 
 def test_next_runs_end_where_robfig_does_not_advance() -> None:
-    # Chatham goes back from 03:45 +13:45 to 02:45 +12:45 on Sun 2027-04-04: the hour walk truncates to 02:00,
-    # which Go reads as 02:00 +13:45, adds an hour (03:00 +13:45) and the minute walk reaches 02:50 +12:45 -- the
-    # same instant again. The controller then reports "time difference between two schedules is less than
-    # 1 second" until startingDeadlineSeconds pass; the list ends there.
+    # Chatham goes back from 03:45 +13:45 to 02:45 +12:45 on Sun 2027-04-04. From Saturday's run the walk reaches
+    # Sunday 03:00 +13:45 and the minute walk runs on past the change to 02:50 +12:45 (t1). From t1 the hour walk
+    # truncates to 02:00, which Go reads as 02:00 +13:45, adds an hour (03:00 +13:45) and reaches 02:50 +12:45
+    # again: t2 == t1. The controller never runs t1 ("time difference between two schedules is less than
+    # 1 second") and, anchored on Saturday's run, makes no further run: the list ends with Saturday's run.
     start = dt.datetime(2027, 4, 3, tzinfo=ZoneInfo("Pacific/Chatham"))
-    assert runs("50 3 * * *", "Pacific/Chatham", start, 4) == ["2027-04-03T03:50:00+13:45", "2027-04-04T02:50:00+12:45"]
+    assert runs("50 3 * * *", "Pacific/Chatham", start, 4) == ["2027-04-03T03:50:00+13:45"]
+    # at 03:45 t1 is the change itself (03:45 +13:45 is 02:45 +12:45); 03:44 runs on, 25 hours later
+    assert runs("45 3 * * *", "Pacific/Chatham", start, 4) == ["2027-04-03T03:45:00+13:45"]
+    assert runs("44 3 * * *", "Pacific/Chatham", start, 3) == [
+        "2027-04-03T03:44:00+13:45", "2027-04-04T03:44:00+13:45", "2027-04-05T03:44:00+12:45"]
+    # from inside the stall (Next goes back to 02:45 +12:45) nothing is listed either; from 03:00 +12:45 on it runs
+    inside = dt.datetime(2027, 4, 4, 2, 50, fold=1, tzinfo=ZoneInfo("Pacific/Chatham"))
+    assert runs("45 3 * * *", "Pacific/Chatham", inside, 2) == []
+    later = dt.datetime(2027, 4, 4, 3, 0, fold=1, tzinfo=ZoneInfo("Pacific/Chatham"))
+    assert later.utcoffset() == dt.timedelta(hours=12, minutes=45)
+    assert runs("45 3 * * *", "Pacific/Chatham", later, 2) == ["2027-04-04T03:45:00+12:45", "2027-04-05T03:45:00+12:45"]
+    # hours 2 and 3: 02:45 +13:45, 02:45 +12:45 (the change) and 03:45 +12:45 all run
+    assert runs("45 2,3 * * *", "Pacific/Chatham", start + dt.timedelta(hours=12), 4) == [
+        "2027-04-04T02:45:00+13:45", "2027-04-04T02:45:00+12:45", "2027-04-04T03:45:00+12:45",
+        "2027-04-05T02:45:00+12:45"]
 
 
 @pytest.mark.parametrize(("expr", "zone", "after", "expected"), LORD_HOWE_AND_CHATHAM)

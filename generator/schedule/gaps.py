@@ -53,6 +53,8 @@ def longest_gap(schedule: Schedule, analysis: Analysis, expression: str, limit_h
         every = f'"@every {_go_hours(limit_hours)}"' if limit_hours >= 1 else "a shorter @every duration"
         return Gap(start, end, worst, f"it runs every {human_duration(worst)}", (f"run more often, e.g. {every}",))
     fields = _fields(expression)
+    if analysis.stalls_at is not None:
+        return _stall_gap(schedule, analysis.stalls_at, start, end, worst, fields)
     skipped = _wall_runs_between(schedule, start, end)
     if skipped:
         return _dst_gap(schedule, start, end, worst, skipped, fields)
@@ -117,6 +119,22 @@ def _dst_gap(schedule: Schedule, start: dt.datetime, end: dt.datetime, worst: dt
             fixes.append(f'move the run out of the hours the clocks change: "{_replace(fields, {1: moved})}"')
     fixes.append('use "Etc/UTC"')
     return Gap(start, end, worst, cause, tuple(fixes), tuple(skipped))
+
+
+def _stall_gap(schedule: Schedule, stall: dt.datetime, start: dt.datetime, end: dt.datetime, worst: dt.timedelta,
+               fields: list[str] | None) -> Gap:
+    """The controller stops scheduling: robfig's ``Next`` of ``stall`` is ``stall`` again (see ``next_runs``)."""
+    zone_name = schedule.time_zone or "UTC"
+    cause = (f"the CronJob controller stops scheduling it at {stall:%Y-%m-%d %H:%M%z}: after the clocks in {zone_name} "
+             f"go back, its schedule walk (robfig/cron) returns that same instant again, so the controller reports "
+             f"InvalidSchedule and makes no further run until something wakes it after startingDeadlineSeconds "
+             f"(never without it)")
+    fixes = []
+    moved = _hours_clear_of_changes(schedule)
+    if fields is not None and moved is not None:
+        fixes.append(f'move the run out of the hours the clocks change: "{_replace(fields, {1: moved})}"')
+    fixes.append('use "Etc/UTC"')
+    return Gap(start, end, worst, cause, tuple(fixes))
 
 
 def _exists(zone: dt.tzinfo, wall: dt.datetime) -> bool:

@@ -11,7 +11,8 @@ Decision (the one allowance for daylight saving): when the schedule meets the li
 longest gap is longer only because the clocks go back inside it (no run is skipped), it is not reported. Every
 daily schedule in a zone with daylight saving has one such 25-hour night a year, and nothing but moving to UTC
 removes it. A gap that already exceeds the limit on the wall clock (``0 */6 * * *`` against 5 hours) and a run
-that the clocks or the controller skip (47 hours for ``30 2 * * *`` in Europe/Berlin) are always reported.
+that the clocks or the controller skip (47 hours for ``30 2 * * *`` in Europe/Berlin) are always reported, and so
+is a schedule at which the controller stalls (``45 3 * * *`` in Pacific/Chatham: no further run at all).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
     gap = longest_gap(ctx.schedule, analysis, ctx.expression, ctx.options.max_delay_hours)
     wall = analysis.wall_worst_case_delay
-    if gap is None or (wall is not None and wall <= limit and not gap.skipped):
+    if gap is None or (wall is not None and wall <= limit and not gap.skipped and analysis.stalls_at is None):
         return
     where = f" (after {_DAYS[gap.start.weekday()]} {gap.start:%H:%M}"
     if worst > dt.timedelta(days=7) or analysis.worst_case_from_dst:
