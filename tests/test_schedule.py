@@ -292,6 +292,18 @@ def test_next_runs_end_where_robfig_does_not_advance() -> None:
         "2027-04-05T02:45:00+12:45"]
 
 
+def test_day_runs_end_where_robfig_does_not_advance() -> None:
+    # day_runs walks robfig's Next from a week before; at the stall it used to append the same instant forever
+    from generator.schedule.picture import hour_counts
+
+    s = parse("45 3 * * *", "Pacific/Chatham")
+    assert [s.day_wall_minutes(dt.date(2026, 4, d)) for d in (4, 5)] == [[225], []]
+    counts = dict(hour_counts(s, dt.date(2026, 3, 30)))
+    assert [counts[dt.date(2026, 4, d)][3] for d in (4, 5)] == [1, 0]
+    both = parse("45 2,3 * * *", "Pacific/Chatham")
+    assert both.day_wall_minutes(dt.date(2026, 4, 5)) == [165, 165, 225]  # 02:45 twice, then 03:45 +12:45
+
+
 @pytest.mark.parametrize(("expr", "zone", "after", "expected"), LORD_HOWE_AND_CHATHAM)
 def test_next_runs_follow_robfig_on_transition_days(expr: str, zone: str, after: tuple[int, int, int, int],
                                                         expected: list[str]) -> None:

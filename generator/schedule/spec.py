@@ -142,24 +142,27 @@ class Schedule:
         """Epoch seconds of the runs on local date ``day`` in real-time order (the day is assumed to match).
 
         On a day near an offset change the runs are those of robfig's ``Next`` walked from a week before (wall
-        times in a spring-forward gap are skipped, repeated ones run twice, half-hour changes shift runs).
+        times in a spring-forward gap are skipped, repeated ones run twice, half-hour changes shift runs); where
+        that walk stalls (see :meth:`next_runs`) the day has no runs from there on.
         """
         wall0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400
         offset = self._constant_offset(day)
         if offset is not None:
             return [wall0 - offset + t * 60 for t in self.times_of_day]
         zone = self.zone
-        stamp: int | None = go_date(zone, day.year, day.month, day.day - _CARRY_DAYS, 0, 0, 0) - 1
+        stamp = go_date(zone, day.year, day.month, day.day - _CARRY_DAYS, 0, 0, 0) - 1
+        found = next_after(self, zone, stamp)
         out: list[int] = []
-        while stamp is not None:
-            stamp = next_after(self, zone, stamp)
-            if stamp is None:
-                break
-            local = dt.datetime.fromtimestamp(stamp, zone).date()
+        while found is not None and found > stamp:
+            following = next_after(self, zone, found)
+            if following is not None and following <= found:
+                break  # the controller stalls here and makes no further run (see next_runs)
+            local = dt.datetime.fromtimestamp(found, zone).date()
             if local > day:
                 break
             if local == day:
-                out.append(stamp)
+                out.append(found)
+            stamp, found = found, following
         return out
 
     def day_wall_minutes(self, day: dt.date) -> list[int]:
