@@ -7,7 +7,12 @@ from the month whenever a field wraps to 0. Where the offset changes by a whole 
 "every matching wall time that exists, repeated ones twice". Where it changes by 30 minutes (Australia/Lord_Howe)
 it does not: adding whole hours across the change lands on ``hh:30``, so the walk skips or shifts runs on the
 transition day and can stay half an hour out of step until a minute field wraps (e.g. ``0 0 * * *`` loses the
-midnight run after the spring-forward night). This module reproduces the walk exactly:
+midnight run after the spring-forward night). Where a change happens at a quarter to the hour (Pacific/Chatham,
+back from 03:45 +13:45 to 02:45 +12:45) the walk can even return its own start or an earlier instant: from
+02:45:01 +12:45 the hour walk resets to 02:00 (read as +13:45), adds an hour to 03:00 +13:45 and the minute walk
+runs on across the change to 02:45 +12:45 again. The controller never runs such an instant (``Next(t1) <= t1``
+is its "time difference between two schedules is less than 1 second" error) and stops scheduling the CronJob;
+``Schedule.next_runs`` and the analysis end there. This module reproduces the walk exactly:
 
 * ``go_date`` is Go's ``time.Date``: the wall time is read as UTC, the offset in effect at that instant is looked
   up, and if the resulting UTC instant lies outside that offset's period the offset at the resulting instant is
