@@ -16,8 +16,9 @@ from generator.schedule.analysis import HORIZON_START, analyze
 from generator.schedule.cron import Schedule, parse
 from generator.schedule.describe import describe, format_hours
 from generator.schedule.durations import human_duration
-from generator.schedule.robfig import next_after
 from generator.schedule.golang import go_duration_string
+from generator.schedule.lint import lint_schedule
+from generator.schedule.robfig import next_after
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
     from schedule_cases import Meaning, expressions, naive_day
@@ -322,6 +323,12 @@ def test_chatham_stalls(expr: str, stall: str | None, worst_after: str | None, s
     if worst_after is not None:
         assert a.worst_case_after is not None and a.worst_case_after.isoformat() == worst_after
     assert a.min_interval == shortest
+    findings = [f.message for f in lint_schedule(expr, "Pacific/Chatham") if f.rule == "long-delay"]
+    if stall is None:
+        assert not any("stops scheduling" in m for m in findings)
+    else:  # reported even though the wall clock alone meets the limit (no run is "skipped" on the wall clock)
+        assert len(findings) == 1 and f"stops scheduling it at {stall[:10]} {stall[11:16]}" in findings[0]
+        assert '"45 4 * * *"' in findings[0] or expr != "45 3 * * *"  # a fix that keeps it daily
 
 
 # ----------------------------------------------------------------------------------------------------------------
