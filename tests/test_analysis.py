@@ -255,7 +255,7 @@ def assert_analysis_agrees_with_runs(s: Schedule) -> None:
     largest and smallest gaps between its runs; or the controller stalls (robfig's Next does not advance) and
     next_runs ends every year on the same night -- then the analysis ends there too: ``stalls_at`` is the instant
     after next_runs' last run of 2026 (the horizon's first year), its shortest interval is that of those runs and
-    its worst case the rest of the horizon.
+    its worst case the rest of the horizon; its runs per day are counted up to the stall.
     """
     a = analyze(s)
     assert a.fires and a.worst_case_delay is not None and a.min_interval is not None
@@ -276,6 +276,7 @@ def assert_analysis_agrees_with_runs(s: Schedule) -> None:
     assert a.worst_case_after is not None and a.worst_case_after.timestamp() == runs[-1]
     assert a.min_interval == dt.timedelta(seconds=min(first_gaps))
     assert a.worst_case_delay > 399 * 365 * D
+    assert a.runs_per_day == pytest.approx(len(runs) / ((stall - start.timestamp()) / 86400))  # while it runs
 
 
 @given(st.sampled_from(["Europe/Berlin", "America/Santiago", "Australia/Sydney", "Europe/Dublin",

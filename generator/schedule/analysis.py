@@ -20,7 +20,8 @@ Everything is computed from the field sets over *days*, never by walking every r
   back, see :meth:`.Schedule.next_runs`), the controller never makes that run and stops scheduling the CronJob.
   The aggregate ends with the last run before the stall, exactly as ``next_runs`` ends there, and
   :attr:`Analysis.stalls_at` says when. The worst-case delay is then the gap from that run to the first run of the
-  next cycle (about 400 years): no run the controller can be predicted to make follows.
+  next cycle (about 400 years): no run the controller can be predicted to make follows. Runs per day are then
+  counted up to the stall (the rate while the controller still schedules it).
 
 Horizon (decision): the Gregorian cycle starting at local 2026-01-01 00:00, i.e. [2026-01-01, 2426-01-01); the
 gap from the last run of the cycle to the first run of the next cycle is included (exact in UTC, and assuming the
@@ -149,7 +150,8 @@ def analyze(schedule: Schedule) -> Analysis:
     if wrap > max_gap:
         max_gap, max_at = wrap, last
     min_gap = min(min_gap, wrap)
-    per_day = count / _CYCLE_DAYS
+    # a stalled schedule: the rate while the controller still schedules it (from the horizon start to the stall)
+    per_day = count / (_CYCLE_DAYS if stall is None else (stall - eras[0][0]) / 86400)
     return Analysis(
         description=description,
         fires=True,
