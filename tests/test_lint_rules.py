@@ -27,7 +27,7 @@ def find(expression: str, rule: str, time_zone: str | None = ZONE, options: Lint
 def test_every_rule_module_is_registered_with_id_level_check() -> None:
     parser_rules, semantic_rules = rules()
     registered = [r.ID for r in (*parser_rules, *semantic_rules)]
-    assert len(set(registered)) == len(registered) == 9
+    assert len(set(registered)) == len(registered) == 10
     modules = {m.name for m in pkgutil.iter_modules(generator.schedule.lint.__path__)} - {"base"}
     assert {r.ID for r in semantic_rules} == {name.replace("_", "-") for name in modules}
     for name in modules:  # one semantic rule per module, named after its ID

@@ -8,7 +8,14 @@ otherwise the semantic rules run against the parsed schedule and its :class:`~ge
 
 from __future__ import annotations
 
-from generator.schedule.lint import every_minute_burst, long_delay, never_fires, no_time_zone, too_frequent
+from generator.schedule.lint import (
+    controller_stall,
+    every_minute_burst,
+    long_delay,
+    never_fires,
+    no_time_zone,
+    too_frequent,
+)
 from generator.schedule.lint.base import PARSER_RULES, Finding, LintContext, LintOptions, Rule
 
 DEFAULT_OPTIONS = LintOptions()
@@ -20,7 +27,7 @@ def rules() -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
     """(parser rules, semantic rules), each in the fixed order they run in."""
     return (
         PARSER_RULES,
-        (never_fires, every_minute_burst, too_frequent, long_delay, no_time_zone),
+        (never_fires, controller_stall, every_minute_burst, too_frequent, long_delay, no_time_zone),
     )
 
 

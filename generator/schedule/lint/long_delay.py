@@ -11,8 +11,9 @@ Decision (the one allowance for daylight saving): when the schedule meets the li
 longest gap is longer only because the clocks go back inside it (no run is skipped), it is not reported. Every
 daily schedule in a zone with daylight saving has one such 25-hour night a year, and nothing but moving to UTC
 removes it. A gap that already exceeds the limit on the wall clock (``0 */6 * * *`` against 5 hours) and a run
-that the clocks or the controller skip (47 hours for ``30 2 * * *`` in Europe/Berlin) are always reported, and so
-is a schedule at which the controller stalls (``45 3 * * *`` in Pacific/Chatham: no further run at all).
+that the clocks or the controller skip (47 hours for ``30 2 * * *`` in Europe/Berlin) are always reported. A
+schedule at which the controller stalls (``45 3 * * *`` in Pacific/Chatham: no further run at all) is the error
+``controller-stall``, not a delay.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             )
         return
     analysis = ctx.analysis
+    if analysis.stalls_at is not None:
+        return  # controller-stall reports it, as an error
     worst = analysis.worst_case_delay
     if worst is None or worst <= limit:
         return
@@ -55,7 +58,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
     gap = longest_gap(ctx.schedule, analysis, ctx.expression, ctx.options.max_delay_hours)
     wall = analysis.wall_worst_case_delay
-    if gap is None or (wall is not None and wall <= limit and not gap.skipped and analysis.stalls_at is None):
+    if gap is None or (wall is not None and wall <= limit and not gap.skipped):
         return
     where = f" (after {_DAYS[gap.start.weekday()]} {gap.start:%H:%M}"
     if worst > dt.timedelta(days=7) or analysis.worst_case_from_dst:
