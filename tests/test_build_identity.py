@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline.fleet import Options, plan_overlay
+from generator.pipeline.fleet import plan_overlay
+from generator.pipeline.records import Options
 from generator.validate import kyaml
 from generator.validate.kustomize import build_in_process, in_process_stream, is_generated_only, manual_jobs
 from generator.write.discovery import discover

@@ -160,7 +160,8 @@ def test_patches_and_manual_jobs_do_not_fit_chart_mode(ws: Path) -> None:
 
 
 def test_appdeployment_schema_is_strict_and_both_api_versions_validate(ws: Path) -> None:
-    from generator.pipeline.fleet import Options, validate_kommander
+    from generator.pipeline.deliver import validate_kommander
+    from generator.pipeline.records import Options
     from generator.render.overlay import RenderedFile
 
     opts = Options(root=ws)

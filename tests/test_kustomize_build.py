@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline.fleet import Options, plan_overlay
+from generator.pipeline.fleet import plan_overlay
+from generator.pipeline.records import Options
 from generator.validate.kustomize import build_in_process, is_generated_only, parse_stream
 from generator.write.discovery import discover
 from tests.conftest import REPO, require_kubectl, run_cli

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.pipeline.built import validate_built
-from generator.pipeline.fleet import Options, plan_overlay
+from generator.pipeline.fleet import plan_overlay
+from generator.pipeline.records import Options
 from generator.validate.kustomize import build_kubectl, parse_stream
 from generator.validate.manifest_schemas import Violation, format_path
 from generator.validate.provenance import Positioned, Provenance, Source, load_positioned, parse_path

@@ -196,7 +196,8 @@ def _template_cache(root: Path) -> None:
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.pipeline.fleet import Options, render_overlays
+    from generator.pipeline.fleet import render_overlays
+    from generator.pipeline.records import Options
     from generator.report.formats import format_run
 
     root = root_of(args)
@@ -210,7 +211,8 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.pipeline.fleet import Options, check_overlays
+    from generator.pipeline.fleet import check_overlays
+    from generator.pipeline.records import Options
     from generator.report.formats import format_run
 
     root = root_of(args)

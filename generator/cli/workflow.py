@@ -39,7 +39,8 @@ def add_trigger(sub: Any) -> None:
 
 
 def cmd_trigger(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.pipeline.fleet import Options, render_overlays
+    from generator.pipeline.fleet import render_overlays
+    from generator.pipeline.records import Options
     from generator.pipeline.trigger import kubectl_command, settings_for, write_job
     from generator.report.formats import format_run
     from generator.write import discovery, transaction

@@ -14,7 +14,8 @@ from typing import Any
 
 from generator.errors import GeneratorError, OverlayErrors, UsageError
 from generator.pipeline.built import load_provenance
-from generator.pipeline.fleet import Options, plan_overlay
+from generator.pipeline.fleet import plan_overlay
+from generator.pipeline.records import Options
 from generator.render.overlay import RenderedFile
 from generator.validate import job_policy, kustomize
 from generator.write import discovery

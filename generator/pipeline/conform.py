@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from generator.errors import GeneratorError
 from generator.pipeline.built import load_provenance
-from generator.pipeline.fleet import Options, OverlayReport, RunReport
+from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
 from generator.render.overlay import KUSTOMIZATION
 from generator.validate import provenance

@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from generator.config.settings import LoadedSettings, Settings, load_settings
@@ -19,71 +17,16 @@ from generator.errors import GeneratorError
 from generator.pipeline import handedit
 from generator.pipeline import kommander_clusters as kc
 from generator.pipeline.built import overlay_inputs
+from generator.pipeline.deliver import blame_overlays, check_delivery, deploy_dir, plan_delivery
+from generator.pipeline.documents import document_lines, document_problems, schema_registry, skip_for, stale_problem
 from generator.pipeline.pool import fleet_map, workers
+from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
-from generator.render import overlay_set
 from generator.render.overlay import KUSTOMIZATION, RenderedFile, render_overlay
-from generator.resources import schemas_dir
 from generator.schedule.settings_lint import lint_refused, lint_settings
 from generator.write import discovery, ownership, transaction
 
 T = TypeVar("T")
-Status = Literal["rendered", "up-to-date", "stale", "failed", "not-written"]
-
-
-@dataclass(frozen=True)
-class Options:
-    root: Path
-    force: bool = False
-    strict: bool = False  # warnings fail too
-    kubernetes_version: str | None = None  # overrides the settings' kubernetesVersion
-    crd_location: str | None = None
-    skip: frozenset[str] = frozenset()  # kinds / apiVersion/Kind not schema-checked (--skip; settings skipKinds)
-    schema_root: Path = field(default_factory=schemas_dir)
-    kustomize: Literal["auto", "kubectl", "internal", "off"] = "auto"
-    durable: bool = True
-    wait_seconds: float = 30.0
-    keep_files: bool = False  # keep rendered files in reports after check (kubeconform needs them)
-    cache: bool = True  # reuse kubectl kustomize output for overlays whose files did not change
-
-
-@dataclass
-class OverlayReport:
-    overlay: str
-    status: Status = "up-to-date"
-    problems: list[Problem] = field(default_factory=list)
-    changes: list[ownership.Change] = field(default_factory=list)
-    settings: Settings | None = None
-    files: list[RenderedFile] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    def failed(self, strict: bool) -> bool:
-        return bool(self.errors) or (strict and bool(self.problems))
-
-
-@dataclass
-class RunReport:
-    command: str
-    overlays: list[OverlayReport] = field(default_factory=list)
-    delivery: OverlayReport | None = None  # deploy/ (Argo CD and Flux objects), when gitops.yaml exists
-    orphans: list[OverlayReport] = field(default_factory=list)  # generated files of overlays whose settings are gone
-    notices: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # run-level problems (not tied to one overlay)
-
-    def counts(self) -> dict[str, int]:
-        out = {"rendered": 0, "up-to-date": 0, "stale": 0, "failed": 0, "not-written": 0}
-        for r in self.overlays:
-            out[r.status] += 1
-        return out
-
-    def ok(self, strict: bool) -> bool:
-        if any(p.is_error or strict for p in self.problems):
-            return False
-        reports = [*self.overlays, *self.orphans, *([self.delivery] if self.delivery else [])]
-        return not any(r.status in ("failed", "stale", "not-written") or r.failed(strict) for r in reports)
 
 
 def describe_schedule(s: Settings) -> tuple[str, str]:
@@ -134,20 +77,6 @@ def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], 
     return report
 
 
-def _document_problems(display: str, docs: Iterable[dict[str, Any]], reg: Any, *, lines: list[int] | None = None,
-                       api_rules: bool = True, prefix: str = "", skip: frozenset[str] = frozenset()) -> list[Problem]:
-    """Strict schema (and API-server) problems of ``docs``; ``lines`` gives each document's line in ``display``."""
-    from generator.validate.api_rules import check_api_rules
-
-    problems = []
-    for index, doc in enumerate(docs):
-        line = lines[index] if lines and index < len(lines) else 1
-        kind = f"{prefix}{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
-        for v in [*reg.validate(doc, skip), *(check_api_rules(doc) if api_rules else [])]:
-            problems.append(Problem(display, line, 1, "error", v.rule, f"{kind}: {v.path}: {v.message}"))
-    return problems
-
-
 def validate_files(o: discovery.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
                    registry: Callable[[str], Any] | None) -> list[Problem]:
     """Strict schema + API-server rules for every rendered document; problems point into the rendered file."""
@@ -156,8 +85,8 @@ def validate_files(o: discovery.Overlay, files: Iterable[RenderedFile], loaded: 
     problems = []
     for f in files:
         if f.path != KUSTOMIZATION:
-            problems.extend(_document_problems(f"{o.rel}/{f.path}", f.documents, reg,
-                                               lines=_document_lines(f.text), skip=_skip(opts, loaded.settings)))
+            problems.extend(document_problems(f"{o.rel}/{f.path}", f.documents, reg,
+                                               lines=document_lines(f.text), skip=skip_for(opts, loaded.settings)))
     return problems
 
 
@@ -167,44 +96,8 @@ def validate_built(o: discovery.Overlay, docs: list[dict[str, Any]], r: OverlayR
     from generator.pipeline.built import validate_built as validate
 
     version = opts.kubernetes_version or (r.settings.kubernetes_version if r.settings else "")
-    skip = _skip(opts, r.settings) if r.settings else opts.skip
+    skip = skip_for(opts, r.settings) if r.settings else opts.skip
     return validate(o, docs, r.files, r.settings, version, registry, skip=skip)
-
-
-def _skip(opts: Options, settings: Settings) -> frozenset[str]:
-    return opts.skip | frozenset(settings.skip_kinds)
-
-
-def _stale_problem(display: str, action: str, render_command: str) -> Problem:
-    verb = {"create": "is missing", "update": "is out of date", "delete": "is no longer generated"}[action]
-    return Problem(display, 1, 1, "error", "stale-file",
-                   f"{display} {verb}; run '{render_command}' and commit the result")
-
-
-def _document_lines(text: str) -> list[int]:
-    """1-based line where each YAML document of ``text`` starts (first non-comment content line)."""
-    starts: list[int] = []
-    pending = True
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.startswith("---"):
-            pending = True
-            continue
-        if pending and line.strip() and not line.lstrip().startswith("#"):
-            starts.append(number)
-            pending = False
-    return starts
-
-
-@functools.cache
-def _registry_for(schema_root: Path, crd_location: str | None, version: str) -> Any:
-    from generator.validate.manifest_schemas import SchemaRegistry
-
-    return SchemaRegistry(schema_root / "kubernetes", version, crd_location)
-
-
-def schema_registry(schema_root: Path, crd_location: str | None) -> Callable[[str], Any]:
-    """A factory returning one compiled registry per Kubernetes version for the whole run."""
-    return functools.partial(_registry_for, schema_root, crd_location)
 
 
 def repo_problems(opts: Options) -> list[Problem]:
@@ -287,7 +180,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
             failed.extend(p for p in run.problems if p.is_error)
             run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
             run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
-            failed.extend(_blame_overlays(run))
+            failed.extend(blame_overlays(run))
             if run.delivery and run.delivery.status == "failed":
                 failed.append(run.delivery)
             if failed and not keep_going:
@@ -309,7 +202,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                     tx.add(discovery.Overlay(opts.root / r.overlay, r.overlay), r.changes)
                     r.status = "rendered"
             if run.delivery and run.delivery.status != "failed" and run.delivery.changes:
-                tx.add(_deploy_dir(opts), run.delivery.changes)
+                tx.add(deploy_dir(opts), run.delivery.changes)
                 run.delivery.status = "rendered"
             tx.commit()
         except BaseException:  # an interrupt too: drop every temporary, ours and those of in-flight workers
@@ -334,7 +227,7 @@ def _check_one(o: discovery.Overlay, opts: Options) -> tuple[OverlayReport, str]
     r = plan_overlay(o, opts, registry)
     plan: kustomize.Plan | Literal["none"] = "none"
     if r.status != "failed":
-        r.problems.extend(_stale_problem(f"{o.rel}/{ch.path}", ch.action, f"kaptain-gitops render {o.rel}")
+        r.problems.extend(stale_problem(f"{o.rel}/{ch.path}", ch.action, f"kaptain-gitops render {o.rel}")
                           for ch in r.changes)
         if r.changes:
             r.status = "stale"
@@ -402,135 +295,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
         run.notices.extend(kustomize.build_notice(plans))
         run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
         run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
-        _blame_overlays(run)
+        blame_overlays(run)
         if run.delivery:
             check_delivery(run, opts)
     return run
-
-
-def _blame_overlays(run: RunReport) -> list[OverlayReport]:
-    """Move deploy/ problems that belong to one overlay (its directory name) to that overlay's report.
-
-    Every badly named overlay then fails on its own and the summary counts each; returns the newly failed.
-    """
-    if run.delivery is None or run.delivery.status != "failed":
-        return []
-    by_overlay = {r.overlay: r for r in run.overlays}
-    newly: list[OverlayReport] = []
-    kept = []
-    for p in run.delivery.problems:
-        r = by_overlay.get(p.file)
-        if r is None:
-            kept.append(p)
-            continue
-        r.problems.append(p)
-        if r.status != "failed":
-            r.status = "failed"
-            newly.append(r)
-    run.delivery.problems = kept
-    return newly
-
-
-def _deploy_dir(opts: Options) -> discovery.Overlay:
-    from generator.render.delivery import DEPLOY_DIR
-
-    return discovery.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
-
-
-def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: list[str],
-                  known: dict[str, Settings] | None = None) -> OverlayReport | None:
-    """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole).
-
-    ``known``: settings already loaded and linted by this run, by overlay (the others are read here).
-    """
-    from generator.render.delivery import CONFIG_FILE, load_delivery_config, render_delivery
-
-    report = OverlayReport("deploy")
-    try:
-        config = load_delivery_config(opts.root)
-    except GeneratorError as err:
-        report.problems = Problem.from_errors(err, CONFIG_FILE)
-        report.status = "failed"
-        return report
-    if config is None:  # no gitops.yaml (any more): our files in deploy/ are stale, render deletes them
-        deploy = _deploy_dir(opts)
-        owned = ownership.owned_tree(deploy.path)
-        if not owned:
-            return None
-        diff = ownership.compare(deploy, [], force=opts.force, owned=owned)
-        report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
-        report.status = "failed" if diff.conflicts else "up-to-date"
-        report.changes = diff.changes
-        return report
-    try:
-        found = discovery.discover(opts.root, config.overlays_path)
-        overlays = [o.rel for o in found]
-        clusters = None
-        if config.kommander is not None:
-            clusters, report.problems = kc.clusters(opts.root, config, found, known or {})
-            if report.problems:
-                report.status = "failed"
-                return report
-        files = render_delivery(config, overlays, clusters)
-    except GeneratorError as err:
-        report.problems = Problem.from_errors(err, CONFIG_FILE)
-        report.status = "failed"
-        return report
-    # The ApplicationSet's files generator must match exactly these overlays (the Flux objects' set).
-    report.problems.extend(overlay_set.mismatches(opts.root, config.overlays_path, overlays))
-    if report.problems:
-        report.status = "failed"
-        return report
-    deploy = _deploy_dir(opts)
-    prefix = deploy.rel + "/"
-    rendered = [RenderedFile(f.path[len(prefix):], f.text, f.documents) for f in files]
-    report.files = rendered
-    if config.kommander is not None:
-        report.problems.extend(validate_kommander(opts, rendered))
-        if report.errors:
-            report.status = "failed"
-            return report
-    diff = ownership.compare(deploy, rendered, force=opts.force, owned=ownership.owned_tree(deploy.path))
-    report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
-    report.status = "failed" if diff.conflicts else "up-to-date"
-    report.changes = diff.changes
-    return report
-
-
-def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem]:
-    """deploy/kommander against the Kubernetes schemas and the shipped AppDeployment schema (always: no flag needed)."""
-    from generator.render.kommander import DIR, KUSTOMIZATION_FILE
-    from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
-
-    # The shipped CRD schemas (schemas/crds) are always in the registry; --crd-schemas can override them.
-    registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version
-                                                                      or DEFAULT_KUBERNETES_VERSION)
-    problems = []
-    for f in files:
-        path = f"deploy/{f.path}"
-        if path.startswith(DIR + "/") and path != KUSTOMIZATION_FILE:
-            problems.extend(_document_problems(path, f.documents, registry, lines=_document_lines(f.text)))
-    return problems
-
-
-def check_delivery(run: RunReport, opts: Options) -> None:
-    """Drift and strict CRD-schema validation of deploy/ (shipped schemas, plus --crd-schemas)."""
-    from generator.render.delivery import PLUGIN_FILE
-
-    r = run.delivery
-    assert r is not None
-    if r.status == "failed":
-        return
-    r.problems.extend(_stale_problem(f"deploy/{ch.path}", ch.action, "kaptain-gitops render") for ch in r.changes)
-    if r.changes:
-        r.status = "stale"
-    from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
-
-    registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version
-                                                                      or DEFAULT_KUBERNETES_VERSION)
-    for f in r.files:
-        if f"deploy/{f.path}" != PLUGIN_FILE and not f"deploy/{f.path}".startswith("deploy/kommander/"):
-            r.problems.extend(_document_problems(f"deploy/{f.path}", f.documents, registry,
-                                                 lines=_document_lines(f.text), api_rules=False, skip=opts.skip))
-    if any(p.rule != "stale-file" for p in r.errors):  # drift alone keeps "stale"
-        r.status = "failed"

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from generator.pipeline.fleet import OverlayReport, RunReport
+    from generator.pipeline.records import OverlayReport, RunReport
     from generator.problems import Problem
 
 

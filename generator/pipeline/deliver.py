@@ -1,0 +1,141 @@
+"""deploy/ in a run: render it from gitops.yaml for all overlays, validate it, check drift, blame bad names."""
+
+from __future__ import annotations
+
+from generator.config.settings import Settings
+from generator.errors import GeneratorError
+from generator.pipeline import kommander_clusters as kc
+from generator.pipeline.documents import document_lines, document_problems, schema_registry, stale_problem
+from generator.pipeline.records import Options, OverlayReport, RunReport
+from generator.problems import Problem
+from generator.render import overlay_set
+from generator.render.overlay import RenderedFile
+from generator.write import discovery, ownership
+
+
+def blame_overlays(run: RunReport) -> list[OverlayReport]:
+    """Move deploy/ problems that belong to one overlay (its directory name) to that overlay's report.
+
+    Every badly named overlay then fails on its own and the summary counts each; returns the newly failed.
+    """
+    if run.delivery is None or run.delivery.status != "failed":
+        return []
+    by_overlay = {r.overlay: r for r in run.overlays}
+    newly: list[OverlayReport] = []
+    kept = []
+    for p in run.delivery.problems:
+        r = by_overlay.get(p.file)
+        if r is None:
+            kept.append(p)
+            continue
+        r.problems.append(p)
+        if r.status != "failed":
+            r.status = "failed"
+            newly.append(r)
+    run.delivery.problems = kept
+    return newly
+
+
+def deploy_dir(opts: Options) -> discovery.Overlay:
+    from generator.render.delivery import DEPLOY_DIR
+
+    return discovery.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
+
+
+def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: list[str],
+                  known: dict[str, Settings] | None = None) -> OverlayReport | None:
+    """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole).
+
+    ``known``: settings already loaded and linted by this run, by overlay (the others are read here).
+    """
+    from generator.render.delivery import CONFIG_FILE, load_delivery_config, render_delivery
+
+    report = OverlayReport("deploy")
+    try:
+        config = load_delivery_config(opts.root)
+    except GeneratorError as err:
+        report.problems = Problem.from_errors(err, CONFIG_FILE)
+        report.status = "failed"
+        return report
+    if config is None:  # no gitops.yaml (any more): our files in deploy/ are stale, render deletes them
+        deploy = deploy_dir(opts)
+        owned = ownership.owned_tree(deploy.path)
+        if not owned:
+            return None
+        diff = ownership.compare(deploy, [], force=opts.force, owned=owned)
+        report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
+        report.status = "failed" if diff.conflicts else "up-to-date"
+        report.changes = diff.changes
+        return report
+    try:
+        found = discovery.discover(opts.root, config.overlays_path)
+        overlays = [o.rel for o in found]
+        clusters = None
+        if config.kommander is not None:
+            clusters, report.problems = kc.clusters(opts.root, config, found, known or {})
+            if report.problems:
+                report.status = "failed"
+                return report
+        files = render_delivery(config, overlays, clusters)
+    except GeneratorError as err:
+        report.problems = Problem.from_errors(err, CONFIG_FILE)
+        report.status = "failed"
+        return report
+    # The ApplicationSet's files generator must match exactly these overlays (the Flux objects' set).
+    report.problems.extend(overlay_set.mismatches(opts.root, config.overlays_path, overlays))
+    if report.problems:
+        report.status = "failed"
+        return report
+    deploy = deploy_dir(opts)
+    prefix = deploy.rel + "/"
+    rendered = [RenderedFile(f.path[len(prefix):], f.text, f.documents) for f in files]
+    report.files = rendered
+    if config.kommander is not None:
+        report.problems.extend(validate_kommander(opts, rendered))
+        if report.errors:
+            report.status = "failed"
+            return report
+    diff = ownership.compare(deploy, rendered, force=opts.force, owned=ownership.owned_tree(deploy.path))
+    report.problems.extend(Problem.from_error(c, deploy.rel) for c in diff.conflicts)
+    report.status = "failed" if diff.conflicts else "up-to-date"
+    report.changes = diff.changes
+    return report
+
+
+def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem]:
+    """deploy/kommander against the Kubernetes schemas and the shipped AppDeployment schema (always: no flag needed)."""
+    from generator.render.kommander import DIR, KUSTOMIZATION_FILE
+    from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
+
+    # The shipped CRD schemas (schemas/crds) are always in the registry; --crd-schemas can override them.
+    registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version
+                                                                      or DEFAULT_KUBERNETES_VERSION)
+    problems = []
+    for f in files:
+        path = f"deploy/{f.path}"
+        if path.startswith(DIR + "/") and path != KUSTOMIZATION_FILE:
+            problems.extend(document_problems(path, f.documents, registry, lines=document_lines(f.text)))
+    return problems
+
+
+def check_delivery(run: RunReport, opts: Options) -> None:
+    """Drift and strict CRD-schema validation of deploy/ (shipped schemas, plus --crd-schemas)."""
+    from generator.render.delivery import PLUGIN_FILE
+
+    r = run.delivery
+    assert r is not None
+    if r.status == "failed":
+        return
+    r.problems.extend(stale_problem(f"deploy/{ch.path}", ch.action, "kaptain-gitops render") for ch in r.changes)
+    if r.changes:
+        r.status = "stale"
+    from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
+
+    registry = schema_registry(opts.schema_root, opts.crd_location)(opts.kubernetes_version
+                                                                      or DEFAULT_KUBERNETES_VERSION)
+    for f in r.files:
+        if f"deploy/{f.path}" != PLUGIN_FILE and not f"deploy/{f.path}".startswith("deploy/kommander/"):
+            r.problems.extend(document_problems(f"deploy/{f.path}", f.documents, registry,
+                                                 lines=document_lines(f.text), api_rules=False, skip=opts.skip))
+    if any(p.rule != "stale-file" for p in r.errors):  # drift alone keeps "stale"
+        r.status = "failed"
