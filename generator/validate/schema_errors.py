@@ -8,13 +8,14 @@ alternatives of a ``oneOf`` exactly as the schema spells them.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
+
+from generator.suggest import closest
 
 RULE_SCHEMA = "schema"
 RULE_UNKNOWN_FIELD = "unknown-field"
@@ -77,14 +78,7 @@ def json_type(value: Any) -> str:
 
 
 def did_you_mean(name: object, known: Iterable[str]) -> str:
-    if not isinstance(name, str):
-        return ""
-    candidates = sorted(known)
-    lowered = {c.lower(): c for c in candidates}
-    best = lowered.get(name.lower())
-    if best is None:
-        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
-        best = close[0] if close else None
+    best = closest(name, sorted(known), cutoff=0.75)
     return f' (did you mean "{best}"?)' if best else ""
 
 
