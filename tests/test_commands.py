@@ -283,6 +283,22 @@ def test_verify_current_bundle_and_restarted_pod() -> None:
     ]
 
 
+def test_verify_overlap_bundle_with_the_previous_ca_is_current() -> None:
+    """rotation.bundle: overlap (the default) writes the source CA first, then previous CAs still valid."""
+    assert S.bundle == "overlap"
+    old_ca = b"-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n"
+    target = _secret(S.target_secret, S.target_key, PEM + old_ca, **{"kaptain-gitops/rotated-at": "2026-11-28T00:00:05Z"})
+    source = _secret(S.source_secret, S.source_key, b"# comment\r\n" + PEM.replace(b"\n", b"\r\n"))
+    v = assess(S, target, source, _pod("2026-11-28T00:00:30Z"), NOW)
+    assert v.ok and v.facts["bundleCurrent"] is True
+    assert v.lines[1] == ("ok   bundle key oidcCABundle.crt holds the source CA first, and 1 previous CA(s) kept "
+                          "for the overlap (rotation.bundle: overlap)")
+    # The previous CA first and the new one second is not current; neither is the old CA alone.
+    assert not assess(S, _secret(S.target_secret, S.target_key, old_ca + PEM), source, _pod("2026-11-28T00:00:30Z"),
+                      NOW).ok
+    assert not assess(S, _secret(S.target_secret, S.target_key, old_ca), source, _pod("2026-11-28T00:00:30Z"), NOW).ok
+
+
 def test_verify_stale_bundle_and_pod_older_than_rotation() -> None:
     target = _secret(S.target_secret, S.target_key, b"old", **{"kaptain-gitops/rotated-at": "2026-11-28T00:00:05Z"})
     source = _secret(S.source_secret, S.source_key, PEM)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -56,6 +57,14 @@ def _data(secret: dict[str, Any] | None, key: str) -> bytes | None:
         return None
 
 
+_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.DOTALL)
+
+
+def _certificates(data: bytes) -> list[str]:
+    """The CERTIFICATE blocks of a PEM text, bodies without whitespace: what the rotation script copies."""
+    return ["".join(body.split()) for body in _CERTIFICATE.findall(data.decode("ascii", errors="replace"))]
+
+
 def assess(s: Settings, target: dict[str, Any] | None, source: dict[str, Any] | None,
            workload: dict[str, Any] | None, now: datetime) -> Verification:
     """Decide from kubectl JSON objects (None = not found) whether rotation is current."""
@@ -77,9 +86,15 @@ def assess(s: Settings, target: dict[str, Any] | None, source: dict[str, Any] | 
         v.ok = False
         v.lines.append(f"FAIL source CA {s.source_namespace}/{s.source_secret} key {s.source_key} not found")
     elif tgt is not None:
-        same = hashlib.sha256(src).hexdigest() == hashlib.sha256(tgt).hexdigest()
+        source_certs, bundle_certs = _certificates(src), _certificates(tgt)
+        kept = bundle_certs[len(source_certs):] if s.bundle == "overlap" else []
+        same = hashlib.sha256(src).digest() == hashlib.sha256(tgt).digest() or (
+            bool(source_certs) and bundle_certs == source_certs + kept)
         v.facts["bundleCurrent"] = same
-        if same:
+        if same and kept:
+            v.lines.append(f"ok   bundle key {s.target_key} holds the source CA first, and {len(kept)} previous "
+                           f"CA(s) kept for the overlap (rotation.bundle: overlap)")
+        elif same:
             v.lines.append(f"ok   bundle key {s.target_key} equals the source CA")
         else:
             v.ok = False
