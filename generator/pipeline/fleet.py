@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Literal, TypeVar
 
-from generator.config.settings import LoadedSettings, Settings, load_settings
+from generator.config.settings import LoadedSettings, load_settings
 from generator.errors import GeneratorError
 from generator.pipeline import handedit
 from generator.pipeline import kommander_clusters as kc
@@ -23,21 +23,10 @@ from generator.pipeline.pool import fleet_map, workers
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
 from generator.render.overlay import KUSTOMIZATION, RenderedFile, render_overlay
-from generator.schedule.settings_lint import lint_refused, lint_settings
+from generator.schedule.settings_lint import describe_schedule, lint_refused, lint_settings
 from generator.write import discovery, ownership, transaction
 
 T = TypeVar("T")
-
-
-def describe_schedule(s: Settings) -> tuple[str, str]:
-    """(plain-English meaning, worst-case delay) for the CronJob's review annotations."""
-    from generator.schedule.analysis import analyze
-    from generator.schedule.cron import parse
-    from generator.schedule.durations import human_duration
-
-    analysis = analyze(parse(s.schedule, s.time_zone))
-    delay = "never runs" if analysis.worst_case_delay is None else human_duration(analysis.worst_case_delay)
-    return analysis.description, delay
 
 
 def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], Any] | None = None) -> OverlayReport:

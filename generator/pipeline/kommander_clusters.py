@@ -16,15 +16,8 @@ from generator.errors import GeneratorError, OverlayError
 from generator.problems import Problem
 from generator.render.delivery import CONFIG_FILE, DeliveryConfig, overlay_name
 from generator.render.kommander import Cluster
-from generator.schedule.settings_lint import lint_settings
+from generator.schedule.settings_lint import describe_schedule, lint_settings
 from generator.write.discovery import SETTINGS_FILE, Overlay
-
-
-def schedule_meaning(s: Settings) -> str:
-    from generator.schedule.analysis import analyze
-    from generator.schedule.cron import parse
-
-    return analyze(parse(s.schedule, s.time_zone)).description
 
 
 def valid_settings(reports: Iterable[Any]) -> dict[str, Settings]:
@@ -53,7 +46,7 @@ def clusters(root: Path, config: DeliveryConfig, found: list[Overlay],
             name = s.cluster_name or overlay_name(config, o.rel)
         except OverlayError:
             continue  # render_delivery reports every badly named overlay, each on its own
-        meaning = schedule_meaning(s) if s.chart_mode else ""
+        meaning = describe_schedule(s)[0] if s.chart_mode else ""
         out.append(Cluster(o.rel, o.settings_rel, name, s, meaning))
     return out, problems
 

@@ -1,8 +1,8 @@
-"""Schedule lint of a loaded settings file: findings become problems placed at the value in settings.yaml."""
+"""A settings file's schedule: lint findings placed at the value in settings.yaml; the review annotations' text."""
 
 from __future__ import annotations
 
-from generator.config.settings import LoadedSettings, SettingsErrors, schedule_position
+from generator.config.settings import LoadedSettings, Settings, SettingsErrors, schedule_position
 from generator.errors import GeneratorError
 from generator.problems import Problem
 from generator.schedule.lint import LintOptions, lint_schedule
@@ -53,3 +53,14 @@ def lint_refused(err: GeneratorError) -> list[Problem]:
             line, col = schedule_position(doc, finding.field, finding.col if finding.field == "schedule" else None)
             problems.append(Problem(doc.file, line, col, finding.level, finding.rule, finding.message))
     return problems
+
+
+def describe_schedule(s: Settings) -> tuple[str, str]:
+    """(plain-English meaning, worst-case delay) for the CronJob's review annotations."""
+    from generator.schedule.analysis import analyze
+    from generator.schedule.cron import parse
+    from generator.schedule.durations import human_duration
+
+    analysis = analyze(parse(s.schedule, s.time_zone))
+    delay = "never runs" if analysis.worst_case_delay is None else human_duration(analysis.worst_case_delay)
+    return analysis.description, delay
