@@ -13,6 +13,8 @@ import pytest
 
 from generator.cli.main import main
 
+pytest_plugins = ["tests.rotation_fixtures"]  # the fake-cluster fixtures of the rotation-script tests
+
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
 

@@ -63,21 +63,6 @@ def big_ca(directory: str) -> bytes:
     return pem
 
 
-@pytest.fixture(scope="session")
-def pycache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("fake-kubectl-pycache")
-
-
-@pytest.fixture(params=SHELLS, ids=[s.id for s in SHELLS])
-def cluster(request: pytest.FixtureRequest, tmp_path: Path, pycache: Path) -> Cluster:
-    return Cluster(tmp_path, request.param, pycache)
-
-
-@pytest.fixture
-def cl(tmp_path: Path, pycache: Path) -> Cluster:
-    return Cluster(tmp_path, SHELLS[0], pycache)
-
-
 def _writes(c: Cluster) -> list[dict[str, str]]:
     return [e for e in c.audit() if e["verb"] not in ("get", "list", "watch")]
 

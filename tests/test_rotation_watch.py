@@ -39,11 +39,6 @@ RESYNC = int(WATCH_ENV["WATCH_RESYNC_SECONDS"])  # 300
 BACKOFF_MAX = int(WATCH_ENV["WATCH_BACKOFF_MAX_SECONDS"])  # 60
 
 
-@pytest.fixture(scope="session")
-def pycache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("fake-kubectl-pycache")
-
-
 @pytest.fixture(params=SHELLS, ids=[s.id for s in SHELLS])
 def watched(request: pytest.FixtureRequest, tmp_path: Path, pycache: Path) -> Cluster:
     """A fake cluster with a fake clock, once per shell (sh, dash, busybox sh)."""
