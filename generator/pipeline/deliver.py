@@ -43,10 +43,11 @@ def deploy_dir(opts: Options) -> discovery.Overlay:
 
 
 def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: list[str],
-                  known: dict[str, Settings] | None = None) -> OverlayReport | None:
+                  known: dict[str, Settings] | None = None, tree: discovery.Tree | None = None) -> OverlayReport | None:
     """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole).
 
-    ``known``: settings already loaded and linted by this run, by overlay (the others are read here).
+    ``known``: settings already loaded and linted by this run, by overlay (the others are read here);
+    ``tree``: this run's scan of overlays/ (used when gitops.yaml's overlaysPath is overlays/).
     """
     from generator.render.delivery import CONFIG_FILE, load_delivery_config, render_delivery
 
@@ -68,7 +69,8 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
         report.changes = diff.changes
         return report
     try:
-        found = discovery.discover(opts.root, config.overlays_path)
+        same = tree is not None and opts.root / config.overlays_path == opts.root / "overlays"
+        found = tree.overlays if tree is not None and same else discovery.discover(opts.root, config.overlays_path)
         overlays = [o.rel for o in found]
         clusters = None
         if config.kommander is not None:

@@ -89,20 +89,20 @@ def validate_built(o: discovery.Overlay, docs: list[dict[str, Any]], r: OverlayR
     return validate(o, docs, r.files, r.settings, version, registry, skip=skip)
 
 
-def repo_problems(opts: Options) -> list[Problem]:
+def repo_problems(opts: Options, tree: discovery.Tree | None = None) -> list[Problem]:
     """Run-level findings whatever the selection: misnamed settings files (the same rule as ``validate``)."""
     out = []
-    for path in discovery.find_misnamed_settings(opts.root):
+    for path in (tree or discovery.scan(opts.root)).misnamed:
         message, hint = discovery.misnamed_settings_message(path)
         out.append(Problem(path, 1, 1, "error", "settings-file-name", f"{message}; {hint}"))
     return out
 
 
-def plan_orphans(opts: Options, command: str) -> list[OverlayReport]:
+def plan_orphans(opts: Options, command: str, tree: discovery.Tree | None = None) -> list[OverlayReport]:
     """Generated files in folders without a settings file (the overlay was removed): ``render`` deletes them
     (hand-edited ones only with ``--force``), ``check`` reports each as an error. Whatever the selection."""
     reports = []
-    for o in discovery.find_orphan_dirs(opts.root):
+    for o in (tree or discovery.scan(opts.root)).orphans:
         r = OverlayReport(o.rel)
         diff = ownership.compare(o, [], force=opts.force, owned=ownership.owned_files(o))
         r.problems.extend(Problem.from_error(c, o.rel) for c in diff.conflicts)
@@ -117,8 +117,8 @@ def plan_orphans(opts: Options, command: str) -> list[OverlayReport]:
     return reports
 
 
-def _targets(opts: Options, patterns: list[str]) -> list[discovery.Overlay]:
-    found = discovery.discover(opts.root)
+def _targets(opts: Options, patterns: list[str], tree: discovery.Tree) -> list[discovery.Overlay]:
+    found = tree.overlays
     if not found and not patterns:
         raise GeneratorError(
             f"no overlays found: no {discovery.SETTINGS_FILE} under {discovery.rel(opts.root, opts.root / 'overlays') or 'overlays'}/",
@@ -156,9 +156,10 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
         swept = transaction.sweep_temporaries(opts.root)
         if swept:
             run.notices.append(f"removed {len(swept)} temporary files an interrupted run left behind")
-        targets = _targets(opts, patterns)
-        run.problems.extend(repo_problems(opts))
-        run.orphans = plan_orphans(opts, "render")
+        tree = discovery.scan(opts.root)
+        targets = _targets(opts, patterns, tree)
+        run.problems.extend(repo_problems(opts, tree))
+        run.orphans = plan_orphans(opts, "render", tree)
         tx = transaction.Transaction(opts.root, durable=opts.durable)
         staged: list[tuple[OverlayReport, list[dict[str, str]]]] = []
         try:
@@ -167,7 +168,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                 staged.append((r, entries))
             failed: list[Any] = [r for r in [*run.overlays, *run.orphans] if r.status == "failed"]
             failed.extend(p for p in run.problems if p.is_error)
-            run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
+            run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree)
             run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
             failed.extend(blame_overlays(run))
             if run.delivery and run.delivery.status == "failed":
@@ -241,16 +242,18 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
 
     run = RunReport("check")
     with transaction.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
+        tree = discovery.scan(opts.root, is_temporary=transaction.is_temporary)  # the one walk of overlays/
         if transaction.journal_path(opts.root).exists():
             run.problems.append(Problem(discovery.rel(opts.root, transaction.journal_path(opts.root)), 1, 1, "error",
                                         "interrupted-render",
                                         "an interrupted render left a journal; run 'kaptain-gitops render' to finish it"))
         run.problems.extend(Problem(path, 1, 1, "error", "leftover-temporary",
                                     f"{path} is a temporary file an interrupted run left behind; "
-                                    "run 'kaptain-gitops render' to remove it") for path in transaction.find_temporaries(opts.root))
-        targets = [] if none else _targets(opts, patterns)
-        run.problems.extend(repo_problems(opts))
-        run.orphans = plan_orphans(opts, "check")
+                                    "run 'kaptain-gitops render' to remove it")
+                            for path in transaction.find_temporaries(opts.root, tree))
+        targets = [] if none else _targets(opts, patterns, tree)
+        run.problems.extend(repo_problems(opts, tree))
+        run.orphans = plan_orphans(opts, "check", tree)
         by_rel = {o.rel: o for o in targets}
         plans: list[Any] = []
         kubectl = kustomize.find_kubectl()
@@ -282,7 +285,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
             raise
         pool.shutdown()
         run.notices.extend(kustomize.build_notice(plans))
-        run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays))
+        run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree)
         run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
         blame_overlays(run)
         if run.delivery:

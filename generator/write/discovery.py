@@ -8,6 +8,7 @@ An overlay is a directory under ``overlays/`` holding a settings file; its own s
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,20 +43,94 @@ def rel(root: Path, path: Path) -> str:
 
 
 def discover(root: Path, base: str = "overlays") -> list[Overlay]:
-    """Every directory under ``root/base`` holding a settings.yaml (symlinked directories are not followed)."""
+    """Every directory under ``root/base`` holding a settings.yaml (symlinked directories are not followed;
+    an overlay's own sub-directories are its patches/resources/jobs, hidden directories are skipped)."""
+    return scan(root, base).overlays
+
+
+@dataclass(frozen=True)
+class Tree:
+    """What one walk of ``root/base`` finds (:func:`scan`): the same lists, in the same order, as
+    :func:`discover`, :func:`find_misnamed_settings`, :func:`find_orphan_dirs` and the ``base`` share of
+    ``transaction.find_temporaries`` would, each walking the tree again."""
+
+    overlays: list[Overlay]
+    misnamed: list[str]
+    orphans: list[Overlay]
+    temporaries: list[str]  # repo-relative files for which ``is_temporary(name)`` holds, anywhere below base
+
+
+def _entries(path: str) -> tuple[list[str], list[str], list[str]] | None:
+    """(directories, symlinked directories, other names) of ``path`` as ``os.walk`` classifies them; None when
+    it cannot be listed (``os.walk`` skips such a directory too)."""
+    dirs: list[str] = []
+    links: list[str] = []
+    files: list[str] = []
+    try:
+        with os.scandir(path) as it:
+            for entry in it:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    files.append(entry.name)
+                elif entry.is_symlink():
+                    links.append(entry.name)
+                else:
+                    dirs.append(entry.name)
+    except OSError:
+        return None
+    dirs.sort()
+    files.sort()
+    return dirs, links, files
+
+
+def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool] | None = None) -> Tree:
+    """One walk of ``root/base`` for every run-level question (see :class:`Tree`); symlinks are never followed."""
+    tree = Tree([], [], [], [])
     top = root / base
-    found: list[Overlay] = []
     if not top.is_dir():
-        return found
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        dirnames.sort()
-        here = Path(dirpath)
-        if SETTINGS_FILE in filenames:
-            found.append(Overlay(here, rel(root, here)))
-            dirnames[:] = []  # an overlay's own sub-directories are its patches/resources/jobs
-        else:
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-    return found
+        return tree
+    top_text = str(top)
+    top_rel = rel(root, top)
+
+    def visit(path: str, rel_path: str, mode: str) -> None:
+        # mode: "search" (no overlay above), "misnamed" (below a folder with a misnamed settings file: only
+        # overlays and misnamed files count there), "inside" (in an overlay or a hidden folder: temporaries only)
+        listing = _entries(path)
+        if listing is None:
+            return
+        dirs, _links, files = listing
+        prefix = "" if rel_path == "." else rel_path + "/"
+        if temporaries is not None:
+            tree.temporaries.extend(prefix + name for name in files if temporaries(name))
+        child_mode = mode
+        if mode != "inside":
+            has_settings = SETTINGS_FILE in files
+            tree.misnamed.extend(prefix + name for name in files if name in MISNAMED_SETTINGS)
+            if has_settings:
+                tree.overlays.append(Overlay(Path(path), rel_path))
+                child_mode = "inside"
+            elif mode == "search" and any(name in MISNAMED_SETTINGS for name in files):
+                child_mode = "misnamed"
+            elif mode == "search":
+                for name in files:
+                    full = os.path.join(path, name)
+                    if name.endswith(YAML_SUFFIXES) and not os.path.islink(full) and os.path.isfile(full) \
+                            and _has_header(Path(full)):
+                        tree.orphans.append(Overlay(Path(path), rel_path))
+                        break
+        if temporaries is None and child_mode == "inside":
+            return
+        for name in dirs:
+            hidden = child_mode != "inside" and name.startswith(".")
+            visit(os.path.join(path, name), prefix + name, "inside" if hidden else child_mode)
+
+    # as find_temporaries: temporaries are not looked for through a symlinked base
+    temporaries = None if is_temporary is None or top.is_symlink() else is_temporary
+    visit(top_text, top_rel, "search")
+    return tree
 
 
 def misnamed_settings_message(display: str) -> tuple[str, str]:
@@ -66,38 +141,14 @@ def misnamed_settings_message(display: str) -> tuple[str, str]:
 
 def find_misnamed_settings(root: Path, base: str = "overlays") -> list[str]:
     """Repo-relative settings files under a refused name (e.g. settings.yml) below ``root/base``."""
-    found: list[str] = []
-    top = root / base
-    if not top.is_dir():
-        return found
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(rel(root, Path(dirpath) / name) for name in sorted(filenames) if name in MISNAMED_SETTINGS)
-        if SETTINGS_FILE in filenames:
-            dirnames[:] = []
-    return found
+    return scan(root, base).misnamed
 
 
 def find_orphan_dirs(root: Path, base: str = "overlays") -> list[Overlay]:
     """Directories under ``root/base`` that are not (inside) an overlay but hold files with the generator header:
     output of an overlay whose settings file is gone. Directories with a misnamed settings file are left to
     :func:`find_misnamed_settings`."""
-    found: list[Overlay] = []
-    top = root / base
-    if not top.is_dir():
-        return found
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        if SETTINGS_FILE in filenames or any(name in MISNAMED_SETTINGS for name in filenames):
-            dirnames[:] = []
-            continue
-        here = Path(dirpath)
-        for name in sorted(filenames):
-            path = here / name
-            if name.endswith(YAML_SUFFIXES) and not path.is_symlink() and path.is_file() and _has_header(path):
-                found.append(Overlay(here, rel(root, here)))
-                break
-    return found
+    return scan(root, base).orphans
 
 
 def _has_header(path: Path) -> bool:

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Self
 
 from generator.errors import OverlayError
-from generator.render.delivery import DEPLOY_DIR
-from generator.write.discovery import STATE_DIR, Overlay, rel
+from generator.write.discovery import STATE_DIR, Overlay, Tree, rel, scan
 from generator.write.ownership import Change
 
 TMP_MARK = ".kgtmp-"
+DEPLOY_DIR = "deploy"  # generator.render.delivery.DEPLOY_DIR (not imported: it pulls the renderer in)
 
 
 class Lock:
@@ -132,12 +132,16 @@ def is_temporary(name: str) -> bool:
     return TMP_MARK in name and (name.startswith((".", "journal.json")))
 
 
-def find_temporaries(root: Path) -> list[str]:
+def find_temporaries(root: Path, tree: Tree | None = None) -> list[str]:
     """Repo-relative temporaries a killed or interrupted run left anywhere it writes (overlays/, deploy/, state),
-    except those a committed journal still needs (``recover`` renames them into place)."""
+    except those a committed journal still needs (``recover`` renames them into place).
+
+    ``tree``: this run's :func:`~generator.write.discovery.scan` of overlays/ (made with :func:`is_temporary`)."""
     needed = _journal_temporaries(root)
-    found: list[str] = []
-    for base in (root / "overlays", root / DEPLOY_DIR, root / STATE_DIR):
+    if tree is None:
+        tree = scan(root, "overlays", is_temporary)
+    found: list[str] = [path for path in tree.temporaries if path not in needed]
+    for base in (root / DEPLOY_DIR, root / STATE_DIR):
         if not base.is_dir() or base.is_symlink():
             continue
         for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
