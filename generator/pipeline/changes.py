@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import UsageError
-from generator.write.discovery import SETTINGS_FILE, discover, select
+from generator.write.discovery import SETTINGS_FILE, discover, overlay_holding, select
 
 # Paths whose change can change every overlay's output or verdict: files, and prefixes (folders, pin files).
 REPO_INPUT_FILES = ("gitops.yaml", "pyproject.toml", "setup.cfg", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml")
@@ -58,11 +58,24 @@ def verify_ref(root: Path, ref: str, option: str) -> None:
                          hint="name a branch, tag or commit, e.g. origin/main (in CI, fetch it first)")
 
 
+def _verified_prefix(root: Path, ref: str, option: str) -> str:
+    """:func:`repo_prefix` and :func:`verify_ref` in one git call (start-up: each call is a process)."""
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix", "--verify", "--quiet",
+                               "--end-of-options", f"{ref}^{{commit}}"], capture_output=True, check=False, timeout=60,
+                              text=True, encoding="utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        raise UsageError("git is not installed, but this option needs it", rule="git") from None
+    if proc.returncode != 0:  # git's own message for "not a repository", else the bad ref named
+        verify_ref(root, ref, option)
+        raise UsageError(f"{option} {ref!r}: git rev-parse exit {proc.returncode}", rule="git")
+    return proc.stdout.split("\n")[0].strip()
+
+
 def changed_files(root: Path, ref: str) -> list[str]:
     """Root-relative paths changed between ``ref`` and the working tree (committed, staged, unstaged, untracked,
     deleted; a rename counts as both its old and its new path)."""
-    verify_ref(root, ref, "--changed-since")
-    prefix = repo_prefix(root)
+    prefix = _verified_prefix(root, ref, "--changed-since")
     names = _paths(_git(root, "diff", "--name-only", "-z", "--no-renames", ref, "--", "."))
     names += _paths(_git(root, "ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", "."))
     return sorted({n[len(prefix):] if prefix and n.startswith(prefix) else n for n in names})
@@ -78,8 +91,12 @@ def changed_overlays(root: Path, ref: str, patterns: list[str]) -> ChangeSet:
     """Overlays (limited to ``patterns``) that the range ``ref``..working tree touched, or all of them when it
     touched a repo-level input. Folders without settings and deploy/ are checked by every ``check`` anyway."""
     changed = changed_files(root, ref)
-    overlays = select(root, discover(root), patterns)
     widened_by = next((c for c in changed if is_repo_input(c)), None)
+    if widened_by is None and not patterns:
+        # No walk of the whole tree: the overlay holding each changed path, found along that path alone.
+        touched = {o.rel: o.rel.split("/") for c in changed if (o := overlay_holding(root, c)) is not None}
+        return ChangeSet(sorted(touched, key=touched.__getitem__))  # discover's order
+    overlays = select(root, discover(root), patterns)
     if widened_by is not None:
         return ChangeSet([o.rel for o in overlays], widened_by)
     return ChangeSet([o.rel for o in overlays if any(c == o.rel or c.startswith(o.rel + "/") for c in changed)])

@@ -7,11 +7,9 @@ introduced the key (the same provenance as the built-in checks); without kubecon
 from __future__ import annotations
 
 from generator.errors import GeneratorError
-from generator.pipeline.built import load_provenance
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
 from generator.render.overlay import KUSTOMIZATION
-from generator.validate import provenance
 from generator.write import discovery
 
 
@@ -22,6 +20,9 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
     if binary is None:
         run.notices.append("kubeconform not on PATH: skipped (the built-in strict schema check ran)")
         return
+    from generator.pipeline.built import load_provenance  # with kubeconform only: provenance reads YAML
+    from generator.validate import provenance
+
     checked = 0
     for r in run.overlays:
         if r.status == "failed" or not r.files or r.settings is None:

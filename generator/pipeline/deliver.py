@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from generator.config.settings import Settings
+from typing import TYPE_CHECKING
+
 from generator.errors import GeneratorError
 from generator.pipeline import kommander_clusters as kc
 from generator.pipeline.documents import document_lines, document_problems, schema_registry, stale_problem
@@ -11,6 +12,14 @@ from generator.problems import Problem
 from generator.render import overlay_set
 from generator.render.overlay import RenderedFile
 from generator.write import discovery, ownership
+from generator.write.transaction import DEPLOY_DIR
+
+if TYPE_CHECKING:
+    from generator.config.settings import Settings
+
+# generator.render.delivery.CONFIG_FILE, here too so that a run in a repository without it never imports the
+# delivery renderer (tests/test_startup_imports.py checks that the two agree)
+CONFIG_FILE = "gitops.yaml"
 
 
 def blame_overlays(run: RunReport) -> list[OverlayReport]:
@@ -37,8 +46,6 @@ def blame_overlays(run: RunReport) -> list[OverlayReport]:
 
 
 def deploy_dir(opts: Options) -> discovery.Overlay:
-    from generator.render.delivery import DEPLOY_DIR
-
     return discovery.Overlay(opts.root / DEPLOY_DIR, DEPLOY_DIR)
 
 
@@ -49,11 +56,15 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
     ``known``: settings already loaded and linted by this run, by overlay (the others are read here);
     ``tree``: this run's scan of overlays/ (used when gitops.yaml's overlaysPath is overlays/).
     """
-    from generator.render.delivery import CONFIG_FILE, load_delivery_config, render_delivery
-
     report = OverlayReport("deploy")
+    config_path = opts.root / CONFIG_FILE
     try:
-        config = load_delivery_config(opts.root)
+        if config_path.exists() or config_path.is_symlink():  # as load_delivery_config decides
+            from generator.render.delivery import load_delivery_config
+
+            config = load_delivery_config(opts.root)
+        else:
+            config = None
     except GeneratorError as err:
         report.problems = Problem.from_errors(err, CONFIG_FILE)
         report.status = "failed"
@@ -78,6 +89,8 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
             if report.problems:
                 report.status = "failed"
                 return report
+        from generator.render.delivery import render_delivery
+
         files = render_delivery(config, overlays, clusters)
     except GeneratorError as err:
         report.problems = Problem.from_errors(err, CONFIG_FILE)

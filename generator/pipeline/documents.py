@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.config.settings import Settings
 from generator.pipeline.records import Options
 from generator.problems import Problem
+
+if TYPE_CHECKING:
+    from generator.config.settings import Settings
 
 
 def document_problems(display: str, docs: Iterable[dict[str, Any]], reg: Any, *, lines: list[int] | None = None,

@@ -9,28 +9,35 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from generator.config.settings import LoadedSettings, load_settings
 from generator.errors import GeneratorError
-from generator.pipeline import handedit
 from generator.pipeline import kommander_clusters as kc
-from generator.pipeline.built import overlay_inputs
 from generator.pipeline.deliver import blame_overlays, check_delivery, deploy_dir, plan_delivery
 from generator.pipeline.documents import document_lines, document_problems, schema_registry, skip_for, stale_problem
 from generator.pipeline.pool import fleet_map, workers
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
-from generator.render.overlay import KUSTOMIZATION, RenderedFile, render_overlay
-from generator.schedule.settings_lint import describe_schedule, lint_refused, lint_settings
 from generator.write import discovery, ownership, transaction
+
+if TYPE_CHECKING:
+    from generator.config.settings import LoadedSettings
+    from generator.render.overlay import RenderedFile
+
+# Start-up: settings (YAML), schedule analysis, the renderer (Jinja2) and the validators (jsonschema-rs) are imported
+# by the functions that use them, so a run that checks no overlay (``check --changed-since`` with nothing changed)
+# loads none of them; tests/test_startup_imports.py guards this.
 
 T = TypeVar("T")
 
 
 def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], Any] | None = None) -> OverlayReport:
     """Load, lint, render and validate one overlay, then diff against disk. Never raises for user mistakes."""
+    from generator.config.settings import load_settings
+    from generator.pipeline.built import overlay_inputs
+    from generator.render.overlay import render_overlay
+    from generator.schedule.settings_lint import describe_schedule, lint_refused, lint_settings
+
     report = OverlayReport(o.rel)
     try:
         loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
@@ -56,6 +63,8 @@ def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], 
         report.status = "failed"
         return report
     diff = ownership.compare(o, report.files, force=opts.force)
+    if diff.conflicts:
+        from generator.pipeline import handedit
     for conflict in diff.conflicts:
         handedit.locate(o, inputs, report.files, conflict, describe_schedule)
         report.problems.append(Problem.from_error(conflict, o.rel))
@@ -69,6 +78,8 @@ def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], 
 def validate_files(o: discovery.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
                    registry: Callable[[str], Any] | None) -> list[Problem]:
     """Strict schema + API-server rules for every rendered document; problems point into the rendered file."""
+    from generator.render.overlay import KUSTOMIZATION
+
     version = opts.kubernetes_version or loaded.settings.kubernetes_version
     reg = (registry or schema_registry(opts.schema_root, opts.crd_location))(version)
     problems = []
@@ -260,8 +271,9 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
         registry = schema_registry(opts.schema_root, opts.crd_location)
         cache = opts.root / discovery.STATE_DIR / "cache" / "kustomize" if opts.cache else None
         # kubectl builds are separate processes: start each as soon as its overlay is planned, side by side
-        # with the planning still going on, and validate each result as it arrives (then drop it).
-        pool = ThreadPoolExecutor(max_workers=workers())
+        # with the planning still going on, and validate each result as it arrives (then drop it). The thread
+        # pool (and concurrent.futures) only when the first kubectl build is due.
+        pool: Any = None
         try:
             futures = {}
             for r, plan in fleet_map(functools.partial(_check_one, opts=opts), targets, progress):
@@ -269,9 +281,15 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
                 if plan != "none":
                     plans.append(plan)
                 if plan == "kubectl":
+                    if pool is None:
+                        from concurrent.futures import ThreadPoolExecutor
+
+                        pool = ThreadPoolExecutor(max_workers=workers())
                     futures[pool.submit(kustomize.check_build, by_rel[r.overlay], r.files, "kubectl", kubectl,
                                         cache)] = r
-            for future in as_completed(futures):
+            if futures:
+                from concurrent.futures import as_completed
+            for future in as_completed(futures) if futures else ():
                 r = futures.pop(future)
                 build_problems, built = future.result()
                 r.problems.extend(build_problems)
@@ -281,9 +299,11 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
                 if not opts.keep_files:
                     r.files = []
         except BaseException:  # an interrupt: queued builds are dropped, running ones (one kubectl each) end
-            pool.shutdown(wait=True, cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
             raise
-        pool.shutdown()
+        if pool is not None:
+            pool.shutdown()
         run.notices.extend(kustomize.build_notice(plans))
         run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree)
         run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.config.settings import Settings, load_settings
 from generator.errors import GeneratorError, OverlayError
 from generator.problems import Problem
-from generator.render.delivery import CONFIG_FILE, DeliveryConfig, overlay_name
-from generator.render.kommander import Cluster
-from generator.schedule.settings_lint import describe_schedule, lint_settings
 from generator.write.discovery import SETTINGS_FILE, Overlay
+
+if TYPE_CHECKING:  # the loaders and renderers are imported where used: a run without kommander needs none of them
+    from generator.config.settings import Settings
+    from generator.render.delivery import DeliveryConfig
+    from generator.render.kommander import Cluster
 
 
 def valid_settings(reports: Iterable[Any]) -> dict[str, Settings]:
@@ -29,6 +30,11 @@ def valid_settings(reports: Iterable[Any]) -> dict[str, Settings]:
 def clusters(root: Path, config: DeliveryConfig, found: list[Overlay],
              known: dict[str, Settings]) -> tuple[list[Cluster], list[Problem]]:
     """Every overlay under overlaysPath as a Kommander cluster (settings loaded and linted), or the problems."""
+    from generator.config.settings import load_settings
+    from generator.render.delivery import CONFIG_FILE, overlay_name
+    from generator.render.kommander import Cluster
+    from generator.schedule.settings_lint import describe_schedule, lint_settings
+
     out, problems = [], []
     for o in found:
         s = known.get(o.rel)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from generator.config.settings import Settings
 from generator.problems import Problem
-from generator.render.overlay import RenderedFile
 from generator.resources import schemas_dir
-from generator.write import ownership
+
+if TYPE_CHECKING:  # types only: importing them here would load YAML and the renderer for every command
+    from generator.config.settings import Settings
+    from generator.render.overlay import RenderedFile
+    from generator.write import ownership
 
 Status = Literal["rendered", "up-to-date", "stale", "failed", "not-written"]
 

@@ -13,13 +13,15 @@ import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.config.settings import Settings
 from generator.errors import OverlayError, RenderError
 from generator.render import yaml_emit
 from generator.render.patches import PatchEntry
 from generator.resources import templates_dir
+
+if TYPE_CHECKING:
+    from generator.config.settings import Settings
 
 HEADER_MARK = "# kaptain-gitops-sha256: "
 GENERATED_FILES = ("configmap.yaml", "cronjob.yaml", "rbac.yaml")

@@ -34,8 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
-
 from generator.errors import ManifestError
 from generator.validate.schema_errors import (
     ROOT_PATH,
@@ -198,6 +196,8 @@ def _read_json(path: Path) -> Any:
 
 
 def _compile(schema: Any, path: Path, documents: dict[str, Any], registry: Any = None) -> _Compiled:
+    import jsonschema_rs  # here, not at the top: only a validated document needs it (start-up)
+
     uri = path.resolve().as_uri()
     documents = {**documents, uri: schema}
     try:
@@ -298,6 +298,8 @@ class SchemaRegistry:
             if path.is_file():
                 uri = path.resolve().as_uri()
                 documents[uri] = _read_json(path)
+                import jsonschema_rs
+
                 registry = jsonschema_rs.Registry([(uri, documents[uri])])
             self._definitions = (registry, documents)
         return self._definitions

@@ -133,6 +133,31 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
     return tree
 
 
+def overlay_holding(root: Path, path: str, base: str = "overlays") -> Overlay | None:
+    """The overlay :func:`discover` would find at or above the repo-relative ``path`` (which need not exist), or
+    None: the same rules, checked only along the path (one listing per level instead of a walk of the tree)."""
+    top = root / base
+    top_rel = rel(root, top)
+    if (path != top_rel and not path.startswith(top_rel + "/")) or not top.is_dir():
+        return None
+    names = [] if path == top_rel else path[len(top_rel) + 1:].split("/")
+    current, current_rel = str(top), top_rel
+    for depth in range(len(names) + 1):
+        listing = _entries(current)
+        if listing is None:
+            return None
+        dirs, _links, files = listing
+        if SETTINGS_FILE in files:
+            return Overlay(Path(current), current_rel)
+        if depth == len(names):
+            return None
+        name = names[depth]
+        if name.startswith(".") or name not in dirs:  # hidden, symlinked, not a directory or gone: not walked
+            return None
+        current, current_rel = os.path.join(current, name), f"{current_rel}/{name}"
+    return None
+
+
 def misnamed_settings_message(display: str) -> tuple[str, str]:
     """(message, hint) for a settings file under a name kaptain-gitops does not read."""
     return (f"{display} is not read: the settings file of an overlay must be named {SETTINGS_FILE}",
