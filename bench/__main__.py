@@ -70,6 +70,8 @@ TARGET_PR_SECONDS = 0.3
 TARGET_ANALYSIS_MS = 20.0
 TARGET_RSS_GROWTH = 1.5
 
+CACHE_DECISION = "(to be written)"
+
 
 # --------------------------------------------------------------------------------------------------------------
 # Measuring
@@ -330,6 +332,7 @@ class Config:
     workdir: Path | None
     quiet: bool
     patched_share: float = 0.10
+    startup_only: bool = False  # --startup-only: the fleet rendered once (not timed), then section 4 alone
 
 
 def run_bench(cfg: Config) -> str:
@@ -383,7 +386,11 @@ def _run_in(cfg: Config, workdir: Path) -> str:
             notes.append(f"`{series.label}` exited {r.rc} after {_s(r.seconds)}; last lines of its output:\n\n"
                          + "\n".join("      " + line for line in tail.split("\n")))
 
-    for rep in range(1, cfg.repeat + 1):
+    if cfg.startup_only:
+        b.say("startup only: rendering the fleet once (not timed)")
+        _copy_fleet(pristine, repo)
+        b.run([kg, "render", "--root", str(repo)], repo)
+    for rep in range(1, 0 if cfg.startup_only else cfg.repeat + 1):
         b.say(f"repetition {rep}/{cfg.repeat}")
         _copy_fleet(pristine, repo)
         timed(render_first, [kg, "render", "--root", str(repo)], repo)
@@ -396,7 +403,7 @@ def _run_in(cfg: Config, workdir: Path) -> str:
             timed(check_kubectl, [kg, "check", "--root", str(repo), "--kustomize", "kubectl"], repo)
             sample_dirs = [repo / p.relative_to(pristine) for p in subsample(fleet, k, cfg.seed)]
             timed(loop, _baseline_command(sample_dirs, kubectl, kubeconform), repo)
-    if not kubectl:
+    if not kubectl and not cfg.startup_only:
         notes.append("kubectl is not on PATH: the kubectl check mode and the baseline loop were not measured.")
 
     # 4. start-up of every command, installed from a wheel into a fresh venv
@@ -441,6 +448,9 @@ def _run_in(cfg: Config, workdir: Path) -> str:
             subprocess.run(["git", "-C", str(repo), "checkout", "-q", "--", "."], check=True, capture_output=True)
     except (OSError, subprocess.SubprocessError) as err:
         notes.append(f"The pull-request path was not measured: {err}")
+
+    if cfg.startup_only:
+        return _startup_only_report(cfg, b, fleet, cold, pr, notes, (kubectl, kubeconform, workdir, load), code_at_start)
 
     # 5. analysis, in process (this process has not imported the generator before)
     b.say(f"analysis: {cfg.analysis_iterations} calls per schedule")
@@ -541,32 +551,7 @@ def _run_in(cfg: Config, workdir: Path) -> str:
         lines.append("Not measured: kubectl is not on PATH.")
     lines.append("")
 
-    lines += [(f"## 4. Start-up of every command, installed ({cfg.cold_runs} runs each, interleaved, after one "
-               "warm-up round)"), ""]
-    if cold:
-        lines += _table(["command", "min", "median", "max", "vs python -c pass (wall medians)",
-                         "CPU median (ratio)", "exit"], startup.rows(cold, _s, _met))
-        lines.append(
-            f"Target ≤{startup.TARGET:g}× `python -c pass` of the same venv. "
-            + " ".join(startup.__doc__.split("\n\n")[1].split()) + " CPU is user + system time of the process "
-            "tree (steadier than wall time on a busy machine). `validate` reads one overlay's settings, `check` "
-            f"checks one generated-only overlay of the {n}-overlay repository (discovering all of them); both run "
-            "after the warm-up round, so compiled templates are in `.kaptain-gitops/templates`.")
-    else:
-        lines.append("Not measured (see Notes).")
-    lines.append("")
-    lines += [f"### Pull-request path ({n} overlays, `check --changed-since HEAD`, one overlay changed and rendered)", ""]
-    if pr:
-        rows = [[s_.label, _s(s_.min), _s(s_.median), _s(s_.max),
-                 f"target ≤{TARGET_PR_SECONDS:g} s: {_met(s_.median <= TARGET_PR_SECONDS)}", s_.exits()]
-                for s_ in pr.values()]
-        lines += _table(["measurement", "min", "median", "max", "target", "exit"], rows)
-        lines.append("The repository is committed, then one overlay's schedule is changed and that overlay rendered "
-                     "(as in a pull request); each run starts without the build cache, so the patched case pays one "
-                     "`kubectl kustomize`.")
-    else:
-        lines.append("Not measured (see Notes).")
-    lines.append("")
+    lines += _startup_lines(cfg, n, cold, pr)
 
     lines += [(f"## 5. Worst-case-delay analysis (in process, `analyze(parse(...))`, fresh parse each call "
                f"(memo cleared), {cfg.analysis_iterations} calls per schedule)"), ""]
@@ -640,6 +625,60 @@ def _run_in(cfg: Config, workdir: Path) -> str:
     return "\n".join(lines)
 
 
+def _startup_lines(cfg: Config, n: int, cold: list[startup.Command], pr: dict[str, Series]) -> list[str]:
+    """Section 4: start-up of every command, the pull-request path, and why ``check`` keeps no result cache."""
+    lines = [(f"## 4. Start-up of every command, installed ({cfg.cold_runs} runs each, interleaved, after one "
+               "warm-up round)"), ""]
+    if cold:
+        lines += _table(["command", "min", "median", "max", "vs python -c pass (wall medians)",
+                         "CPU median (ratio)", "exit"], startup.rows(cold, _s, _met))
+        lines.append(
+            f"Target ≤{startup.TARGET:g}× `python -c pass` of the same venv. "
+            + " ".join(startup.__doc__.split("\n\n")[1].split()) + " CPU is user + system time of the process "
+            "tree (steadier than wall time on a busy machine). `validate` reads one overlay's settings, `check` "
+            f"checks one generated-only overlay of the {n}-overlay repository (discovering all of them); both run "
+            "after the warm-up round, so compiled templates are in `.kaptain-gitops/templates`.")
+    else:
+        lines.append("Not measured (see Notes).")
+    lines.append("")
+    lines += [f"### Pull-request path ({n} overlays, `check --changed-since HEAD`, one overlay changed and rendered)", ""]
+    if pr:
+        rows = [[s_.label, _s(s_.min), _s(s_.median), _s(s_.max),
+                 f"target ≤{TARGET_PR_SECONDS:g} s: {_met(s_.median <= TARGET_PR_SECONDS)}", s_.exits()]
+                for s_ in pr.values()]
+        lines += _table(["measurement", "min", "median", "max", "target", "exit"], rows)
+        lines.append("The repository is committed, then one overlay's schedule is changed and that overlay rendered "
+                     "(as in a pull request); each run starts without the build cache, so the patched case pays one "
+                     "`kubectl kustomize`.")
+    else:
+        lines.append("Not measured (see Notes).")
+    lines.append("")
+    lines += [CACHE_DECISION, ""]
+    return lines
+
+
+def _startup_only_report(cfg: Config, b: Bench, fleet: Fleet, cold: list[startup.Command], pr: dict[str, Series],
+                         notes: list[str], machine: tuple[str | None, str | None, Path, list[str]],
+                         code_at_start: str) -> str:
+    """The report of ``--startup-only``: section 4 and its targets."""
+    if code_fingerprint() != code_at_start:
+        notes.append("**The code under test changed during the run**: run the benchmark again on a quiet checkout.")
+    n = cfg.overlays
+    lines = ["# kaptain-gitops fleet benchmark (start-up and pull-request path only)", "",
+             (f"Fleet: {n} synthetic overlays ({len(fleet.patched)} with a user patch), seed {cfg.seed}. Written by "
+              f"`python -m bench {' '.join(sys.argv[1:])}`; the whole run took {_s(time.perf_counter() - b.started)}."),
+             "", *_startup_lines(cfg, n, cold, pr)]
+    rows = [[f"start-up `{c.label}` vs `python -c pass`, installed", _ratio(c.wall_median / cold[0].wall_median),
+             f"≤{startup.TARGET:g}×", _met(c.wall_median / cold[0].wall_median <= startup.TARGET)] for c in cold[1:]]
+    rows += [[f"pull-request path: {s_.label}", _s(s_.median), f"≤{TARGET_PR_SECONDS:g} s",
+              _met(s_.median <= TARGET_PR_SECONDS)] for s_ in pr.values()]
+    lines += ["## Targets", "", *_table(["target", "measured", "goal", "result"], rows)]
+    if notes:
+        lines += ["## Notes", "", *[f"- {x}" for x in notes], ""]
+    lines += ["## Machine", "", *machine_description(*machine), ""]
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------------------------
@@ -668,6 +707,9 @@ def parse_args(argv: Sequence[str] | None) -> Config:
     p.add_argument("--patched-share", type=float, default=0.10,
                    help="share of overlays with a user patch, built with kubectl (default 0.10; 0 = generated only)")
     p.add_argument("--quick", action="store_true", help="a tiny smoke run (5 overlays, 1 repetition)")
+    p.add_argument("--startup-only", action="store_true",
+                   help="only section 4 (start-up of every command, installed, and the pull-request path); "
+                        "the fleet is rendered once, untimed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     a = p.parse_args(argv)
 
@@ -685,6 +727,7 @@ def parse_args(argv: Sequence[str] | None) -> Config:
         workdir=a.workdir,
         quiet=a.quiet,
         patched_share=a.patched_share,
+        startup_only=a.startup_only,
     )
 
 
