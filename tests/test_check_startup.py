@@ -23,7 +23,7 @@ import pytest
 
 from generator.pipeline import changes, deliver, fleet
 from generator.pipeline.records import Options
-from generator.render import delivery, yaml_emit
+from generator.render import delivery, overlay_set, yaml_emit
 from generator.write import discovery, transaction
 from tests.conftest import REPO, run_cli
 
@@ -135,6 +135,12 @@ def test_one_scan_finds_what_the_separate_walks_found(tmp_path: Path) -> None:
         == _old_temporaries(tmp_path)
     assert len(_old_temporaries(tmp_path)) == 6
     assert discovery.discover(tmp_path) == tree.overlays
+    (tmp_path / "overlays/.git/x").mkdir(parents=True)
+    (tmp_path / "overlays/.git/x/settings.yaml").write_text("", encoding="utf-8")
+    full = discovery.scan(tmp_path, is_temporary=transaction.is_temporary)
+    assert full.settings_dirs == overlay_set.matched_directories(tmp_path, "overlays")
+    assert full.settings_dirs is not None and "overlays/a/inner" in full.settings_dirs
+    assert discovery.scan(tmp_path).settings_dirs is None  # only a walk of every folder can tell
     assert discovery.find_orphan_dirs(tmp_path) == tree.orphans
 
 

@@ -50,11 +50,14 @@ def deploy_dir(opts: Options) -> discovery.Overlay:
 
 
 def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: list[str],
-                  known: dict[str, Settings] | None = None, tree: discovery.Tree | None = None) -> OverlayReport | None:
+                  known: dict[str, Settings] | None = None, tree: discovery.Tree | None = None,
+                  facts: dict[str, bool] | None = None) -> OverlayReport | None:
     """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole).
 
     ``known``: settings already loaded and linted by this run, by overlay (the others are read here);
-    ``tree``: this run's scan of overlays/ (used when gitops.yaml's overlaysPath is overlays/).
+    ``tree``: this run's scan of overlays/ (used when gitops.yaml's overlaysPath is overlays/);
+    ``facts``: filled with ``cacheable``: deploy/ depends on nothing but what :mod:`~generator.pipeline.deploy_cache`
+    digests (overlaysPath is the scanned overlays/, no ``kommander:`` section).
     """
     report = OverlayReport("deploy")
     config_path = opts.root / CONFIG_FILE
@@ -83,6 +86,8 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
         same = tree is not None and opts.root / config.overlays_path == opts.root / "overlays"
         found = tree.overlays if tree is not None and same else discovery.discover(opts.root, config.overlays_path)
         overlays = [o.rel for o in found]
+        if facts is not None:
+            facts["cacheable"] = same and config.kommander is None
         clusters = None
         if config.kommander is not None:
             clusters, report.problems = kc.clusters(opts.root, config, found, known or {})
@@ -97,7 +102,8 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
         report.status = "failed"
         return report
     # The ApplicationSet's files generator must match exactly these overlays (the Flux objects' set).
-    report.problems.extend(overlay_set.mismatches(opts.root, config.overlays_path, overlays))
+    report.problems.extend(overlay_set.mismatches(opts.root, config.overlays_path, overlays,
+                                                  tree.settings_dirs if tree is not None and same else None))
     if report.problems:
         report.status = "failed"
         return report

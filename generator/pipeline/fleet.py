@@ -305,9 +305,28 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
         if pool is not None:
             pool.shutdown()
         run.notices.extend(kustomize.build_notice(plans))
-        run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree)
-        run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
-        blame_overlays(run)
-        if run.delivery:
-            check_delivery(run, opts)
+        _check_deploy(run, opts, targets, patterns, tree)
     return run
+
+
+def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay], patterns: list[str],
+                  tree: discovery.Tree) -> None:
+    """deploy/ in a check: rendered, compared and validated, unless the same inputs were found clean before."""
+    from generator.pipeline import deploy_cache
+
+    key = deploy_cache.digest(opts, tree)
+    facts: dict[str, bool] = {}
+    if key is not None and deploy_cache.is_clean(opts, key):
+        run.delivery = OverlayReport("deploy")  # what a clean run reports: up to date, no changes, no problems
+    else:
+        run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree, facts)
+    run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
+    blame_overlays(run)
+    if run.delivery:
+        check_delivery(run, opts)
+    clean = run.delivery is not None and run.delivery.status == "up-to-date" and not run.delivery.problems \
+        and not run.delivery.changes
+    # recorded only if no input changed while this run checked (a fresh scan and digest after the check)
+    if key is not None and clean and facts.get("cacheable") \
+            and deploy_cache.digest(opts, discovery.scan(opts.root, is_temporary=transaction.is_temporary)) == key:
+        deploy_cache.record_clean(opts, key)

@@ -58,13 +58,14 @@ def _reason(directory: str, overlays: set[str], base: str) -> str:
     return "kaptain-gitops does not render it"
 
 
-def mismatches(root: Path, overlays_path: str, overlays: list[str]) -> list[Problem]:
-    """An error for every ``settings.yaml`` the ApplicationSet would deploy that is not an overlay."""
+def mismatches(root: Path, overlays_path: str, overlays: list[str], matched: list[str] | None = None) -> list[Problem]:
+    """An error for every ``settings.yaml`` the ApplicationSet would deploy that is not an overlay (``matched``:
+    :func:`matched_directories`, when the caller already has it)."""
     known = set(overlays)
     base = overlays_path.rstrip("/")
     pattern = files_pattern(overlays_path)
     problems = []
-    for directory in matched_directories(root, overlays_path):
+    for directory in matched if matched is not None else matched_directories(root, overlays_path):
         if directory in known:
             continue
         problems.append(Problem(

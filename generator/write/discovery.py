@@ -58,6 +58,9 @@ class Tree:
     misnamed: list[str]
     orphans: list[Overlay]
     temporaries: list[str]  # repo-relative files for which ``is_temporary(name)`` holds, anywhere below base
+    # With ``is_temporary`` (a walk of every folder): the folders below base holding a settings.yaml that is not a
+    # symlink, at any depth, hidden folders included, .git excluded — what overlay_set.matched_directories lists.
+    settings_dirs: list[str] | None = None
 
 
 def _entries(path: str) -> tuple[list[str], list[str], list[str]] | None:
@@ -88,14 +91,15 @@ def _entries(path: str) -> tuple[list[str], list[str], list[str]] | None:
 
 def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool] | None = None) -> Tree:
     """One walk of ``root/base`` for every run-level question (see :class:`Tree`); symlinks are never followed."""
-    tree = Tree([], [], [], [])
     top = root / base
+    full = is_temporary is not None and not top.is_symlink()
+    tree = Tree([], [], [], [], [] if full else None)
     if not top.is_dir():
         return tree
     top_text = str(top)
     top_rel = rel(root, top)
 
-    def visit(path: str, rel_path: str, mode: str) -> None:
+    def visit(path: str, rel_path: str, mode: str, in_git: bool = False) -> None:
         # mode: "search" (no overlay above), "misnamed" (below a folder with a misnamed settings file: only
         # overlays and misnamed files count there), "inside" (in an overlay or a hidden folder: temporaries only)
         listing = _entries(path)
@@ -105,6 +109,9 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
         prefix = "" if rel_path == "." else rel_path + "/"
         if temporaries is not None:
             tree.temporaries.extend(prefix + name for name in files if temporaries(name))
+            if (tree.settings_dirs is not None and not in_git and path != top_text and SETTINGS_FILE in files
+                    and not os.path.islink(os.path.join(path, SETTINGS_FILE))):
+                tree.settings_dirs.append(rel_path)
         child_mode = mode
         if mode != "inside":
             has_settings = SETTINGS_FILE in files
@@ -125,7 +132,7 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
             return
         for name in dirs:
             hidden = child_mode != "inside" and name.startswith(".")
-            visit(os.path.join(path, name), prefix + name, "inside" if hidden else child_mode)
+            visit(os.path.join(path, name), prefix + name, "inside" if hidden else child_mode, in_git or name == ".git")
 
     # as find_temporaries: temporaries are not looked for through a symlinked base
     temporaries = None if is_temporary is None or top.is_symlink() else is_temporary
