@@ -40,7 +40,8 @@ def _entries(root: Path) -> list[str]:
 
 def _digest(root: Path, **options: object) -> str | None:
     tree = discovery.scan(root, is_temporary=transaction.is_temporary)
-    return deploy_cache.digest(Options(root=root, **options), tree)  # type: ignore[arg-type]
+    digest = deploy_cache.digest(Options(root=root, **options), tree)  # type: ignore[arg-type]
+    return digest.key if digest is not None else None
 
 
 def _count_plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -82,13 +83,34 @@ def test_failures_are_never_recorded(gitops: Path) -> None:
     assert _entries(gitops) == []
 
 
-def test_no_cache_and_kubeconform_runs_and_kommander_do_not_use_it(repo: Path) -> None:
-    assert run_cli(*CHECK, "--root", str(repo), "--no-cache").code == 0
-    shutil.copy(REPO / "gitops.yaml", repo / "gitops.yaml")  # with kommander: every overlay's settings count
+def test_no_cache_and_kubeconform_runs_do_not_use_it(gitops: Path) -> None:
+    assert run_cli(*CHECK, "--root", str(gitops), "--no-cache").code == 0
+    assert _entries(gitops) == []
+    assert _digest(gitops, keep_files=True) is None and _digest(gitops, cache=False) is None
+    assert _digest(gitops) is not None
+
+
+CHART = 'ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "0 */6 * * *"\nrotation:\n  mode: kaptain-chart\n'
+
+
+@pytest.mark.parametrize("kommander", [True, False])
+def test_kommander_and_chart_notices_are_reported_as_by_a_full_check(repo: Path, kommander: bool,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (REPO / "gitops.yaml").read_text(encoding="utf-8")
+    (repo / "gitops.yaml").write_text(text if kommander else _without_kommander(text), encoding="utf-8")
+    (repo / "overlays/chart").mkdir()
+    (repo / "overlays/chart/settings.yaml").write_text(CHART, encoding="utf-8")
     assert run_cli("render", "--root", str(repo)).code == 0
-    assert run_cli(*CHECK, "--root", str(repo)).code == 0
-    assert _entries(repo) == []
-    assert _digest(repo, keep_files=True) is None and _digest(repo, cache=False) is None
+    calls = _count_plans(monkeypatch)
+    first = run_cli(*CHECK, "--root", str(repo))
+    second = run_cli(*CHECK, "--root", str(repo))
+    assert (first.code, first.out, first.err) == (second.code, second.out, second.err)
+    assert first.code == 0 and len(calls) == 1 and len(_entries(repo)) == 1
+    assert ("kaptain-chart" in first.out) is not kommander  # the notice only without deploy/kommander
+    if kommander:  # deploy/kommander reads every overlay's settings: a change there is a miss
+        before = _digest(repo)
+        _edit(repo / "overlays/prod/settings.yaml", "\n", "\n# a comment\n")
+        assert _digest(repo) not in (before, None)
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -112,6 +134,26 @@ REPO_CHANGES: dict[str, Callable[[Path], None]] = {
     "a settings file in a hidden folder": lambda r: _copy(r / "overlays/dev", r / "overlays/.old/dev") and None,
     "a settings file inside an overlay": lambda r: _copy(r / "overlays/dev", r / "overlays/prod/old") and None,
 }
+
+
+def test_without_kommander_a_schedule_change_keeps_the_digest(gitops: Path) -> None:
+    before = _digest(gitops)
+    _edit(gitops / "overlays/prod/settings.yaml", "\n", "\n# a comment\n")
+    assert _digest(gitops) == before  # Argo CD and Flux objects do not depend on settings: a pull request hits
+
+
+def test_with_kommander_the_time_zone_database_changes_the_digest(repo: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import zoneinfo
+
+    shutil.copy(REPO / "gitops.yaml", repo / "gitops.yaml")
+    zones = tmp_path / "zones"
+    (zones / "Etc").mkdir(parents=True)
+    (zones / "Etc" / "UTC").write_bytes(b"TZif")
+    monkeypatch.setattr(zoneinfo, "TZPATH", (str(zones),))
+    before = _digest(repo)
+    os.utime(zones / "Etc" / "UTC", ns=(1, 1))
+    assert _digest(repo) not in (before, None)
 
 
 @pytest.mark.parametrize("change", sorted(REPO_CHANGES))

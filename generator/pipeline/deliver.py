@@ -56,8 +56,8 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
 
     ``known``: settings already loaded and linted by this run, by overlay (the others are read here);
     ``tree``: this run's scan of overlays/ (used when gitops.yaml's overlaysPath is overlays/);
-    ``facts``: filled with ``cacheable``: deploy/ depends on nothing but what :mod:`~generator.pipeline.deploy_cache`
-    digests (overlaysPath is the scanned overlays/, no ``kommander:`` section).
+    ``facts``: filled with ``cacheable`` (overlaysPath is the scanned overlays/) and ``kommander`` (deploy/kommander
+    is rendered: it reads every overlay's settings), for :mod:`~generator.pipeline.deploy_cache`.
     """
     report = OverlayReport("deploy")
     config_path = opts.root / CONFIG_FILE
@@ -87,7 +87,8 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
         found = tree.overlays if tree is not None and same else discovery.discover(opts.root, config.overlays_path)
         overlays = [o.rel for o in found]
         if facts is not None:
-            facts["cacheable"] = same and config.kommander is None
+            facts["cacheable"] = same
+            facts["kommander"] = config.kommander is not None
         clusters = None
         if config.kommander is not None:
             clusters, report.problems = kc.clusters(opts.root, config, found, known or {})

@@ -13,9 +13,11 @@ all) is recorded under ``.kaptain-gitops/cache/check/`` by a digest of everythin
 * the repository: ``gitops.yaml``'s bytes, the overlays discovered, every folder holding a settings.yaml (what the
   ApplicationSet would deploy), and the names and bytes of every file under ``deploy/``.
 
-Only configurations whose deploy/ needs nothing else are recorded: no ``kommander:`` section (it reads every
-overlay's settings) and ``overlaysPath: overlays``. Anything unusual (a symlink among the inputs, kubeconform on
-PATH, ``--no-cache``) skips the cache. A run records its result only if the digest is the same after the check as
+When ``gitops.yaml`` mentions ``kommander`` at all, deploy/kommander reads every overlay's settings, so the digest
+also covers every overlay's ``settings.yaml`` bytes and the time-zone database the schedule analysis reads
+(``zoneinfo.TZPATH`` and the ``tzdata`` package: path, size and modification time of each file). Only runs with
+``overlaysPath: overlays`` (the scanned folder) are recorded. Anything unusual (a symlink among the inputs,
+kubeconform on PATH, ``--no-cache``) skips the cache. A run records its result only if the digest is the same after the check as
 before it (nothing changed meanwhile). Failures are never recorded, so every problem is reported afresh.
 """
 
@@ -25,12 +27,15 @@ import hashlib
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.pipeline.records import Options
 from generator.resources import templates_dir
 from generator.write import discovery
 
 FORMAT = b"kaptain-gitops deploy/ check cache 1\0"
+CLEAN = b"clean\n"
+CLEAN_WITH_KOMMANDER = b"clean\nkommander\n"
 LIBRARIES = ("jinja2", "yaml", "jsonschema_rs")
 CONFIG_FILE = "gitops.yaml"
 DEPLOY_DIR = "deploy"
@@ -67,13 +72,16 @@ def _tree(h: hashlib._Hash, directory: Path, label: str, *, stat_only: bool = Fa
         return
     for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for d in dirnames:
-            if os.path.islink(os.path.join(dirpath, d)):
-                raise _Uncacheable(os.path.join(dirpath, d))
-        for name in sorted(filenames):
+        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        if links and not stat_only:
+            raise _Uncacheable(os.path.join(dirpath, links[0]))
+        for name in sorted([*filenames, *links]):
             path = os.path.join(dirpath, name)
             rel = f"{label}/{path[len(top) + 1:]}"
-            if stat_only:
+            if stat_only:  # a symlink (the tz database has many) by its target, a file by size and mtime
+                if os.path.islink(path):
+                    h.update(f"{rel}\0->{os.readlink(path)}\0".encode("utf-8", "surrogateescape"))
+                    continue
                 st = os.stat(path)
                 h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
             else:
@@ -104,7 +112,28 @@ def _crd_folder(location: str) -> Path:
     return path if static.endswith("/") or path.is_dir() else path.parent
 
 
-def digest(opts: Options, tree: discovery.Tree) -> str | None:
+def _time_zones(h: hashlib._Hash) -> None:
+    import zoneinfo
+    from importlib.util import find_spec
+
+    for base in zoneinfo.TZPATH:
+        _tree(h, Path(base), f"tzpath:{base}", stat_only=True)
+    spec = find_spec("tzdata")
+    if spec is not None and spec.origin is not None:
+        _tree(h, Path(spec.origin).parent, "tzdata", stat_only=True)
+
+
+def _settings_files(h: hashlib._Hash, tree: discovery.Tree) -> None:
+    for o in tree.overlays:
+        _file(h, str(o.settings_path), o.settings_rel)
+
+
+class Digest(NamedTuple):
+    key: str
+    reads_settings: bool  # the digest covers every overlay's settings (gitops.yaml mentions kommander)
+
+
+def digest(opts: Options, tree: discovery.Tree) -> Digest | None:
     """The digest of everything deploy/'s check depends on, or None when this run cannot use the cache."""
     if not opts.cache or opts.keep_files or opts.force or tree.settings_dirs is None:
         return None
@@ -129,31 +158,48 @@ def digest(opts: Options, tree: discovery.Tree) -> str | None:
                 return None
             _tree(h, _crd_folder(opts.crd_location), "crd-schemas")
         root = opts.root
-        _file(h, str(root / CONFIG_FILE), CONFIG_FILE)
+        config = root / CONFIG_FILE
+        if config.is_symlink():
+            return None
+        data = config.read_bytes()
+        h.update(f"{CONFIG_FILE}\0{len(data)}\0".encode())
+        h.update(data)
+        # No YAML parse here: any mention outside a comment line counts (a spelling this misses, e.g. with YAML
+        # escapes, only means that the run is not recorded: see fleet._check_deploy)
+        reads_settings = any(b"kommander" in line for line in data.splitlines() if not line.lstrip().startswith(b"#"))
+        if reads_settings:
+            _settings_files(h, tree)
+            _time_zones(h)
         h.update("\0".join(["overlays", *(o.rel for o in tree.overlays)]).encode("utf-8", "surrogateescape"))
         h.update("\0".join(["settings", *tree.settings_dirs]).encode("utf-8", "surrogateescape"))
         _tree(h, root / DEPLOY_DIR, DEPLOY_DIR)
     except (_Uncacheable, OSError):
         return None
-    return h.hexdigest()
+    return Digest(h.hexdigest(), reads_settings)
 
 
 def _entry(opts: Options, key: str) -> Path:
     return opts.root / discovery.STATE_DIR / "cache" / "check" / f"deploy-{key}"
 
 
-def is_clean(opts: Options, key: str) -> bool:
-    """True when a run with the same digest found deploy/ up to date without any problem."""
-    return _entry(opts, key).is_file()
+def lookup(opts: Options, key: str) -> bool | None:
+    """None when no run with this digest found deploy/ clean; else whether that run rendered deploy/kommander."""
+    try:
+        text = _entry(opts, key).read_bytes()
+    except OSError:
+        return None
+    if text not in (CLEAN, CLEAN_WITH_KOMMANDER):
+        return None
+    return text == CLEAN_WITH_KOMMANDER
 
 
-def record_clean(opts: Options, key: str) -> None:
+def record_clean(opts: Options, key: str, kommander: bool) -> None:
     """Remember a clean deploy/ for ``key`` (a cache that cannot be written only costs speed)."""
     entry = _entry(opts, key)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
-        tmp.write_bytes(b"clean\n")
+        tmp.write_bytes(CLEAN_WITH_KOMMANDER if kommander else CLEAN)
         os.replace(tmp, entry)
     except OSError:
         pass

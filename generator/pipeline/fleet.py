@@ -314,19 +314,25 @@ def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay
     """deploy/ in a check: rendered, compared and validated, unless the same inputs were found clean before."""
     from generator.pipeline import deploy_cache
 
-    key = deploy_cache.digest(opts, tree)
+    digest = deploy_cache.digest(opts, tree)
+    known = deploy_cache.lookup(opts, digest.key) if digest is not None else None
     facts: dict[str, bool] = {}
-    if key is not None and deploy_cache.is_clean(opts, key):
+    if known is not None:
         run.delivery = OverlayReport("deploy")  # what a clean run reports: up to date, no changes, no problems
-    else:
-        run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree, facts)
+        if not known:  # no deploy/kommander: its notice depends on this run's overlays alone
+            run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
+        return
+    run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree, facts)
     run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
     blame_overlays(run)
     if run.delivery:
         check_delivery(run, opts)
     clean = run.delivery is not None and run.delivery.status == "up-to-date" and not run.delivery.problems \
         and not run.delivery.changes
+    recordable = clean and facts.get("cacheable") and ((digest is not None and digest.reads_settings)
+                                                       or not facts.get("kommander"))
     # recorded only if no input changed while this run checked (a fresh scan and digest after the check)
-    if key is not None and clean and facts.get("cacheable") \
-            and deploy_cache.digest(opts, discovery.scan(opts.root, is_temporary=transaction.is_temporary)) == key:
-        deploy_cache.record_clean(opts, key)
+    if digest is not None and recordable \
+            and deploy_cache.digest(opts, discovery.scan(opts.root, is_temporary=transaction.is_temporary)) == digest:
+        kommander = run.delivery is not None and any(f.path.startswith("kommander/") for f in run.delivery.files)
+        deploy_cache.record_clean(opts, digest.key, kommander)
