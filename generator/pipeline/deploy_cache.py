@@ -42,13 +42,13 @@ DEPLOY_DIR = "deploy"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the generator package: the tool's code
 
 
-class _Uncacheable(Exception):
+class Uncacheable(Exception):
     pass
 
 
-def _file(h: hashlib._Hash, path: str, label: str) -> None:
+def add_file(h: hashlib._Hash, path: str, label: str) -> None:
     if os.path.islink(path):
-        raise _Uncacheable(path)
+        raise Uncacheable(path)
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -56,17 +56,17 @@ def _file(h: hashlib._Hash, path: str, label: str) -> None:
         h.update(f"{label}\0absent\0".encode())
         return
     except OSError:
-        raise _Uncacheable(path) from None
+        raise Uncacheable(path) from None
     h.update(f"{label}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
     h.update(data)
 
 
-def _tree(h: hashlib._Hash, directory: Path, label: str, *, stat_only: bool = False) -> None:
+def add_tree(h: hashlib._Hash, directory: Path, label: str, *, stat_only: bool = False) -> None:
     """Names and bytes (or size and mtime) of every file below ``directory``, in a fixed order; a symlink anywhere
     makes the run uncacheable."""
     top = str(directory)
     if os.path.islink(top):
-        raise _Uncacheable(top)
+        raise Uncacheable(top)
     if not os.path.isdir(top):
         h.update(f"{label}\0no folder\0".encode("utf-8", "surrogateescape"))
         return
@@ -74,7 +74,7 @@ def _tree(h: hashlib._Hash, directory: Path, label: str, *, stat_only: bool = Fa
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
         if links and not stat_only:
-            raise _Uncacheable(os.path.join(dirpath, links[0]))
+            raise Uncacheable(os.path.join(dirpath, links[0]))
         for name in sorted([*filenames, *links]):
             path = os.path.join(dirpath, name)
             rel = f"{label}/{path[len(top) + 1:]}"
@@ -85,26 +85,26 @@ def _tree(h: hashlib._Hash, directory: Path, label: str, *, stat_only: bool = Fa
                 st = os.stat(path)
                 h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
             else:
-                _file(h, path, rel)
+                add_file(h, path, rel)
 
 
-def _libraries(h: hashlib._Hash) -> None:
+def add_libraries(h: hashlib._Hash) -> None:
     from importlib.util import find_spec
 
     h.update(f"python\0{sys.version}\0{sys.implementation.cache_tag}\0".encode())
     for name in LIBRARIES:
         spec = find_spec(name)
         if spec is None or spec.origin is None:
-            raise _Uncacheable(name)
+            raise Uncacheable(name)
         origin = Path(spec.origin)
         if spec.submodule_search_locations:
-            _tree(h, origin.parent, name, stat_only=True)
+            add_tree(h, origin.parent, name, stat_only=True)
         else:
             st = origin.stat()
             h.update(f"{name}\0{origin}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
 
 
-def _crd_folder(location: str) -> Path:
+def crd_folder(location: str) -> Path:
     """The folder holding every file a ``--crd-schemas`` location can name (the part before any template variable)."""
     local = location.removeprefix("file://")
     static = local.split("{{", 1)[0]
@@ -112,20 +112,37 @@ def _crd_folder(location: str) -> Path:
     return path if static.endswith("/") or path.is_dir() else path.parent
 
 
-def _time_zones(h: hashlib._Hash) -> None:
+def add_tool(h: hashlib._Hash, opts: Options) -> None:
+    """The tool (code, templates, the schemas every run reads, libraries, Python) and the options that change what a
+    check finds (``--kubernetes-version``, ``--skip``, ``--crd-schemas`` and its files, ``--strict``)."""
+    add_tree(h, PACKAGE_DIR, "generator")
+    add_tree(h, templates_dir(), "templates")
+    schemas = opts.schema_root
+    for name in ("settings.schema.json", "gitops.schema.json"):
+        add_file(h, str(schemas / name), f"schemas/{name}")
+    add_tree(h, schemas / "crds", "schemas/crds")
+    add_libraries(h)
+    h.update(repr((opts.kubernetes_version, sorted(opts.skip), opts.crd_location, opts.strict)).encode())
+    if opts.crd_location is not None:
+        if "://" in opts.crd_location and not opts.crd_location.startswith("file://"):
+            raise Uncacheable(opts.crd_location)
+        add_tree(h, crd_folder(opts.crd_location), "crd-schemas")
+
+
+def add_time_zones(h: hashlib._Hash) -> None:
     import zoneinfo
     from importlib.util import find_spec
 
     for base in zoneinfo.TZPATH:
-        _tree(h, Path(base), f"tzpath:{base}", stat_only=True)
+        add_tree(h, Path(base), f"tzpath:{base}", stat_only=True)
     spec = find_spec("tzdata")
     if spec is not None and spec.origin is not None:
-        _tree(h, Path(spec.origin).parent, "tzdata", stat_only=True)
+        add_tree(h, Path(spec.origin).parent, "tzdata", stat_only=True)
 
 
 def _settings_files(h: hashlib._Hash, tree: discovery.Tree) -> None:
     for o in tree.overlays:
-        _file(h, str(o.settings_path), o.settings_rel)
+        add_file(h, str(o.settings_path), o.settings_rel)
 
 
 class Digest(NamedTuple):
@@ -143,20 +160,9 @@ def digest(opts: Options, tree: discovery.Tree) -> Digest | None:
 
     h = hashlib.sha256(FORMAT)
     try:
-        _tree(h, PACKAGE_DIR, "generator")
-        _tree(h, templates_dir(), "templates")
-        schemas = opts.schema_root
-        for name in ("settings.schema.json", "gitops.schema.json"):
-            _file(h, str(schemas / name), f"schemas/{name}")
-        _tree(h, schemas / "crds", "schemas/crds")
+        add_tool(h, opts)
         version_dir = schema_dir_name(opts.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
-        _tree(h, schemas / "kubernetes" / version_dir, f"schemas/kubernetes/{version_dir}")
-        _libraries(h)
-        h.update(repr((opts.kubernetes_version, sorted(opts.skip), opts.crd_location, opts.strict)).encode())
-        if opts.crd_location is not None:
-            if "://" in opts.crd_location and not opts.crd_location.startswith("file://"):
-                return None
-            _tree(h, _crd_folder(opts.crd_location), "crd-schemas")
+        add_tree(h, opts.schema_root / "kubernetes" / version_dir, f"schemas/kubernetes/{version_dir}")
         root = opts.root
         config = root / CONFIG_FILE
         if config.is_symlink():
@@ -169,11 +175,11 @@ def digest(opts: Options, tree: discovery.Tree) -> Digest | None:
         reads_settings = any(b"kommander" in line for line in data.splitlines() if not line.lstrip().startswith(b"#"))
         if reads_settings:
             _settings_files(h, tree)
-            _time_zones(h)
+            add_time_zones(h)
         h.update("\0".join(["overlays", *(o.rel for o in tree.overlays)]).encode("utf-8", "surrogateescape"))
         h.update("\0".join(["settings", *tree.settings_dirs]).encode("utf-8", "surrogateescape"))
-        _tree(h, root / DEPLOY_DIR, DEPLOY_DIR)
-    except (_Uncacheable, OSError):
+        add_tree(h, root / DEPLOY_DIR, DEPLOY_DIR)
+    except (Uncacheable, OSError):
         return None
     return Digest(h.hexdigest(), reads_settings)
 
@@ -194,12 +200,17 @@ def lookup(opts: Options, key: str) -> bool | None:
 
 
 def record_clean(opts: Options, key: str, kommander: bool) -> None:
-    """Remember a clean deploy/ for ``key`` (a cache that cannot be written only costs speed)."""
-    entry = _entry(opts, key)
+    """Remember a clean deploy/ for ``key``."""
+    write_entry(str(_entry(opts, key)), CLEAN_WITH_KOMMANDER if kommander else CLEAN)
+
+
+def write_entry(path: str, data: bytes) -> None:
+    """Write a cache entry whole (temporary file, then rename); a cache that cannot be written only costs speed."""
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
-        tmp.write_bytes(CLEAN_WITH_KOMMANDER if kommander else CLEAN)
-        os.replace(tmp, entry)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
     except OSError:
         pass

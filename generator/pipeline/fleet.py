@@ -216,12 +216,17 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
     return run
 
 
-def _check_one(o: discovery.Overlay, opts: Options) -> tuple[OverlayReport, str]:
+def _check_one(o: discovery.Overlay, opts: Options, cache: Any = None) -> tuple[OverlayReport, str]:
     """Plan, drift-check and (in process, where proven identical) build one overlay: a worker's share of check.
 
     Returns the report and the build plan; a ``kubectl`` plan is left to the parent, which runs those
-    builds side by side.
+    builds side by side. ``cache``: the run's :class:`~generator.pipeline.overlay_cache.Session`, if any.
     """
+    key = cache.key(o) if cache is not None else None
+    if key is not None:
+        hit = cache.lookup(o, key)
+        if hit is not None:
+            return hit, "internal"
     from generator.validate import kustomize
 
     registry = schema_registry(opts.schema_root, opts.crd_location)
@@ -240,6 +245,8 @@ def _check_one(o: discovery.Overlay, opts: Options) -> tuple[OverlayReport, str]
                 r.problems.extend(validate_built(o, built, r, opts, registry))
     if r.status == "up-to-date" and r.failed(opts.strict):
         r.status = "failed"
+    if key is not None and plan == "internal" and r.status == "up-to-date" and not r.changes and cache.key(o) == key:
+        cache.record(key, r)  # clean, and no file of the overlay changed while it was checked
     return _slim(r, keep_files=plan == "kubectl" or opts.keep_files), plan
 
 
@@ -276,7 +283,10 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
         pool: Any = None
         try:
             futures = {}
-            for r, plan in fleet_map(functools.partial(_check_one, opts=opts), targets, progress):
+            from generator.pipeline.overlay_cache import Session
+
+            check_one = functools.partial(_check_one, opts=opts, cache=Session.start(opts) if targets else None)
+            for r, plan in fleet_map(check_one, targets, progress):
                 run.overlays.append(r)
                 if plan != "none":
                     plans.append(plan)

@@ -1,0 +1,122 @@
+"""One overlay in ``check``, remembered: a clean result is reused while every input is byte-identical.
+
+Like ruff's and mypy's caches, and only for what can be proven unchanged. A generated-only overlay (built in
+process) that ``check`` found clean — up to date, no error, not failed under ``--strict`` — is recorded under
+``.kaptain-gitops/cache/check/`` by a digest of:
+
+* the run's inputs (:func:`generator.pipeline.deploy_cache.add_tool`: the tool's code, templates, the schemas every
+  run reads, the libraries, Python, and the options that change a finding) plus ``--kustomize``;
+* the overlay: its path and the names and bytes of every file below it (settings.yaml, generated files, patches,
+  resources, jobs, hidden files too).
+
+The entry also names the two inputs that depend on the settings: the Kubernetes schema folder the overlay was
+validated against (its bytes' digest) and the time zone its schedule was analysed in (the bytes of the TZif file
+zoneinfo reads for it); a hit needs both unchanged. A hit still reads settings.yaml (the report carries the
+settings: JSON figures, kommander, notices) and returns the recorded warnings, so the report is the one a full check
+gives. Symlinks, kubeconform runs (they need the rendered files), ``--no-cache`` and failures are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from generator.errors import GeneratorError
+from generator.pipeline import deploy_cache
+from generator.pipeline.records import Options, OverlayReport
+from generator.problems import Problem
+from generator.write import discovery
+
+FORMAT = b"kaptain-gitops overlay check cache 1\0"
+
+
+def _zone_digest(zone: str | None) -> str:
+    if zone is None:
+        return "no zone"
+    from generator.schedule.tzfile import _read_tzif  # the bytes the analysis reads for the zone
+
+    data = _read_tzif(zone)
+    return "absent" if data is None else hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Session:
+    """The cache for one ``check`` run (picklable: worker processes get a copy)."""
+
+    opts: Options
+    run_key: str
+    _versions: dict[str, str | None] = field(default_factory=dict)  # schema folder → digest, once per process
+
+    @classmethod
+    def start(cls, opts: Options) -> Session | None:
+        if not opts.cache or opts.keep_files or opts.force or opts.kustomize not in ("auto", "internal"):
+            return None
+        h = hashlib.sha256(FORMAT)
+        try:
+            deploy_cache.add_tool(h, opts)
+        except (deploy_cache.Uncacheable, OSError):
+            return None
+        h.update(repr(opts.kustomize).encode())
+        return cls(opts, h.hexdigest())
+
+    def key(self, o: discovery.Overlay) -> str | None:
+        h = hashlib.sha256(self.run_key.encode())
+        h.update(f"{o.rel}\0".encode("utf-8", "surrogateescape"))
+        try:
+            deploy_cache.add_tree(h, o.path, "overlay")
+        except (deploy_cache.Uncacheable, OSError):
+            return None
+        return h.hexdigest()
+
+    def _version_digest(self, version_dir: str) -> str | None:
+        if version_dir not in self._versions:
+            h = hashlib.sha256()
+            try:
+                deploy_cache.add_tree(h, self.opts.schema_root / "kubernetes" / version_dir, version_dir)
+                self._versions[version_dir] = h.hexdigest()
+            except (deploy_cache.Uncacheable, OSError):
+                self._versions[version_dir] = None
+        return self._versions[version_dir]
+
+    def _entry(self, key: str) -> str:
+        return str(self.opts.root / discovery.STATE_DIR / "cache" / "check" / f"overlay-{key}.json")
+
+    def lookup(self, o: discovery.Overlay, key: str) -> OverlayReport | None:
+        """The report a full check would give, when a clean check with the same inputs was recorded."""
+        try:
+            with open(self._entry(key), encoding="utf-8") as fh:
+                entry = json.load(fh)
+            version_dir, version_digest, zone, zone_digest = (entry["versionDir"], entry["versionDigest"],
+                                                              entry["zone"], entry["zoneDigest"])
+            problems = [Problem(str(p[0]), int(p[1]), int(p[2]), "warning", str(p[4]), str(p[5]))
+                        for p in entry["problems"] if p[3] == "warning"]
+            if len(problems) != len(entry["problems"]):
+                return None
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+        if self._version_digest(version_dir) != version_digest or _zone_digest(zone) != zone_digest:
+            return None
+        from generator.config.settings import load_settings
+
+        try:
+            loaded = load_settings(o.settings_path, self.opts.root, o.settings_rel)
+        except GeneratorError:
+            return None
+        if loaded.settings.time_zone != zone:
+            return None
+        return OverlayReport(o.rel, "up-to-date", problems, [], loaded.settings, [])
+
+    def record(self, key: str, r: OverlayReport) -> None:
+        """Remember a clean result (a cache that cannot be written only costs speed)."""
+        from generator.validate.manifest_schemas import schema_dir_name
+
+        assert r.settings is not None and r.status == "up-to-date" and not r.errors and not r.changes
+        version_dir = schema_dir_name(self.opts.kubernetes_version or r.settings.kubernetes_version)
+        version_digest = self._version_digest(version_dir)
+        if version_digest is None:
+            return
+        entry = {"versionDir": version_dir, "versionDigest": version_digest, "zone": r.settings.time_zone,
+                 "zoneDigest": _zone_digest(r.settings.time_zone),
+                 "problems": [[p.file, p.line, p.col, p.level, p.rule, p.message] for p in r.problems]}
+        deploy_cache.write_entry(self._entry(key), json.dumps(entry).encode("utf-8"))
