@@ -65,6 +65,7 @@ def commands(python: str, tool: str, root: Path, overlay: str) -> list[Command]:
         Command(f"kaptain-gitops validate {overlay}/settings.yaml", [tool, "validate", f"{root}/{overlay}/settings.yaml"]),
         Command('kaptain-gitops explain "0 0 * * *"', [tool, "explain", "0 0 * * *"]),
         Command(f"kaptain-gitops check {overlay}", [tool, "check", "--root", str(root), overlay]),
+        Command(f"kaptain-gitops check --no-cache {overlay}", [tool, "check", "--no-cache", "--root", str(root), overlay]),
     ]
 
 
