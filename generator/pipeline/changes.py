@@ -58,26 +58,55 @@ def verify_ref(root: Path, ref: str, option: str) -> None:
                          hint="name a branch, tag or commit, e.g. origin/main (in CI, fetch it first)")
 
 
-def _verified_prefix(root: Path, ref: str, option: str) -> str:
-    """:func:`repo_prefix` and :func:`verify_ref` in one git call (start-up: each call is a process)."""
+def _start(root: Path, *args: str) -> subprocess.Popen[str]:
     try:
-        proc = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix", "--verify", "--quiet",
-                               "--end-of-options", f"{ref}^{{commit}}"], capture_output=True, check=False, timeout=60,
-                              text=True, encoding="utf-8", errors="surrogateescape")
+        return subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, encoding="utf-8", errors="surrogateescape")
     except FileNotFoundError:
         raise UsageError("git is not installed, but this option needs it", rule="git") from None
-    if proc.returncode != 0:  # git's own message for "not a repository", else the bad ref named
-        verify_ref(root, ref, option)
-        raise UsageError(f"{option} {ref!r}: git rev-parse exit {proc.returncode}", rule="git")
-    return proc.stdout.split("\n")[0].strip()
+
+
+def _output(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    try:
+        out, err = proc.communicate(timeout=60)
+    except BaseException:  # a timeout or an interrupt: no git left running
+        proc.kill()
+        proc.wait()
+        raise
+    return proc.returncode, out, err
 
 
 def changed_files(root: Path, ref: str) -> list[str]:
     """Root-relative paths changed between ``ref`` and the working tree (committed, staged, unstaged, untracked,
-    deleted; a rename counts as both its old and its new path)."""
-    prefix = _verified_prefix(root, ref, "--changed-since")
-    names = _paths(_git(root, "diff", "--name-only", "-z", "--no-renames", ref, "--", "."))
-    names += _paths(_git(root, "ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", "."))
+    deleted; a rename counts as both its old and its new path).
+
+    The three git questions run side by side (start-up: each is a process): the prefix with the ref's check
+    (:func:`repo_prefix` and :func:`verify_ref` in one call), the diff, and the untracked files.
+    """
+    queries = [("rev-parse", "--show-prefix", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"),
+               ("diff", "--name-only", "-z", "--no-renames", ref, "--", "."),
+               ("ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", ".")]
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        for args in queries:
+            procs.append(_start(root, *args))
+        results = [_output(proc) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    code, out, _ = results[0]
+    if code != 0:  # git's own message for "not a repository", else the bad ref named
+        verify_ref(root, ref, "--changed-since")
+        raise UsageError(f"--changed-since {ref!r}: git rev-parse exit {code}", rule="git")
+    prefix = out.split("\n")[0].strip()
+    names: list[str] = []
+    for args, (code, out, err) in zip(queries[1:], results[1:], strict=True):
+        if code != 0:
+            message = err.strip().splitlines()[-1] if err.strip() else f"exit {code}"
+            raise UsageError(f"git {' '.join(args)}: {message}", rule="git")
+        names += _paths(out)
     return sorted({n[len(prefix):] if prefix and n.startswith(prefix) else n for n in names})
 
 
