@@ -34,7 +34,7 @@ def gitops(repo: Path) -> Path:
 
 
 def _entries(root: Path) -> list[str]:
-    folder = root / ".kaptain-gitops" / "cache" / "check"
+    folder = root / ".kaptain-gitops" / "cache" / "check" / "deploy"
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
@@ -214,3 +214,12 @@ def test_a_symlink_among_the_inputs_skips_the_cache(gitops: Path) -> None:
 
 def test_constants_agree() -> None:
     assert deploy_cache.CONFIG_FILE == deliver.CONFIG_FILE and deploy_cache.DEPLOY_DIR == transaction.DEPLOY_DIR
+
+
+def test_the_cache_keeps_the_latest_clean_deploy(gitops: Path) -> None:
+    assert run_cli(*CHECK, "--root", str(gitops)).code == 0
+    first = _entries(gitops)
+    _edit(gitops / "gitops.yaml", "interval: 10m", "interval: 11m")
+    assert run_cli("render", "--root", str(gitops)).code == 0
+    assert run_cli(*CHECK, "--root", str(gitops)).code == 0
+    assert len(first) == len(_entries(gitops)) == 1 and _entries(gitops) != first

@@ -23,8 +23,8 @@ CHECK = ("check", "--kustomize", "internal", "--kubeconform", "off")
 
 
 def _entries(root: Path) -> list[str]:
-    folder = root / ".kaptain-gitops" / "cache" / "check"
-    return sorted(p.name for p in folder.glob("overlay-*")) if folder.is_dir() else []
+    folder = root / ".kaptain-gitops" / "cache" / "check" / "overlays"
+    return sorted(p.name for p in folder.glob("*/*.json")) if folder.is_dir() else []
 
 
 def _count_plans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -189,7 +189,8 @@ def test_the_schema_folder_and_time_zone_the_overlay_used_are_checked_on_a_hit(
     session = _recorded(repo, tmp_path, schema_root=schemas)
     key = session.key(prod)
     assert key is not None
-    entry = json.loads((repo / ".kaptain-gitops/cache/check" / f"overlay-{key}.json").read_text(encoding="utf-8"))
+    entry = json.loads(next((repo / ".kaptain-gitops/cache/check/overlays").glob(f"*/{key}.json")).read_text(
+        encoding="utf-8"))
     assert entry["zone"] and entry["versionDir"].startswith("v1.")
     zone_file = zones / entry["zone"]
     data = zone_file.read_bytes()
@@ -214,3 +215,12 @@ def test_a_hit_imports_no_renderer_or_validator(repo: Path) -> None:
     assert rc == 0 and "generator.pipeline.overlay_cache" in modules
     assert [m for m in ("jinja2", "jsonschema_rs", "generator.schedule.analysis", "generator.render.delivery")
             if m in modules] == []
+
+
+def test_the_cache_keeps_the_latest_clean_result_of_each_overlay(repo: Path) -> None:
+    assert run_cli(*CHECK, "--root", str(repo), "overlays/prod").code == 0
+    first = _entries(repo)
+    _edit(repo / "overlays/prod/settings.yaml", "\n", "\n# a comment\n")
+    assert run_cli("render", "--root", str(repo), "overlays/prod").code == 0
+    assert run_cli(*CHECK, "--root", str(repo), "overlays/prod").code == 0
+    assert len(first) == len(_entries(repo)) == 1 and _entries(repo) != first

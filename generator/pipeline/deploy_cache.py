@@ -185,7 +185,7 @@ def digest(opts: Options, tree: discovery.Tree) -> Digest | None:
 
 
 def _entry(opts: Options, key: str) -> Path:
-    return opts.root / discovery.STATE_DIR / "cache" / "check" / f"deploy-{key}"
+    return opts.root / discovery.STATE_DIR / "cache" / "check" / "deploy" / key
 
 
 def lookup(opts: Options, key: str) -> bool | None:
@@ -205,12 +205,18 @@ def record_clean(opts: Options, key: str, kommander: bool) -> None:
 
 
 def write_entry(path: str, data: bytes) -> None:
-    """Write a cache entry whole (temporary file, then rename); a cache that cannot be written only costs speed."""
+    """Write a cache entry whole (temporary file, then rename) and drop the older entries of its folder (one folder
+    per overlay, one for deploy/: the cache keeps the latest clean result of each, so it does not grow with every
+    change). A cache that cannot be written only costs speed."""
+    folder, name = os.path.split(path)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}"
+        os.makedirs(folder, exist_ok=True)
+        tmp = f"{folder}/.{name}.{os.getpid()}"
         with open(tmp, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+        for old in os.listdir(folder):
+            if old != name and not old.startswith("."):
+                os.unlink(os.path.join(folder, old))
     except OSError:
         pass

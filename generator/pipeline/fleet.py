@@ -246,7 +246,7 @@ def _check_one(o: discovery.Overlay, opts: Options, cache: Any = None) -> tuple[
     if r.status == "up-to-date" and r.failed(opts.strict):
         r.status = "failed"
     if key is not None and plan == "internal" and r.status == "up-to-date" and not r.changes and cache.key(o) == key:
-        cache.record(key, r)  # clean, and no file of the overlay changed while it was checked
+        cache.record(o, key, r)  # clean, and no file of the overlay changed while it was checked
     return _slim(r, keep_files=plan == "kubectl" or opts.keep_files), plan
 
 

@@ -79,13 +79,14 @@ class Session:
                 self._versions[version_dir] = None
         return self._versions[version_dir]
 
-    def _entry(self, key: str) -> str:
-        return str(self.opts.root / discovery.STATE_DIR / "cache" / "check" / f"overlay-{key}.json")
+    def _entry(self, o: discovery.Overlay, key: str) -> str:
+        folder = hashlib.sha256(o.rel.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return str(self.opts.root / discovery.STATE_DIR / "cache" / "check" / "overlays" / folder / f"{key}.json")
 
     def lookup(self, o: discovery.Overlay, key: str) -> OverlayReport | None:
         """The report a full check would give, when a clean check with the same inputs was recorded."""
         try:
-            with open(self._entry(key), encoding="utf-8") as fh:
+            with open(self._entry(o, key), encoding="utf-8") as fh:
                 entry = json.load(fh)
             version_dir, version_digest, zone, zone_digest = (entry["versionDir"], entry["versionDigest"],
                                                               entry["zone"], entry["zoneDigest"])
@@ -107,7 +108,7 @@ class Session:
             return None
         return OverlayReport(o.rel, "up-to-date", problems, [], loaded.settings, [])
 
-    def record(self, key: str, r: OverlayReport) -> None:
+    def record(self, o: discovery.Overlay, key: str, r: OverlayReport) -> None:
         """Remember a clean result (a cache that cannot be written only costs speed)."""
         from generator.validate.manifest_schemas import schema_dir_name
 
@@ -119,4 +120,4 @@ class Session:
         entry = {"versionDir": version_dir, "versionDigest": version_digest, "zone": r.settings.time_zone,
                  "zoneDigest": _zone_digest(r.settings.time_zone),
                  "problems": [[p.file, p.line, p.col, p.level, p.rule, p.message] for p in r.problems]}
-        deploy_cache.write_entry(self._entry(key), json.dumps(entry).encode("utf-8"))
+        deploy_cache.write_entry(self._entry(o, key), json.dumps(entry).encode("utf-8"))
