@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from generator.config.settings import Settings
 
 # generator.render.delivery.CONFIG_FILE, here too so that a run in a repository without it never imports the
-# delivery renderer (tests/test_startup_imports.py checks that the two agree)
+# delivery renderer (tests/test_check_startup.py checks that the two agree)
 CONFIG_FILE = "gitops.yaml"
 
 

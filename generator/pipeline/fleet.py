@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # Start-up: settings (YAML), schedule analysis, the renderer (Jinja2) and the validators (jsonschema-rs) are imported
 # by the functions that use them, so a run that checks no overlay (``check --changed-since`` with nothing changed)
-# loads none of them; tests/test_startup_imports.py guards this.
+# loads none of them; tests/test_check_startup.py guards this.
 
 T = TypeVar("T")
 
