@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -129,6 +130,16 @@ def add_tool(h: hashlib._Hash, opts: Options) -> None:
         add_tree(h, crd_folder(opts.crd_location), "crd-schemas")
 
 
+def tool_digest(opts: Options) -> str | None:
+    """The digest of :func:`add_tool` (both caches of a run share it), or None when it cannot be made."""
+    h = hashlib.sha256()
+    try:
+        add_tool(h, opts)
+    except (Uncacheable, OSError):
+        return None
+    return h.hexdigest()
+
+
 def add_time_zones(h: hashlib._Hash) -> None:
     import zoneinfo
     from importlib.util import find_spec
@@ -150,8 +161,10 @@ class Digest(NamedTuple):
     reads_settings: bool  # the digest covers every overlay's settings (gitops.yaml mentions kommander)
 
 
-def digest(opts: Options, tree: discovery.Tree) -> Digest | None:
-    """The digest of everything deploy/'s check depends on, or None when this run cannot use the cache."""
+def digest(opts: Options, tree: discovery.Tree, tool: Callable[[], str | None] | None = None) -> Digest | None:
+    """The digest of everything deploy/'s check depends on, or None when this run cannot use the cache.
+
+    ``tool``: this run's :func:`tool_digest`, when it has one."""
     if not opts.cache or opts.keep_files or opts.force or tree.settings_dirs is None:
         return None
     if not os.path.isfile(opts.root / CONFIG_FILE):
@@ -160,7 +173,10 @@ def digest(opts: Options, tree: discovery.Tree) -> Digest | None:
 
     h = hashlib.sha256(FORMAT)
     try:
-        add_tool(h, opts)
+        tool_key = tool() if tool is not None else tool_digest(opts)
+        if tool_key is None:
+            return None
+        h.update(tool_key.encode())
         version_dir = schema_dir_name(opts.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
         add_tree(h, opts.schema_root / "kubernetes" / version_dir, f"schemas/kubernetes/{version_dir}")
         root = opts.root

@@ -261,6 +261,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
     run = RunReport("check")
     with transaction.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
         tree = discovery.scan(opts.root, is_temporary=transaction.is_temporary)  # the one walk of overlays/
+        tool = _run_tool_digest(opts)
         if transaction.journal_path(opts.root).exists():
             run.problems.append(Problem(discovery.rel(opts.root, transaction.journal_path(opts.root)), 1, 1, "error",
                                         "interrupted-render",
@@ -285,7 +286,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
             futures = {}
             from generator.pipeline.overlay_cache import Session
 
-            check_one = functools.partial(_check_one, opts=opts, cache=Session.start(opts) if targets else None)
+            check_one = functools.partial(_check_one, opts=opts, cache=Session.start(opts, tool) if targets else None)
             for r, plan in fleet_map(check_one, targets, progress):
                 run.overlays.append(r)
                 if plan != "none":
@@ -315,16 +316,30 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
         if pool is not None:
             pool.shutdown()
         run.notices.extend(kustomize.build_notice(plans))
-        _check_deploy(run, opts, targets, patterns, tree)
+        _check_deploy(run, opts, targets, patterns, tree, tool)
     return run
 
 
+def _run_tool_digest(opts: Options) -> Callable[[], str | None]:
+    """The run's tool digest for both result caches, made once and only when one of them asks."""
+    made: list[str | None] = []
+
+    def tool() -> str | None:
+        if not made:
+            from generator.pipeline.deploy_cache import tool_digest
+
+            made.append(tool_digest(opts))
+        return made[0]
+
+    return tool
+
+
 def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay], patterns: list[str],
-                  tree: discovery.Tree) -> None:
+                  tree: discovery.Tree, tool: Callable[[], str | None]) -> None:
     """deploy/ in a check: rendered, compared and validated, unless the same inputs were found clean before."""
     from generator.pipeline import deploy_cache
 
-    digest = deploy_cache.digest(opts, tree)
+    digest = deploy_cache.digest(opts, tree, tool)
     known = deploy_cache.lookup(opts, digest.key) if digest is not None else None
     facts: dict[str, bool] = {}
     if known is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generator.errors import GeneratorError
@@ -49,14 +50,16 @@ class Session:
     _versions: dict[str, str | None] = field(default_factory=dict)  # schema folder → digest, once per process
 
     @classmethod
-    def start(cls, opts: Options) -> Session | None:
+    def start(cls, opts: Options, tool: Callable[[], str | None] | None = None) -> Session | None:
+        """The session of a run (``tool``: the run's :func:`~generator.pipeline.deploy_cache.tool_digest`), or None
+        when the run cannot use the cache."""
         if not opts.cache or opts.keep_files or opts.force or opts.kustomize not in ("auto", "internal"):
             return None
-        h = hashlib.sha256(FORMAT)
-        try:
-            deploy_cache.add_tool(h, opts)
-        except (deploy_cache.Uncacheable, OSError):
+        tool_key = tool() if tool is not None else deploy_cache.tool_digest(opts)
+        if tool_key is None:
             return None
+        h = hashlib.sha256(FORMAT)
+        h.update(tool_key.encode())
         h.update(repr(opts.kustomize).encode())
         return cls(opts, h.hexdigest())
 
