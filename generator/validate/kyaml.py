@@ -40,7 +40,8 @@ def _resolver() -> yaml.resolver.Resolver:
     return yaml.resolver.Resolver()
 
 
-def _needs_double_quotes(value: str) -> bool:
+def needs_double_quotes(value: str) -> bool:
+    """True when kyaml double-quotes this string: YAML 1.1 or 1.2 would read it plain as something else."""
     if value in _OLD_BOOLS or value == "" or _YAML12_NUMBER.match(value):
         return True
     tag = _resolver().resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
@@ -103,7 +104,7 @@ _Dumper.yaml_implicit_resolvers = {
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style: str | None = None
-    if _needs_double_quotes(value):
+    if needs_double_quotes(value):
         style = '"'
     elif "\n" in value:
         style = "|"  # the emitter falls back to double quotes where a block cannot hold it (as go-yaml does)
