@@ -7,7 +7,9 @@ Anything where kustomize would fail or where json-patch has its own extensions r
 reports the error): a missing path or parent, an index out of range, negative or zero-padded indices, a
 failing ``test``, ``null`` values, the whole document (``""``), a ``move`` into its own source, and any
 operation on the object's identity (``apiVersion``, ``kind``, ``metadata``, ``metadata.name``,
-``metadata.namespace``).
+``metadata.namespace``) or on the whole ``metadata.annotations`` map (kustomize keeps annotations of its own
+there while it patches; an annotation by its key is fine, and, as in kustomize, can be added to an object
+that has none).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ def pointer(path: Any) -> list[str]:
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in tokens]
     if tokens[0] in ("apiVersion", "kind") or tokens == ["metadata"] or tuple(tokens[:2]) in _IDENTITY:
         raise Unsupported("a JSON patch on the object's identity")
+    if tokens == ["metadata", "annotations"]:  # kustomize keeps its own annotations there while it patches
+        raise Unsupported("a JSON patch on the whole annotations map")
     return tokens
 
 
@@ -112,6 +116,9 @@ def same(a: Any, b: Any) -> bool:
 def apply(doc: dict[str, Any], operations: list[Any]) -> dict[str, Any]:
     """``doc`` with the operations applied in order (a new object)."""
     out = copy.deepcopy(doc)
+    meta = out.get("metadata")
+    if isinstance(meta, dict) and "annotations" not in meta:
+        meta["annotations"] = {}  # never missing in kustomize (it holds kustomize's own); dropped again if empty
     for op in operations:
         if not isinstance(op, dict) or op.get("op") not in _OPS:
             raise Unsupported("a malformed JSON 6902 operation")

@@ -37,8 +37,9 @@ KUBECTL_TIMEOUT_SECONDS = 120
 Mode = Literal["auto", "kubectl", "internal", "off"]
 
 
-def _order_key(doc: dict[str, Any]) -> tuple[int, str, str, str]:
-    """kustomize's legacy sort: kind rank, then group_version_kind, then namespace, then name (empty ones last)."""
+def _order_key(doc: dict[str, Any]) -> tuple[int, str, str]:
+    """kustomize's legacy sort: kind rank, then group_version_kind, then ``namespace|name`` compared as ONE
+    string (so namespace ``a-b`` sorts before ``a``: ``-`` < ``|``); missing ones are ``~X`` and ``~N``."""
     kind = str(doc.get("kind", ""))
     meta = doc.get("metadata") or {}
     if kind in ORDER_FIRST:
@@ -49,7 +50,7 @@ def _order_key(doc: dict[str, Any]) -> tuple[int, str, str, str]:
         rank = 0
     group, _, version = str(doc.get("apiVersion", "")).rpartition("/")
     gvk = f"{group or '~G'}_{version or '~V'}_{kind or '~K'}"
-    return rank, gvk, str(meta.get("namespace") or "~X"), str(meta.get("name") or "~N")
+    return rank, gvk, f'{meta.get("namespace") or "~X"}|{meta.get("name") or "~N"}'
 
 
 def is_generated_only(files: list[RenderedFile]) -> bool:

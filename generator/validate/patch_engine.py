@@ -16,7 +16,9 @@ module never reports one of its own). The subset, proven byte for byte against k
 * a strategic-merge patch names exactly one object by apiVersion, kind, name and namespace (a namespace on
   both sides, equal), has no target, and is on a kind of :data:`generator.validate.smp.KINDS`.
 
-As kustomize does, an object whose ``metadata.annotations`` ends up empty is printed without it.
+As kustomize does, an object whose ``metadata.annotations`` ends up empty is printed without it. A patched or
+user object of a built-in kind whose values do not have the schema's JSON types (a map where a list belongs)
+is declined: kustomize's name-reference pass walks such fields and fails.
 """
 
 from __future__ import annotations
@@ -43,8 +45,6 @@ def build(overlay_dir: Path, files: list[RenderedFile]) -> list[Doc] | None:
 
 
 def _build(overlay_dir: Path, files: list[RenderedFile]) -> list[Doc]:
-    import copy
-
     from generator.validate.kustomize import _order_key
 
     kust = next((f for f in files if f.path == KUSTOMIZATION), None)
@@ -59,10 +59,11 @@ def _build(overlay_dir: Path, files: list[RenderedFile]) -> list[Doc]:
         if not isinstance(entry, str):
             raise Unsupported("a resource entry that is not a path")
         if entry in owned:
-            docs.extend(copy.deepcopy(list(owned[entry].documents)))
+            docs.extend(owned[entry].documents)  # never changed in place: patches return new objects
         else:
             docs.extend(_resource(d) for d in _user_file(overlay_dir, entry))
     _unique(docs)
+    untouched = {id(d) for f in owned.values() for d in f.documents}
     for entry in spec.get("patches") or []:
         if not isinstance(entry, dict) or set(entry) - {"path", "target"} or not isinstance(entry.get("path"), str):
             raise Unsupported("a patches entry other than {path, target}")
@@ -74,11 +75,16 @@ def _build(overlay_dir: Path, files: list[RenderedFile]) -> list[Doc]:
                 _apply_smp(docs, patch)
         else:
             raise Unsupported("a patch file that is neither one JSON 6902 list nor strategic-merge maps")
-    for doc in docs:
+    from generator.validate.smp import conforms
+
+    for i, doc in enumerate(docs):
+        if id(doc) in untouched:
+            continue
         _check_labels(doc)
-        meta = doc["metadata"]
-        if meta.get("annotations") == {}:
-            del meta["annotations"]
+        if not conforms(doc):
+            raise Unsupported(f"{doc['kind']} with a value of the wrong type (kustomize's name references fail)")
+        if doc["metadata"].get("annotations") == {}:
+            docs[i] = {**doc, "metadata": {k: v for k, v in doc["metadata"].items() if k != "annotations"}}
     _unique(docs)
     return sorted(docs, key=_order_key)
 
@@ -113,7 +119,9 @@ def _check_labels(doc: Doc) -> None:
         raise Unsupported("metadata is not a map")
     for field in ("labels", "annotations"):
         values = meta.get(field, {})
-        if not isinstance(values, dict) or any(key.partition("/")[0].endswith(_INTERNAL) for key in values):
+        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+            raise Unsupported(f"{field} that are not a map of strings (kustomize would convert them)")
+        if any(key.partition("/")[0].endswith(_INTERNAL) for key in values):
             raise Unsupported(f"{field} kustomize reads itself")
 
 

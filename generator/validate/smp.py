@@ -101,6 +101,46 @@ class Schema:
         return Schema(items)
 
 
+@functools.cache
+def _by_gvk() -> dict[tuple[str, str], str]:
+    out = {}
+    for name, body in _definitions().items():
+        for gvk in body.get("x-kubernetes-group-version-kind", []):
+            api = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
+            out[(api, gvk["kind"])] = name
+    return out
+
+
+_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (str, "string"), (dict, "object"), (list, "array"))
+
+
+def conforms(doc: dict[str, Any]) -> bool:
+    """False when a built-in kind's value has the wrong JSON type somewhere (a map where the schema has a list,
+    …): kustomize's name-reference pass walks such fields and fails, so the engine declines. Unknown fields
+    and kinds without a schema are not checked (kustomize does not walk them)."""
+    definition = _by_gvk().get((str(doc.get("apiVersion")), str(doc.get("kind"))))
+    return definition is None or _conforms(doc, Schema.of(definition))
+
+
+def _conforms(value: Any, schema: Schema) -> bool:
+    types = schema.types()
+    if value is None or not types:
+        return True
+    kind = next(t for cls, t in _JSON_TYPES if isinstance(value, cls))
+    if kind not in types:
+        return False
+    if isinstance(value, dict):
+        for key, item in value.items():
+            props, extra = schema.body.get("properties") or {}, schema.body.get("additionalProperties")
+            sub = props.get(key, extra if isinstance(extra, dict) else None)
+            if isinstance(sub, dict) and not _conforms(item, Schema(sub)):
+                return False
+    if isinstance(value, list):
+        items = schema.body.get("items")
+        return not isinstance(items, dict) or all(_conforms(item, Schema(items)) for item in value)
+    return True
+
+
 def patch_schema(doc: dict[str, Any]) -> Schema:
     definition = KINDS.get((str(doc.get("apiVersion")), str(doc.get("kind"))))
     if definition is None:

@@ -10,7 +10,8 @@ they could disagree, or where the round trip changes a value, :func:`load_user_y
 * plain scalars other than strings every reader takes as strings, canonical decimal integers (|n| < 2**53),
   ``true``/``false`` and ``null``/``~``/empty — so no floats, ``0x``/``0o``/``0755`` integers, ``yes``/``on``,
   timestamps, ``1e3``, ``y``;
-* tabs, carriage returns, a byte-order mark, and comments that start with ``{`` (kyaml reads those as field
+* strings holding control characters (tab and line feed aside), U+0085/U+2028/U+2029, U+FEFF, U+FFFE/U+FFFF;
+* tabs, carriage returns, a byte-order mark in the text, and comments that start with ``{`` (kyaml reads those as field
   schemas).
 
 Quoted and block (``|``, ``>``) strings are fine: every reader gives the same string and kyaml's writer
@@ -28,6 +29,9 @@ INT_LIMIT = 2**53
 _CANONICAL_INT = re.compile(r"-?(0|[1-9][0-9]*)")
 _SCHEMA_COMMENT = re.compile(r"(^|\s)#\s*\{")
 _STR = "tag:yaml.org,2002:str"
+# characters a string may hold: what go-yaml reads back after kustomize's JSON round trip (no C0/C1 controls but
+# tab and line feed, no DEL, no U+0085/U+2028/U+2029 line breaks, no surrogates, U+FEFF, U+FFFE or U+FFFF)
+_BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 _ALLOWED_TOKENS = (
     yaml.StreamStartToken, yaml.StreamEndToken, yaml.DocumentStartToken, yaml.DocumentEndToken,
     yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.BlockEndToken, yaml.BlockEntryToken,
@@ -37,7 +41,7 @@ _EMPTY_FLOW = ((yaml.FlowMappingStartToken, yaml.FlowMappingEndToken),
                (yaml.FlowSequenceStartToken, yaml.FlowSequenceEndToken))
 
 
-class Unsupported(Exception):  # noqa: N818 (a verdict, not an error: the overlay goes to kubectl)
+class Unsupported(Exception):  # a verdict, not an error: the overlay goes to kubectl
     """Outside the proven subset: the overlay is built by the real ``kubectl kustomize``."""
 
 
@@ -83,7 +87,7 @@ def _construct(node: yaml.Node) -> Any:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
                 raise Unsupported("a mapping key that is not a string")
-            key = str(key_node.value)
+            key = _checked(str(key_node.value))
             if key in out or key in ("", "<<", "=") or (key_node.style is None and _ambiguous(key)):
                 raise Unsupported(f"duplicate or ambiguous key {key!r}")
             out[key] = _construct(value_node)
@@ -100,8 +104,14 @@ def _ambiguous(value: str) -> bool:
     return needs_double_quotes(value)
 
 
+def _checked(value: str) -> str:
+    if _BAD_CHARS.search(value):
+        raise Unsupported("a string with a control, line-separator or non-character code point")
+    return value
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
-    value = str(node.value)
+    value = _checked(str(node.value))
     if node.style in ("'", '"', "|", ">"):
         if node.tag != _STR:
             raise Unsupported("a tagged scalar")
