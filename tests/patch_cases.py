@@ -24,7 +24,7 @@ from generator.pipeline.fleet import plan_overlay
 from generator.pipeline.records import Options
 from generator.render.overlay import KUSTOMIZATION, RenderedFile
 from generator.validate import kyaml
-from generator.validate.patch_engine import build
+from generator.validate.kustomize import build_with_user_files as build
 from generator.write.discovery import discover
 from tests.conftest import REPO, require_kubectl
 

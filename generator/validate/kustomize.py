@@ -91,7 +91,13 @@ def build_with_user_files(overlay_dir: Path, files: list[RenderedFile]) -> list[
     the overlay is outside the engine's proven subset (then only the real kubectl may build it)."""
     from generator.validate import patch_engine
 
-    return patch_engine.build(overlay_dir, files)
+    docs = patch_engine.build(overlay_dir, files)
+    return None if docs is None else sort_documents(docs)
+
+
+def sort_documents(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """kustomize's output order (its legacy sort)."""
+    return sorted(docs, key=_order_key)
 
 
 def in_process_stream_or_none(overlay_dir: Path, files: list[RenderedFile]) -> str | None:

@@ -37,7 +37,8 @@ _INTERNAL = ("config.kubernetes.io", "config.k8s.io")  # kustomize.config.k8s.io
 
 
 def build(overlay_dir: Path, files: list[RenderedFile]) -> list[Doc] | None:
-    """The documents ``kubectl kustomize overlay_dir`` prints, in its order; None outside the proven subset."""
+    """The documents ``kubectl kustomize overlay_dir`` prints (before kustomize's sort: the caller sorts them
+    with :func:`generator.validate.kustomize.sort_documents`); None outside the proven subset."""
     try:
         return _build(Path(overlay_dir), files)
     except (Unsupported, OSError, UnicodeDecodeError, RecursionError):
@@ -45,8 +46,6 @@ def build(overlay_dir: Path, files: list[RenderedFile]) -> list[Doc] | None:
 
 
 def _build(overlay_dir: Path, files: list[RenderedFile]) -> list[Doc]:
-    from generator.validate.kustomize import _order_key
-
     kust = next((f for f in files if f.path == KUSTOMIZATION), None)
     if kust is None or len(kust.documents) != 1 or not isinstance(kust.documents[0], dict):
         raise Unsupported("no generated kustomization")
@@ -86,7 +85,7 @@ def _build(overlay_dir: Path, files: list[RenderedFile]) -> list[Doc]:
         if doc["metadata"].get("annotations") == {}:
             docs[i] = {**doc, "metadata": {k: v for k, v in doc["metadata"].items() if k != "annotations"}}
     _unique(docs)
-    return sorted(docs, key=_order_key)
+    return docs
 
 
 def _user_file(overlay_dir: Path, rel: str) -> list[Any]:
