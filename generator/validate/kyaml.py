@@ -45,7 +45,7 @@ def needs_double_quotes(value: str) -> bool:
     if value in _OLD_BOOLS or value == "" or _YAML12_NUMBER.match(value):
         return True
     tag = _resolver().resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    return tag not in (_STR, "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+    return tag not in (_STR, "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value", "tag:yaml.org,2002:yaml")
 
 
 class _Dumper(yaml.SafeDumper):

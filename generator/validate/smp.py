@@ -116,7 +116,8 @@ _JSON_TYPES = ((bool, "boolean"), (int, "integer"), (str, "string"), (dict, "obj
 
 def conforms(doc: dict[str, Any]) -> bool:
     """False when a built-in kind's value has the wrong JSON type somewhere (a map where the schema has a list,
-    …): kustomize's name-reference pass walks such fields and fails, so the engine declines. Unknown fields
+    …) or misses a required field: kustomize's name-reference pass walks such fields and fails, so the engine
+    declines (kubectl then reports the error). Unknown fields
     and kinds without a schema are not checked (kustomize does not walk them)."""
     definition = _by_gvk().get((str(doc.get("apiVersion")), str(doc.get("kind"))))
     return definition is None or _conforms(doc, Schema.of(definition))
@@ -130,6 +131,9 @@ def _conforms(value: Any, schema: Schema) -> bool:
     if kind not in types:
         return False
     if isinstance(value, dict):
+        required = schema.body.get("required") or []
+        if any(key not in value for key in required):
+            return False  # e.g. a RoleBinding subject without its name: kustomize's name references fail
         for key, item in value.items():
             props, extra = schema.body.get("properties") or {}, schema.body.get("additionalProperties")
             sub = props.get(key, extra if isinstance(extra, dict) else None)
