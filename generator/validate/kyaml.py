@@ -49,6 +49,9 @@ def needs_double_quotes(value: str) -> bool:
 
 
 class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # go-yaml marshals values: an object twice in a document is printed twice, never as an alias
+
     def write_double_quoted(self, text: str, split: bool = True) -> None:
         """go-yaml v3's double-quoted writer: fold at a space past column 80 (the space becomes the break)."""
         self.write_indicator('"', True)

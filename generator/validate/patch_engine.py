@@ -97,7 +97,7 @@ def _user_file(overlay_dir: Path, rel: str) -> list[Any]:
     return load_user_yaml(path.read_text(encoding="utf-8"))
 
 
-def _resource(doc: Any) -> Doc:
+def _resource(doc: Any, *, patch: bool = False) -> Doc:
     if not isinstance(doc, dict):
         raise Unsupported("a resource document that is not a map")
     api, kind, meta = doc.get("apiVersion"), doc.get("kind"), doc.get("metadata")
@@ -108,17 +108,18 @@ def _resource(doc: Any) -> Doc:
     name, namespace = meta.get("name"), meta.get("namespace", "")
     if not (isinstance(name, str) and name and isinstance(namespace, str)) or ("namespace" in meta and not namespace):
         raise Unsupported("a resource without a name, or with an empty namespace")
-    _check_labels(doc)
+    _check_labels(doc, patch=patch)
     return doc
 
 
-def _check_labels(doc: Doc) -> None:
+def _check_labels(doc: Doc, *, patch: bool = False) -> None:
     meta = doc.get("metadata")
     if not isinstance(meta, dict):
         raise Unsupported("metadata is not a map")
+    allowed = (str, type(None)) if patch else (str,)  # a patch's null deletes a label
     for field in ("labels", "annotations"):
         values = meta.get(field, {})
-        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        if not isinstance(values, dict) or not all(isinstance(v, allowed) for v in values.values()):
             raise Unsupported(f"{field} that are not a map of strings (kustomize would convert them)")
         if any(key.partition("/")[0].endswith(_INTERNAL) for key in values):
             raise Unsupported(f"{field} kustomize reads itself")
@@ -137,7 +138,7 @@ def _unique(docs: list[Doc]) -> None:
 def _apply_smp(docs: list[Doc], patch: Doc) -> None:
     from generator.validate import smp
 
-    _resource(patch)
+    _resource(patch, patch=True)
     meta = patch["metadata"]
     if not meta.get("namespace"):
         raise Unsupported("a strategic-merge patch without a namespace")
