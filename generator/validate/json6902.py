@@ -141,4 +141,20 @@ def apply(doc: dict[str, Any], operations: list[Any]) -> dict[str, Any]:
             _replace(out, tokens, value)
         elif not same(_get(out, tokens), value):
             raise Unsupported("a JSON 6902 test that fails")
+    _plain_string_keys(out)
     return out
+
+
+def _plain_string_keys(node: Any) -> None:
+    """kustomize rebuilds a JSON-patched object from JSON, so every key loses its quotes: a key such as ``"0"``
+    or ``"true"`` would then be read as a number or boolean, and kustomize fails."""
+    from generator.validate.kyaml import needs_double_quotes
+
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if needs_double_quotes(key) or key in ("<<", "="):
+                raise Unsupported(f"key {key!r} kustomize would read as a non-string after a JSON patch")
+            _plain_string_keys(value)
+    elif isinstance(node, list):
+        for item in node:
+            _plain_string_keys(item)
