@@ -112,10 +112,12 @@ def _kubectl(directory: Path) -> subprocess.CompletedProcess[str]:
 def split_stream(text: str) -> dict[int, str]:
     """kubectl's stream for a batch → each case's own stream (documents in kubectl's order)."""
     chunks: dict[int, list[str]] = {}
-    for chunk in text.split("\n---\n") if text else []:
+    parts = text.split("\n---\n") if text else []
+    for i, chunk in enumerate(parts):
         match = TOKEN.search(chunk)
         assert match, f"an object without a case token:\n{chunk[:300]}"
-        chunks.setdefault(int(match.group(1)), []).append(chunk.removesuffix("\n") + "\n")
+        # the separator took each document's last line break (all but the stream's last document)
+        chunks.setdefault(int(match.group(1)), []).append(chunk if i == len(parts) - 1 else chunk + "\n")
     return {i: "---\n".join(parts) for i, parts in chunks.items()}
 
 
