@@ -253,7 +253,7 @@ def resource(draw: st.DrawFn, index: int) -> dict[str, Any]:
     elif kind == "Service":
         doc["spec"] = {"ports": [{"port": draw(st.integers(1, 65535)), "name": "p"}], "selector": {"a": "b"}}
     elif kind == "Widget":
-        tree = st.recursive(st.one_of(strings, ints, st.booleans()),
+        tree = st.recursive(st.one_of(strings, ints, st.booleans(), st.none()),
                             lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(names, inner,
                                                                                                 max_size=3)),
                             max_leaves=8)

@@ -99,3 +99,13 @@ def test_check_and_build_use_the_engine_and_kubectl_mode_still_runs_kubectl(tmp_
     result = run_cli("check", "--root", str(root), "--no-cache", "--kustomize", "kubectl")
     assert result.code == 0 and "2 with kubectl kustomize" in result.out
     assert len(log.read_text().splitlines()) == 2
+
+
+def test_internal_mode_names_an_overlay_outside_the_subset(tmp_path: Path) -> None:
+    dev, _ = _overlay(tmp_path, EXAMPLES / "decline" / "ports-merge-key")
+    result = run_cli("check", "--root", str(dev.parent.parent), "overlays/dev", "--kustomize", "internal")
+    assert result.code == 1
+    assert result.out.startswith(
+        "overlays/dev/kustomization.yaml:1:1: [error] this overlay's user patches or resources are outside what the "
+        "in-process build proves identical to kustomize; it needs the real kustomize (use --kustomize auto or "
+        "kubectl) (kustomize-needed)\n")

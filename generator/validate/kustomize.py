@@ -246,8 +246,8 @@ def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: st
         return [], []
     if plan == "kustomize-needed":
         return [Problem(where, 1, 1, "error", "kustomize-needed",
-                        "this overlay has user patches or resources; it needs the real kustomize "
-                        "(use --kustomize auto or kubectl)")], []
+                        "this overlay's user patches or resources are outside what the in-process build proves "
+                        "identical to kustomize; it needs the real kustomize (use --kustomize auto or kubectl)")], []
     if plan == "internal":
         jobs = manual_jobs(overlay)
         try:
