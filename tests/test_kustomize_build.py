@@ -64,7 +64,7 @@ def test_build_renders_in_memory_without_committed_files(repo: Path, cli) -> Non
     result = cli("build", "overlays/dev", "--root", str(repo))
     assert result.code == 0, result.err
     assert parse_stream(result.out) == expected
-    assert "built with kubectl kustomize" in result.err
+    assert "built with kubectl kustomize" not in result.err  # dev's patch is inside the in-process engine's subset
     assert sorted(p.name for p in (repo / "overlays/dev").iterdir()) == ["patches", "settings.yaml"]
 
 
@@ -101,16 +101,20 @@ def test_kubectl_builds_are_cached_by_overlay_content(repo: Path, tmp_path: Path
     def calls() -> int:
         return len(log.read_text().splitlines()) if log.exists() else 0
 
+    kubectl_mode = ("--kustomize", "kubectl")  # auto builds dev's patch in process (no kubectl to cache)
     assert run_cli("check", "--root", str(repo), "overlays/dev").code == 0
+    assert calls() == 0
+    assert run_cli("check", "--root", str(repo), "overlays/dev", *kubectl_mode).code == 0
     assert calls() == 1
-    assert run_cli("check", "--root", str(repo), "overlays/dev").code == 0
+    assert run_cli("check", "--root", str(repo), "overlays/dev", *kubectl_mode).code == 0
     assert calls() == 1, "unchanged overlay: the cached build is reused"
     patch = repo / "overlays/dev/patches/owner-annotation.yaml"
     patch.write_text(patch.read_text().replace("platform-team", "other-team"))
-    assert run_cli("check", "--root", str(repo), "overlays/dev").code == 0
+    assert run_cli("check", "--root", str(repo), "overlays/dev", *kubectl_mode).code == 0
     assert calls() == 2, "a changed patch is built again"
-    assert run_cli("check", "--root", str(repo), "overlays/dev", "--no-cache").code == 0
+    assert run_cli("check", "--root", str(repo), "overlays/dev", "--no-cache", *kubectl_mode).code == 0
     assert calls() == 3
     patch.write_text(patch.read_text() + "spec:\n  schedulee: x\n")
     result = run_cli("check", "--root", str(repo), "overlays/dev")
     assert result.code == 1 and "unknown field \"schedulee\"" in result.out
+    assert calls() == 4, "a patch outside the engine's subset (unknown field) goes to kubectl in auto mode"

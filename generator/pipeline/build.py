@@ -64,6 +64,12 @@ def build_overlay(root: Path, overlay: str) -> tuple[str, list[str]]:
         jobs = kustomize.manual_jobs(o)
         _refuse_job_ttl(o, jobs, report.files)
         return kustomize.in_process_stream(report.files, jobs), notes
+    built = kustomize.build_with_user_files(o.path, report.files)  # the patch engine's proven subset
+    if built is not None:
+        _refuse_job_ttl(o, built, report.files)
+        from generator.validate.kyaml import dump_all
+
+        return dump_all(built), notes
     with tempfile.TemporaryDirectory(prefix="kaptain-gitops-build-") as tmp:
         work = Path(tmp) / "overlay"
         shutil.copytree(o.path, work, symlinks=True)

@@ -28,7 +28,10 @@ def run_kubeconform_on(run: RunReport, opts: Options) -> None:
         if r.status == "failed" or not r.files or r.settings is None:
             continue
         overlay = discovery.Overlay(opts.root / r.overlay, r.overlay)
-        if kustomize.is_generated_only(r.files):
+        in_process = None if opts.kustomize == "kubectl" else kustomize.in_process_stream_or_none(overlay.path, r.files)
+        if in_process is not None:  # generated-only, or user files inside the patch engine's proven subset
+            stream = in_process
+        elif kustomize.is_generated_only(r.files):
             stream = kustomize.in_process_stream(r.files, kustomize.manual_jobs(overlay))
         else:
             try:

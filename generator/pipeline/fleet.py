@@ -238,7 +238,7 @@ def _check_one(o: discovery.Overlay, opts: Options, cache: Any = None) -> tuple[
         if r.changes:
             r.status = "stale"
         else:
-            plan = kustomize.plan_build(opts.kustomize, r.files)
+            plan = kustomize.plan_build(opts.kustomize, r.files, o.path)
             if plan != "kubectl":
                 problems, built = kustomize.check_build(o, r.files, plan)
                 r.problems.extend(problems)

@@ -4,8 +4,9 @@ An overlay whose kustomization lists only generator-owned files (no ``patches/``
 is a plain concatenation that kustomize merely re-orders (its "legacy" kind order, then group/version/kind,
 namespace and name) and prints in kyaml's style. :func:`build_in_process` does exactly that without a
 subprocess (:mod:`generator.validate.kyaml` writes the text); the test-suite proves the stream is
-byte-identical to the real ``kubectl kustomize`` output. Overlays with user files
-always go through the real kubectl.
+byte-identical to the real ``kubectl kustomize`` output. Overlays with user files (``patches/``,
+``resources/``, ``jobs/``) are built in process too when :mod:`generator.validate.patch_engine` accepts them
+(its proven subset; the differential tests compare its bytes with kubectl's), otherwise by the real kubectl.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ KUBECTL_TIMEOUT_SECONDS = 120
 Mode = Literal["auto", "kubectl", "internal", "off"]
 
 
-def _order_key(doc: dict[str, Any]) -> tuple[int, str, str, str]:
-    """kustomize's legacy sort: kind rank, then group_version_kind, then namespace, then name (empty ones last)."""
+def _order_key(doc: dict[str, Any]) -> tuple[int, str, str]:
+    """kustomize's legacy sort: kind rank, then group_version_kind, then ``namespace|name`` compared as ONE
+    string (so namespace ``a-b`` sorts before ``a``: ``-`` < ``|``); missing ones are ``~X`` and ``~N``."""
     kind = str(doc.get("kind", ""))
     meta = doc.get("metadata") or {}
     if kind in ORDER_FIRST:
@@ -48,7 +50,7 @@ def _order_key(doc: dict[str, Any]) -> tuple[int, str, str, str]:
         rank = 0
     group, _, version = str(doc.get("apiVersion", "")).rpartition("/")
     gvk = f"{group or '~G'}_{version or '~V'}_{kind or '~K'}"
-    return rank, gvk, str(meta.get("namespace") or "~X"), str(meta.get("name") or "~N")
+    return rank, gvk, f'{meta.get("namespace") or "~X"}|{meta.get("name") or "~N"}'
 
 
 def is_generated_only(files: list[RenderedFile]) -> bool:
@@ -82,6 +84,31 @@ def in_process_stream(files: list[RenderedFile], jobs: list[dict[str, Any]] | No
     from generator.validate.kyaml import dump_all
 
     return dump_all(build_in_process(files, jobs))
+
+
+def build_with_user_files(overlay_dir: Path, files: list[RenderedFile]) -> list[dict[str, Any]] | None:
+    """The documents ``kubectl kustomize`` prints for an overlay with user files, built in process; None when
+    the overlay is outside the engine's proven subset (then only the real kubectl may build it)."""
+    from generator.validate import patch_engine
+
+    docs = patch_engine.build(overlay_dir, files)
+    return None if docs is None else sort_documents(docs)
+
+
+def sort_documents(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """kustomize's output order (its legacy sort)."""
+    return sorted(docs, key=_order_key)
+
+
+def in_process_stream_or_none(overlay_dir: Path, files: list[RenderedFile]) -> str | None:
+    """``kubectl kustomize``'s exact output built in process (generated-only, or accepted by the patch
+    engine); None when only the real kubectl may build this overlay."""
+    from generator.validate.kyaml import dump_all
+
+    if is_generated_only(files):
+        return in_process_stream(files, manual_jobs_at(overlay_dir))
+    docs = build_with_user_files(overlay_dir, files)
+    return None if docs is None else dump_all(docs)
 
 
 def find_kubectl() -> str | None:
@@ -192,17 +219,23 @@ def parse_stream(text: str) -> list[dict[str, Any]]:
     return load_all(text)
 
 
-Plan = Literal["internal", "kubectl", "kustomize-needed", "off"]
+Plan = Literal["internal", "patched", "kubectl", "kustomize-needed", "off"]
 
 
-def plan_build(mode: Mode, files: list[RenderedFile]) -> Plan:
-    """How ``check`` builds an overlay: in process only where that is proven identical to kustomize."""
+def plan_build(mode: Mode, files: list[RenderedFile], overlay_dir: Path | None = None) -> Plan:
+    """How ``check`` builds an overlay: in process only where that is proven identical to kustomize.
+
+    ``internal``: generated-only; ``patched``: with user files, accepted by the patch engine (needs
+    ``overlay_dir``); ``kubectl``: the real kustomize (always with ``--kustomize kubectl``)."""
     if mode == "off":
         return "off"
-    generated_only = is_generated_only(files)
-    if mode == "kubectl" or (mode == "auto" and not generated_only):
+    if mode == "kubectl":
         return "kubectl"
-    return "internal" if generated_only else "kustomize-needed"
+    if is_generated_only(files):
+        return "internal"
+    if overlay_dir is not None and build_with_user_files(overlay_dir, files) is not None:
+        return "patched"
+    return "kubectl" if mode == "auto" else "kustomize-needed"
 
 
 def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: str | None = None,
@@ -213,8 +246,8 @@ def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: st
         return [], []
     if plan == "kustomize-needed":
         return [Problem(where, 1, 1, "error", "kustomize-needed",
-                        "this overlay has user patches or resources; it needs the real kustomize "
-                        "(use --kustomize auto or kubectl)")], []
+                        "this overlay's user patches or resources are outside what the in-process build proves "
+                        "identical to kustomize; it needs the real kustomize (use --kustomize auto or kubectl)")], []
     if plan == "internal":
         jobs = manual_jobs(overlay)
         try:
@@ -222,6 +255,10 @@ def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: st
         except GeneratorError as err:
             return [Problem.from_error(err, where)], []
         return [], jobs
+    if plan == "patched":
+        docs = build_with_user_files(overlay.path, files)
+        if docs is not None:
+            return [], docs
     try:
         return [], parse_stream(build_kubectl_cached(overlay.path, kubectl, cache_dir))
     except GeneratorError as err:
@@ -237,17 +274,23 @@ def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: st
 def build_notice(plans: list[Plan]) -> list[str]:
     if plans and all(p == "off" for p in plans):
         return ["kustomize build skipped (--kustomize off)"]
-    internal, external = plans.count("internal"), plans.count("kubectl")
+    internal, patched, external = plans.count("internal"), plans.count("patched"), plans.count("kubectl")
     parts = []
     if internal:
         parts.append(f"{internal} generated-only in process")
+    if patched:
+        parts.append(f"{patched} with user files in process")
     if external:
         parts.append(f"{external} with kubectl kustomize")
     return [f"built overlays: {', '.join(parts)}"] if parts else []
 
 
 def manual_jobs(overlay: Any) -> list[dict[str, Any]]:
-    jobs_dir = Path(overlay.path) / "jobs"
+    return manual_jobs_at(Path(overlay.path))
+
+
+def manual_jobs_at(overlay_dir: Path) -> list[dict[str, Any]]:
+    jobs_dir = overlay_dir / "jobs"
     if not jobs_dir.is_dir():
         return []
     docs: list[dict[str, Any]] = []

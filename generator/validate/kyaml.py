@@ -2,7 +2,8 @@
 
 kustomize's output differs from a plain PyYAML dump in a few, fixed ways, all reproduced here:
 
-* mapping keys sorted, two-space indent, sequences not indented under their key, no line width beyond 80;
+* mapping keys sorted as go-yaml sorts them (:func:`key_less`: a non-letter before a letter, digit runs by
+  number), two-space indent, sequences not indented under their key, no line width beyond 80;
 * a string that YAML 1.1 would read as something else (``"on"``, ``"y"``, ``"0755"``, ``"1:30"``, ``"null"``,
   a date) is double-quoted (kyaml keeps YAML 1.1 readers safe); ``<<`` and ``=`` stay plain;
 * multi-line strings are literal blocks (``|``, ``|-``, ``|+``) unless a tab, a space before a line break or
@@ -30,9 +31,8 @@ _ESCAPES = {"\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v", "\
 
 
 def _printable(ch: str) -> bool:
-    """go-yaml's is_printable (minus the line feed, which it escapes as a break)."""
-    return "\x20" <= ch <= "\x7e" or ("\xa0" <= ch <= "\ud7ff") or ("\ue000" <= ch <= "\ufffd" and ch != "\ufeff") \
-        or ch >= "\U00010000"
+    """go-yaml's is_printable (minus the line feed, which it escapes as a break): nothing beyond the BMP."""
+    return "\x20" <= ch <= "\x7e" or ("\xa0" <= ch <= "\ud7ff") or ("\ue000" <= ch <= "\ufffd" and ch != "\ufeff")
 
 
 @functools.cache
@@ -40,14 +40,18 @@ def _resolver() -> yaml.resolver.Resolver:
     return yaml.resolver.Resolver()
 
 
-def _needs_double_quotes(value: str) -> bool:
+def needs_double_quotes(value: str) -> bool:
+    """True when kyaml double-quotes this string: YAML 1.1 or 1.2 would read it plain as something else."""
     if value in _OLD_BOOLS or value == "" or _YAML12_NUMBER.match(value):
         return True
     tag = _resolver().resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    return tag not in (_STR, "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+    return tag not in (_STR, "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value", "tag:yaml.org,2002:yaml")
 
 
 class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # go-yaml marshals values: an object twice in a document is printed twice, never as an alias
+
     def write_double_quoted(self, text: str, split: bool = True) -> None:
         """go-yaml v3's double-quoted writer: fold at a space past column 80 (the space becomes the break)."""
         self.write_indicator('"', True)
@@ -103,8 +107,8 @@ _Dumper.yaml_implicit_resolvers = {
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style: str | None = None
-    if _needs_double_quotes(value):
-        style = '"'
+    if needs_double_quotes(value) or not all(ch == "\n" or _printable(ch) for ch in value):
+        style = '"'  # go-yaml escapes what it cannot print (astral characters too: "\U0001F600")
     elif "\n" in value:
         style = "|"  # the emitter falls back to double quotes where a block cannot hold it (as go-yaml does)
     return dumper.represent_scalar(_STR, value, style=style)
@@ -113,11 +117,71 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+def _is_digit(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(ch) == "Nd"
+
+
+def _number(text: str, start: int, value: int) -> tuple[int, int]:
+    """go-yaml's digit run at ``start``: (its value, as int64 arithmetic wraps it; the index after it)."""
+    end = start
+    while end < len(text) and _is_digit(text[end]):
+        value = (value * 10 + ord(text[end]) - 48 + 2**63) % 2**64 - 2**63
+        end += 1
+    return value, end
+
+
+def key_less(a: str, b: str) -> bool:
+    """go-yaml's ``keyList.Less`` for string keys: at the first difference two letters compare by code point,
+    a non-letter sorts before a letter, and digit runs compare by their number (``a9`` < ``a10``)."""
+    for i, (ca, cb) in enumerate(zip(a, b, strict=False)):
+        if ca == cb:
+            continue
+        al, bl = ca.isalpha(), cb.isalpha()
+        if al and bl:
+            return ca < cb
+        if al or bl:
+            return bl
+        an = bn = 0
+        if ca == "0" or cb == "0":
+            j = i - 1
+            while j >= 0 and _is_digit(a[j]):
+                if a[j] != "0":
+                    an = bn = 1
+                    break
+                j -= 1
+        an, ai = _number(a, i, an)
+        bn, bi = _number(b, i, bn)
+        if an != bn:
+            return an < bn
+        if ai != bi:
+            return ai < bi
+        return ca < cb
+    return len(a) < len(b)
+
+
+def _go_cmp(a: tuple[str, Any], b: tuple[str, Any]) -> int:
+    return -1 if key_less(a[0], b[0]) else 1 if key_less(b[0], a[0]) else 0
+
+
+def _represent_dict(dumper: yaml.SafeDumper, value: dict[str, Any]) -> yaml.MappingNode:
+    items = list(value.items())
+    if not all(k.isascii() and k.replace("-", "").replace(".", "").replace("/", "").isalpha() for k in value):
+        items.sort(key=functools.cmp_to_key(_go_cmp))  # digits, odd characters: go-yaml's own order
+    else:
+        items.sort()  # plain letters and - . / only: the same order, faster
+    return dumper.represent_mapping("tag:yaml.org,2002:map", items)
+
+
+_Dumper.add_representer(dict, _represent_dict)
+
+
 def dump(doc: Any) -> str:
     """One document as kustomize prints it."""
-    text: str = yaml.dump(doc, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True,
+    text: str = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
                           width=80, indent=2)
-    return text
+    return text.removesuffix("...\n")  # PyYAML marks the end of a document that ends in a "|+" block; go-yaml not
 
 
 def dump_all(docs: list[Any]) -> str:
