@@ -268,15 +268,16 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     root = root_of(args)
     problems: list[Problem] = []
-    from generator.write.discovery import MISNAMED_SETTINGS, misnamed_settings_message
-
     for name in args.files:
         path = Path(name)
         display = name
-        if path.name in MISNAMED_SETTINGS:  # the same rule as render and check
-            message, hint = misnamed_settings_message(display)
-            problems.append(Problem(display, 1, 1, "error", "settings-file-name", f"{message}; {hint}"))
-            continue
+        if path.name != "settings.yaml":  # the usual name needs no look at the refused ones (start-up, #16)
+            from generator.write.discovery import MISNAMED_SETTINGS, misnamed_settings_message
+
+            if path.name in MISNAMED_SETTINGS:  # the same rule as render and check
+                message, hint = misnamed_settings_message(display)
+                problems.append(Problem(display, 1, 1, "error", "settings-file-name", f"{message}; {hint}"))
+                continue
         try:
             loaded = load_settings(path if path.is_absolute() else Path.cwd() / path, root, display)
         except GeneratorError as e:

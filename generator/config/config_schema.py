@@ -13,13 +13,11 @@ starts fast; a schema using any other keyword is refused when it is loaded.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.config import yaml_source
 from generator.errors import GeneratorError, SettingsError
@@ -240,7 +238,7 @@ class ConfigSchema:
 
     def with_defaults(self, value: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``value`` with every schema default filled in (objects created as needed)."""
-        result = copy.deepcopy(value)
+        result: dict[str, Any] = _copy(value)
         self._fill(result, self.schema)
         return result
 
@@ -249,13 +247,22 @@ class ConfigSchema:
             sub = self.resolve(sub)
             if key not in value:
                 if "default" in sub:
-                    value[key] = copy.deepcopy(sub["default"])
+                    value[key] = _copy(sub["default"])
                 elif sub.get("type") == "object" and "properties" in sub:
                     value[key] = {}
                 else:
                     continue
             if isinstance(value[key], dict) and "properties" in sub:
                 self._fill(value[key], sub)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a YAML/JSON value (mappings, lists, scalars), without importing ``copy`` (start-up)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -269,8 +276,7 @@ KEYWORDS = frozenset({"$ref", "type", "properties", "additionalProperties", "req
                       "items", "minItems", "maxItems", "uniqueItems"})
 
 
-@dataclass(frozen=True)
-class SchemaViolation:
+class SchemaViolation(NamedTuple):
     """One failed keyword, shaped like jsonschema's ``ValidationError`` (the fields the wording uses)."""
 
     validator: str

@@ -15,7 +15,6 @@ its node, and of its key, so later layers can point at the exact spot.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -43,19 +42,39 @@ _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-@dataclass
 class Document:
-    """A parsed YAML document: the value plus where each part of it was written."""
+    """A parsed YAML document: the value plus where each part of it was written.
 
-    file: str
-    value: Any
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    quoted: dict[Path, str] = field(default_factory=dict)
-    #: the source text of plain (unquoted) numbers, e.g. "1.30" for the float 1.3
-    number_text: dict[Path, str] = field(default_factory=dict)
-    #: values the parser read but refuses (YAML 1.1 ambiguities): reported together, the rest parses on
-    errors: list[SettingsError] = field(default_factory=list)
+    A plain class, not a dataclass: ``validate`` must start without importing ``dataclasses`` (#16).
+    """
+
+    __slots__ = ("errors", "file", "key_positions", "number_text", "positions", "quoted", "value")
+
+    def __init__(self, file: str, value: Any, positions: dict[Path, tuple[int, int]] | None = None,
+                 key_positions: dict[Path, tuple[int, int]] | None = None, quoted: dict[Path, str] | None = None,
+                 number_text: dict[Path, str] | None = None, errors: list[SettingsError] | None = None) -> None:
+        self.file = file
+        self.value = value
+        self.positions: dict[Path, tuple[int, int]] = {} if positions is None else positions
+        self.key_positions: dict[Path, tuple[int, int]] = {} if key_positions is None else key_positions
+        self.quoted: dict[Path, str] = {} if quoted is None else quoted
+        #: the source text of plain (unquoted) numbers, e.g. "1.30" for the float 1.3
+        self.number_text: dict[Path, str] = {} if number_text is None else number_text
+        #: values the parser read but refuses (YAML 1.1 ambiguities): reported together, the rest parses on
+        self.errors: list[SettingsError] = [] if errors is None else errors
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.file, self.value, self.positions, self.key_positions, self.quoted, self.number_text, self.errors)
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if isinstance(other, Document) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (f"Document(file={self.file!r}, value={self.value!r}, positions={self.positions!r}, "
+                f"key_positions={self.key_positions!r}, quoted={self.quoted!r}, number_text={self.number_text!r}, "
+                f"errors={self.errors!r})")
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the key (if asked and known), else the value, else the nearest parent."""

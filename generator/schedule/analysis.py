@@ -34,9 +34,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
 from generator.schedule.describe import describe
@@ -88,8 +87,10 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> tuple[tuple[tuple[int, int, int], .
 # --------------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
+    """What a schedule does over the horizon. Equality and hash leave out the three fields marked as detail (as the
+    frozen dataclass this was did, with ``compare=False``)."""
+
     description: str
     fires: bool
     runs_per_day: float
@@ -97,14 +98,27 @@ class Analysis:
     worst_case_delay: dt.timedelta | None
     min_interval: dt.timedelta | None
     #: local time of the run that starts the (first) longest gap in the horizon
-    worst_case_after: dt.datetime | None = field(default=None, compare=False)
+    worst_case_after: dt.datetime | None = None  # detail: not compared
     #: True when daylight-saving time makes the worst case longer than the wall-clock calendar alone would
-    worst_case_from_dst: bool = field(default=False, compare=False)
+    worst_case_from_dst: bool = False  # detail: not compared
     #: the worst case of the wall-clock calendar alone (no clock changes)
-    wall_worst_case_delay: dt.timedelta | None = field(default=None, compare=False)
+    wall_worst_case_delay: dt.timedelta | None = None  # detail: not compared
     #: local time of the first instant at which the controller stalls (robfig's ``Next`` does not advance, so it
     #: makes no further run: see :meth:`.Schedule.next_runs`); ``None`` when it never does
     stalls_at: dt.datetime | None = None
+
+    def _compared(self) -> tuple[object, ...]:
+        return (self.description, self.fires, self.runs_per_day, self.runs_per_year, self.worst_case_delay,
+                self.min_interval, self.stalls_at)
+
+    def __eq__(self, other: object) -> bool:
+        return self._compared() == other._compared() if isinstance(other, Analysis) else NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
 
 
 def _ceil_div(a: int, b: int) -> int:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from generator.errors import ScheduleError
 from generator.schedule.golang import GO_WHITESPACE, fields_with_columns, go_atoi, go_lower, go_parse_duration
@@ -45,8 +45,7 @@ _FIELD_HELP = "minute hour day-of-month month day-of-week"
 # --------------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Bounds:
+class _Bounds(NamedTuple):
     label: str
     low: int
     high: int

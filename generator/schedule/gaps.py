@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.schedule.analysis import HORIZON_START, Analysis
 from generator.schedule.describe import MONTHS, day_phrase
@@ -29,8 +29,7 @@ _EXPANSIONS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 
                "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(NamedTuple):
     """The longest gap, its cause and fixes (each fix a short imperative clause, the intent-keeping one first)."""
 
     start: dt.datetime

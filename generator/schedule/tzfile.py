@@ -14,8 +14,8 @@ import os
 import re
 import struct
 import zoneinfo
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from generator.schedule.zones import UTC
 
@@ -64,8 +64,7 @@ def _rule_day(spec: str, year: int) -> dt.date:
     return dt.date(year, 1, 1) + dt.timedelta(days=int(spec))  # 0..365, leap day counted
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(NamedTuple):
     std: int
     dst: int | None
     start: str = ""
@@ -113,8 +112,7 @@ def parse_rule(text: str) -> _Rule | None:
     )
 
 
-@dataclass(frozen=True)
-class ZoneModel:
+class ZoneModel(NamedTuple):
     times: tuple[int, ...]
     offsets: tuple[int, ...]  # offset in effect from times[i]
     initial: int

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from generator.errors import ScheduleError
 from generator.schedule.analysis import Analysis, analyze
@@ -15,8 +13,7 @@ from generator.schedule.cron import Schedule, parse, validate_time_zone
 Level = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
-class LintOptions:
+class LintOptions(NamedTuple):
     min_interval_minutes: int = 15
     allow_frequent: bool = False
     max_delay_hours: float = 24
@@ -24,8 +21,7 @@ class LintOptions:
     watch_reaction_seconds: int | None = None
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     level: Level
     rule: str
     message: str
@@ -54,7 +50,7 @@ class LintContext:
             self.schedule_error = exc
         else:
             if self.zone_error is None:
-                self.schedule = dataclasses.replace(parsed, time_zone=time_zone)
+                self.schedule = parsed.with_time_zone(time_zone)
 
     @cached_property
     def analysis(self) -> Analysis:
@@ -80,8 +76,7 @@ def error_finding(err: ScheduleError, rule: str, field: Literal["schedule", "tim
     return Finding("error", rule, message, field, err.col if field == "schedule" else None)
 
 
-@dataclass(frozen=True)
-class ParserRule:
+class ParserRule(NamedTuple):
     """A rule the API server enforces and the parser reports: it only relabels the parser's error as a finding."""
 
     ID: str
