@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 from generator.errors import ScheduleError, UsageError
 from generator.report.reaction import watch_figures, watch_text
@@ -12,6 +10,10 @@ from generator.schedule.analysis import Analysis, analyze
 from generator.schedule.cron import Schedule, parse
 from generator.schedule.durations import human_duration
 from generator.schedule.lint import Finding, LintOptions, lint_schedule
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Explanation:
@@ -138,6 +140,8 @@ def format_text(e: Explanation) -> str:
 
 def format_explanation(e: Explanation, fmt: str) -> str:
     if fmt == "json":
+        import json
+
         return json.dumps(as_dict(e), indent=2, ensure_ascii=False) + "\n"
     if fmt == "github":
         from generator.report.formats import _gh_escape

@@ -33,17 +33,20 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
 
+from generator.records import Record
 from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
 from generator.schedule.describe import describe
 from generator.schedule.robfig import next_after
 from generator.schedule.spec import Schedule
 from generator.schedule.zones import UTC
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Final
+
     from generator.schedule.tzfile import ZoneModel
 
 __all__ = ["HORIZON_START", "Analysis", "analyze"]
@@ -87,38 +90,46 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> tuple[tuple[tuple[int, int, int], .
 # --------------------------------------------------------------------------------------------------------------
 
 
-class Analysis(NamedTuple):
-    """What a schedule does over the horizon. Equality and hash leave out the three fields marked as detail (as the
-    frozen dataclass this was did, with ``compare=False``)."""
+class Analysis(Record):
+    """What a schedule does over the horizon. Equality and hash leave out the three detail fields
+    ``worst_case_after``, ``worst_case_from_dst`` and ``wall_worst_case_delay``."""
 
-    description: str
-    fires: bool
-    runs_per_day: float
-    runs_per_year: float
-    worst_case_delay: dt.timedelta | None
-    min_interval: dt.timedelta | None
-    #: local time of the run that starts the (first) longest gap in the horizon
-    worst_case_after: dt.datetime | None = None  # detail: not compared
-    #: True when daylight-saving time makes the worst case longer than the wall-clock calendar alone would
-    worst_case_from_dst: bool = False  # detail: not compared
-    #: the worst case of the wall-clock calendar alone (no clock changes)
-    wall_worst_case_delay: dt.timedelta | None = None  # detail: not compared
-    #: local time of the first instant at which the controller stalls (robfig's ``Next`` does not advance, so it
-    #: makes no further run: see :meth:`.Schedule.next_runs`); ``None`` when it never does
-    stalls_at: dt.datetime | None = None
+    __slots__ = (
+        "description",
+        "fires",
+        "min_interval",
+        "runs_per_day",
+        "runs_per_year",
+        "stalls_at",
+        "wall_worst_case_delay",
+        "worst_case_after",
+        "worst_case_delay",
+        "worst_case_from_dst",
+    )
 
-    def _compared(self) -> tuple[object, ...]:
+    def __init__(self, description: str, fires: bool, runs_per_day: float, runs_per_year: float,
+                 worst_case_delay: dt.timedelta | None, min_interval: dt.timedelta | None,
+                 worst_case_after: dt.datetime | None = None, worst_case_from_dst: bool = False,
+                 wall_worst_case_delay: dt.timedelta | None = None, stalls_at: dt.datetime | None = None) -> None:
+        self.description: Final = description
+        self.fires: Final = fires
+        self.runs_per_day: Final = runs_per_day
+        self.runs_per_year: Final = runs_per_year
+        self.worst_case_delay: Final = worst_case_delay
+        self.min_interval: Final = min_interval
+        #: local time of the run that starts the (first) longest gap in the horizon
+        self.worst_case_after: Final = worst_case_after
+        #: True when daylight-saving time makes the worst case longer than the wall-clock calendar alone would
+        self.worst_case_from_dst: Final = worst_case_from_dst
+        #: the worst case of the wall-clock calendar alone (no clock changes)
+        self.wall_worst_case_delay: Final = wall_worst_case_delay
+        #: local time of the first instant at which the controller stalls (robfig's ``Next`` does not advance, so
+        #: it makes no further run: see :meth:`.Schedule.next_runs`); ``None`` when it never does
+        self.stalls_at: Final = stalls_at
+
+    def _key(self) -> tuple[object, ...]:
         return (self.description, self.fires, self.runs_per_day, self.runs_per_year, self.worst_case_delay,
                 self.min_interval, self.stalls_at)
-
-    def __eq__(self, other: object) -> bool:
-        return self._compared() == other._compared() if isinstance(other, Analysis) else NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return hash(self._compared())
 
 
 def _ceil_div(a: int, b: int) -> int:
