@@ -101,7 +101,7 @@ def test_no_string_value_can_change_the_document_structure(field: str, value: st
     """Bypassing validation on purpose: even a hostile value lands as exactly one scalar, unchanged."""
     if field in ("schedule", "time_zone", "restart_kind", "kubernetes_version", "mode", "kaptain_values"):
         return  # these select behaviour (parsed, enumerated or JSON) rather than being copied into manifests
-    s = BASE._replace(**{field: value})
+    s = BASE.replace(**{field: value})
     files = _render(s)  # render_overlay re-parses and demands exactly the expected objects and names
     found = [doc for f in files for doc in f.documents]
     assert [d["kind"] for d in found] == ["ConfigMap", "CronJob", "ServiceAccount", "Role", "RoleBinding", "Role",

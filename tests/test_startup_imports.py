@@ -37,7 +37,7 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
                                 "typing", "zoneinfo", "datetime")),
     "help": (["--help"], ("generator.config", "generator.schedule", "generator.report", "yaml", "json",
                           "zoneinfo", "datetime", "typing")),
-    "validate": (["validate", "overlays/dev/settings.yaml"], ("yaml", "difflib", "generator.write", "copy")),
+    "validate": (["validate", "overlays/dev/settings.yaml"], ("yaml", "typing", "difflib", "generator.write", "copy")),
     "explain": (["explain", "0 0 * * *"], ("yaml", "zoneinfo", "generator.config", "generator.write",
                                            "generator.schedule.tzfile", "difflib", "json", "typing")),
 }

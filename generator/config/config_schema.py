@@ -16,16 +16,20 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
 
 from generator.config import yaml_source
 from generator.errors import GeneratorError, SettingsError
+from generator.records import Record
 from generator.resources import schemas_dir
 from generator.suggest import closest
 
-# (path, value) -> (message, hint, rule) for a value that fails a "pattern"
-PatternText = Callable[[str, yaml_source.Path, Any], tuple[str, str, str]]
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    # (path, value) -> (message, hint, rule) for a value that fails a "pattern"
+    PatternText = Callable[[str, yaml_source.Path, Any], tuple[str, str, str]]
 
 
 _TYPE_NAMES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "list"),
@@ -276,14 +280,20 @@ KEYWORDS = frozenset({"$ref", "type", "properties", "additionalProperties", "req
                       "items", "minItems", "maxItems", "uniqueItems"})
 
 
-class SchemaViolation(NamedTuple):
+class SchemaViolation(Record):
     """One failed keyword, shaped like jsonschema's ``ValidationError`` (the fields the wording uses)."""
 
+    _fields = ("validator", "validator_value", "instance", "path", "message")
+    __slots__ = _fields
     validator: str
     validator_value: Any
     instance: Any
     path: yaml_source.Path
     message: str
+
+    def __init__(self, validator: str, validator_value: Any, instance: Any, path: yaml_source.Path,
+                 message: str) -> None:
+        self._set(validator, validator_value, instance, path, message)
 
 
 def check_keywords(node: Any, where: str = "#") -> None:

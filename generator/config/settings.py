@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, NamedTuple
 
 from generator.config import rotation_mode, yaml_source
 from generator.config.config_schema import ConfigSchema, visible
 from generator.errors import GeneratorError, SettingsError
+from generator.records import Record
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING (mypy knows this name)
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 _IMAGE = (
     r"^(?P<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
@@ -29,14 +30,24 @@ _IMAGE = (
 )  # compiled at first use (re's cache): most files leave the default image
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     """Validated settings of one overlay, defaults applied. Field names mirror the YAML keys.
 
-    NamedTuples, not dataclasses, for the records ``validate`` creates: importing ``dataclasses`` (it imports
-    ``inspect``) and building each class cost ~10 ms of that command's start-up (#16). Use ``_replace`` and
-    ``_fields`` where a dataclass would use ``dataclasses.replace`` and ``fields``.
+    Immutable, compared and hashed field by field (a :class:`~generator.records.Record`, not a dataclass: ``validate``
+    starts without importing ``dataclasses`` or ``typing``, #16); ``replace(**changes)`` makes a changed copy.
     """
 
+    _fields = ("enable_secret_rotation", "schedule", "time_zone", "namespace", "cron_job_name",
+               "service_account_name", "source_namespace", "source_secret", "source_key", "target_secret",
+               "target_key", "create_target_if_missing", "restart_kind", "restart_name", "restart_timeout_seconds",
+               "image", "image_pull_policy", "requests_cpu", "requests_memory", "limits_cpu", "limits_memory",
+               "concurrency_policy", "starting_deadline_seconds", "successful_jobs_history_limit",
+               "failed_jobs_history_limit", "backoff_limit", "active_deadline_seconds", "restart_policy",
+               "run_as_user", "min_interval_minutes", "allow_frequent_schedule", "max_delay_hours",
+               "kubernetes_version", "bundle", "bundle_max_certificates", "trigger", "watch_resync_seconds",
+               "watch_backoff_max_seconds", "mode", "certificate_name", "cluster_name", "kaptain_values",
+               "skip_kinds")
+    __slots__ = _fields
     enable_secret_rotation: bool
     schedule: str
     time_zone: str | None
@@ -70,16 +81,39 @@ class Settings(NamedTuple):
     allow_frequent_schedule: bool
     max_delay_hours: float
     kubernetes_version: str
-    bundle: str = "overlap"
-    bundle_max_certificates: int = 3
-    trigger: str = "schedule"
-    watch_resync_seconds: int = 300
-    watch_backoff_max_seconds: int = 60
-    mode: str = rotation_mode.STANDALONE  # rotation.mode: "standalone" | "kaptain-chart"
-    certificate_name: str = rotation_mode.DEFAULT_CERTIFICATE_NAME  # ingress.kommanderTraefikCertificateName
-    cluster_name: str | None = None  # kommander.clusterName (None: the overlay's name)
-    kaptain_values: str = ""  # kaptainValues as canonical JSON text ('' when absent), so Settings stay hashable
-    skip_kinds: tuple[str, ...] = ()
+    bundle: str
+    bundle_max_certificates: int
+    trigger: str
+    watch_resync_seconds: int
+    watch_backoff_max_seconds: int
+    mode: str  # rotation.mode: "standalone" | "kaptain-chart"
+    certificate_name: str  # ingress.kommanderTraefikCertificateName
+    cluster_name: str | None  # kommander.clusterName (None: the overlay's name)
+    kaptain_values: str  # kaptainValues as canonical JSON text ('' when absent), so Settings stay hashable
+    skip_kinds: tuple[str, ...]
+
+    def __init__(self, enable_secret_rotation: bool, schedule: str, time_zone: str | None, namespace: str,
+                 cron_job_name: str, service_account_name: str, source_namespace: str, source_secret: str,
+                 source_key: str, target_secret: str, target_key: str, create_target_if_missing: bool,
+                 restart_kind: str, restart_name: str, restart_timeout_seconds: int, image: str,
+                 image_pull_policy: str, requests_cpu: str, requests_memory: str, limits_cpu: str,
+                 limits_memory: str, concurrency_policy: str, starting_deadline_seconds: int,
+                 successful_jobs_history_limit: int, failed_jobs_history_limit: int, backoff_limit: int,
+                 active_deadline_seconds: int, restart_policy: str, run_as_user: int, min_interval_minutes: int,
+                 allow_frequent_schedule: bool, max_delay_hours: float, kubernetes_version: str,
+                 bundle: str = "overlap", bundle_max_certificates: int = 3, trigger: str = "schedule",
+                 watch_resync_seconds: int = 300, watch_backoff_max_seconds: int = 60,
+                 mode: str = rotation_mode.STANDALONE,
+                 certificate_name: str = rotation_mode.DEFAULT_CERTIFICATE_NAME, cluster_name: str | None = None,
+                 kaptain_values: str = "", skip_kinds: tuple[str, ...] = ()) -> None:
+        self._set(enable_secret_rotation, schedule, time_zone, namespace, cron_job_name, service_account_name,
+                  source_namespace, source_secret, source_key, target_secret, target_key, create_target_if_missing,
+                  restart_kind, restart_name, restart_timeout_seconds, image, image_pull_policy, requests_cpu,
+                  requests_memory, limits_cpu, limits_memory, concurrency_policy, starting_deadline_seconds,
+                  successful_jobs_history_limit, failed_jobs_history_limit, backoff_limit, active_deadline_seconds,
+                  restart_policy, run_as_user, min_interval_minutes, allow_frequent_schedule, max_delay_hours,
+                  kubernetes_version, bundle, bundle_max_certificates, trigger, watch_resync_seconds,
+                  watch_backoff_max_seconds, mode, certificate_name, cluster_name, kaptain_values, skip_kinds)
 
     @property
     def watch_reaction_seconds(self) -> int | None:
@@ -164,12 +198,17 @@ class Settings(NamedTuple):
         return out
 
 
-class LoadedSettings(NamedTuple):
+class LoadedSettings(Record):
     """Settings plus the parsed document they came from (for positions in later checks)."""
 
+    _fields = ("file", "settings", "document")
+    __slots__ = _fields
     file: str
     settings: Settings
     document: yaml_source.Document
+
+    def __init__(self, file: str, settings: Settings, document: yaml_source.Document) -> None:
+        self._set(file, settings, document)
 
 
 def _pattern_text(where: str, path: yaml_source.Path, value: Any) -> tuple[str, str, str]:

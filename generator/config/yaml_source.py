@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
 
 from generator.config import yaml_fast
 from generator.errors import SettingsError
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING (mypy knows this name)
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
 if TYPE_CHECKING:
+    from typing import Any
+
     import yaml
     from yaml.nodes import Node
 

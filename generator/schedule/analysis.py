@@ -45,7 +45,6 @@ from generator.schedule.zones import UTC
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Final
 
     from generator.schedule.tzfile import ZoneModel
 
@@ -94,38 +93,31 @@ class Analysis(Record):
     """What a schedule does over the horizon. Equality and hash leave out the three detail fields
     ``worst_case_after``, ``worst_case_from_dst`` and ``wall_worst_case_delay``."""
 
-    __slots__ = (
-        "description",
-        "fires",
-        "min_interval",
-        "runs_per_day",
-        "runs_per_year",
-        "stalls_at",
-        "wall_worst_case_delay",
-        "worst_case_after",
-        "worst_case_delay",
-        "worst_case_from_dst",
-    )
+    _fields = ("description", "fires", "runs_per_day", "runs_per_year", "worst_case_delay", "min_interval",
+               "worst_case_after", "worst_case_from_dst", "wall_worst_case_delay", "stalls_at")
+    __slots__ = _fields
+    description: str
+    fires: bool
+    runs_per_day: float
+    runs_per_year: float
+    worst_case_delay: dt.timedelta | None
+    min_interval: dt.timedelta | None
+    #: local time of the run that starts the (first) longest gap in the horizon
+    worst_case_after: dt.datetime | None
+    #: True when daylight-saving time makes the worst case longer than the wall-clock calendar alone would
+    worst_case_from_dst: bool
+    #: the worst case of the wall-clock calendar alone (no clock changes)
+    wall_worst_case_delay: dt.timedelta | None
+    #: local time of the first instant at which the controller stalls (robfig's ``Next`` does not advance, so it
+    #: makes no further run: see :meth:`.Schedule.next_runs`); ``None`` when it never does
+    stalls_at: dt.datetime | None
 
     def __init__(self, description: str, fires: bool, runs_per_day: float, runs_per_year: float,
                  worst_case_delay: dt.timedelta | None, min_interval: dt.timedelta | None,
                  worst_case_after: dt.datetime | None = None, worst_case_from_dst: bool = False,
                  wall_worst_case_delay: dt.timedelta | None = None, stalls_at: dt.datetime | None = None) -> None:
-        self.description: Final = description
-        self.fires: Final = fires
-        self.runs_per_day: Final = runs_per_day
-        self.runs_per_year: Final = runs_per_year
-        self.worst_case_delay: Final = worst_case_delay
-        self.min_interval: Final = min_interval
-        #: local time of the run that starts the (first) longest gap in the horizon
-        self.worst_case_after: Final = worst_case_after
-        #: True when daylight-saving time makes the worst case longer than the wall-clock calendar alone would
-        self.worst_case_from_dst: Final = worst_case_from_dst
-        #: the worst case of the wall-clock calendar alone (no clock changes)
-        self.wall_worst_case_delay: Final = wall_worst_case_delay
-        #: local time of the first instant at which the controller stalls (robfig's ``Next`` does not advance, so
-        #: it makes no further run: see :meth:`.Schedule.next_runs`); ``None`` when it never does
-        self.stalls_at: Final = stalls_at
+        self._set(description, fires, runs_per_day, runs_per_year, worst_case_delay, min_interval, worst_case_after,
+                  worst_case_from_dst, wall_worst_case_delay, stalls_at)
 
     def _key(self) -> tuple[object, ...]:
         return (self.description, self.fires, self.runs_per_day, self.runs_per_year, self.worst_case_delay,

@@ -49,14 +49,16 @@ _FIELD_HELP = "minute hour day-of-month month day-of-week"
 
 
 class _Bounds(Record):
-    __slots__ = ("help", "high", "label", "low", "names")
+    _fields = ("label", "low", "high", "names", "help")
+    __slots__ = _fields
+    label: str
+    low: int
+    high: int
+    names: Mapping[str, int] | None
+    help: str
 
     def __init__(self, label: str, low: int, high: int, names: Mapping[str, int] | None, help: str) -> None:
-        self.label = label
-        self.low = low
-        self.high = high
-        self.names = names
-        self.help = help
+        self._set(label, low, high, names, help)
 
 
 _MONTH_NAMES = {n: i for i, n in enumerate(("jan", "feb", "mar", "apr", "may", "jun",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from typing import NamedTuple
 
+from generator.records import Record
 from generator.schedule.analysis import HORIZON_START, Analysis
 from generator.schedule.describe import MONTHS, day_phrase
 from generator.schedule.durations import human_duration
@@ -29,16 +29,22 @@ _EXPANSIONS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 
                "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
 
 
-class Gap(NamedTuple):
+class Gap(Record):
     """The longest gap, its cause and fixes (each fix a short imperative clause, the intent-keeping one first)."""
 
+    _fields = ("start", "end", "length", "cause", "fixes", "skipped")
+    __slots__ = _fields
     start: dt.datetime
     end: dt.datetime
     length: dt.timedelta
     cause: str
     fixes: tuple[str, ...]
     #: wall-clock runs inside the gap that do not happen because the clocks skip them
-    skipped: tuple[dt.datetime, ...] = ()
+    skipped: tuple[dt.datetime, ...]
+
+    def __init__(self, start: dt.datetime, end: dt.datetime, length: dt.timedelta, cause: str, fixes: tuple[str, ...],
+                 skipped: tuple[dt.datetime, ...] = ()) -> None:
+        self._set(start, end, length, cause, fixes, skipped)
 
 
 def longest_gap(schedule: Schedule, analysis: Analysis, expression: str, limit_hours: float) -> Gap | None:

@@ -15,8 +15,8 @@ import re
 import struct
 import zoneinfo
 from functools import lru_cache
-from typing import NamedTuple
 
+from generator.records import Record
 from generator.schedule.zones import UTC
 
 __all__ = ["ZoneModel", "parse_rule", "probe_model", "zone_model"]
@@ -64,13 +64,19 @@ def _rule_day(spec: str, year: int) -> dt.date:
     return dt.date(year, 1, 1) + dt.timedelta(days=int(spec))  # 0..365, leap day counted
 
 
-class _Rule(NamedTuple):
+class _Rule(Record):
+    _fields = ("std", "dst", "start", "start_time", "end", "end_time")
+    __slots__ = _fields
     std: int
     dst: int | None
-    start: str = ""
-    start_time: int = 7200
-    end: str = ""
-    end_time: int = 7200
+    start: str
+    start_time: int
+    end: str
+    end_time: int
+
+    def __init__(self, std: int, dst: int | None, start: str = "", start_time: int = 7200, end: str = "",
+                 end_time: int = 7200) -> None:
+        self._set(std, dst, start, start_time, end, end_time)
 
     def year_bounds(self, year: int) -> tuple[int, int]:
         """UTC epoch seconds of the switch to DST and back to standard time in ``year``."""
@@ -112,11 +118,16 @@ def parse_rule(text: str) -> _Rule | None:
     )
 
 
-class ZoneModel(NamedTuple):
+class ZoneModel(Record):
+    _fields = ("times", "offsets", "initial", "rule")
+    __slots__ = _fields
     times: tuple[int, ...]
     offsets: tuple[int, ...]  # offset in effect from times[i]
     initial: int
     rule: _Rule | None
+
+    def __init__(self, times: tuple[int, ...], offsets: tuple[int, ...], initial: int, rule: _Rule | None) -> None:
+        self._set(times, offsets, initial, rule)
 
     def offset_at(self, stamp: int) -> int:
         i = bisect.bisect_right(self.times, stamp)

@@ -12,7 +12,7 @@ from generator.schedule.cron import Schedule, parse, validate_time_zone
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from typing import Final, Literal, Protocol
+    from typing import Literal, Protocol
 
     Level = Literal["error", "warning"]
     FieldName = Literal["schedule", "timeZone"]
@@ -30,27 +30,31 @@ if TYPE_CHECKING:
 
 
 class LintOptions(Record):
-    __slots__ = ("allow_frequent", "max_delay_hours", "min_interval_minutes", "watch_reaction_seconds")
+    _fields = ("min_interval_minutes", "allow_frequent", "max_delay_hours", "watch_reaction_seconds")
+    __slots__ = _fields
+    min_interval_minutes: int
+    allow_frequent: bool
+    max_delay_hours: float
+    #: rotation.trigger: watch -- the watch's worst-case reaction; the schedule is then only the backstop.
+    watch_reaction_seconds: int | None
 
     def __init__(self, min_interval_minutes: int = 15, allow_frequent: bool = False, max_delay_hours: float = 24,
                  watch_reaction_seconds: int | None = None) -> None:
-        self.min_interval_minutes: Final = min_interval_minutes
-        self.allow_frequent: Final = allow_frequent
-        self.max_delay_hours: Final = max_delay_hours
-        # rotation.trigger: watch -- the watch's worst-case reaction; the schedule is then only the backstop.
-        self.watch_reaction_seconds: Final = watch_reaction_seconds
+        self._set(min_interval_minutes, allow_frequent, max_delay_hours, watch_reaction_seconds)
 
 
 class Finding(Record):
-    __slots__ = ("col", "field", "level", "message", "rule")
+    _fields = ("level", "rule", "message", "field", "col")
+    __slots__ = _fields
+    level: Level
+    rule: str
+    message: str
+    field: FieldName
+    col: int | None  # 1-based column inside the expression, when the finding points at a field
 
     def __init__(self, level: Level, rule: str, message: str, field: FieldName = "schedule",
                  col: int | None = None) -> None:
-        self.level: Final = level
-        self.rule: Final = rule
-        self.message: Final = message
-        self.field: Final = field
-        self.col: Final = col  # 1-based column inside the expression, when the finding points at a field
+        self._set(level, rule, message, field, col)
 
 
 class LintContext:
@@ -91,12 +95,14 @@ def error_finding(err: ScheduleError, rule: str, field: FieldName) -> Finding:
 class ParserRule(Record):
     """A rule the API server enforces and the parser reports: it only relabels the parser's error as a finding."""
 
-    __slots__ = ("ID", "LEVEL", "field")
+    _fields = ("ID", "field", "LEVEL")
+    __slots__ = _fields
+    ID: str
+    field: FieldName
+    LEVEL: Level
 
     def __init__(self, ID: str, field: FieldName, LEVEL: Level = "error") -> None:
-        self.ID: Final = ID
-        self.field: Final = field
-        self.LEVEL: Final = LEVEL
+        self._set(ID, field, LEVEL)
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         err = ctx.schedule_error if self.field == "schedule" else ctx.zone_error
