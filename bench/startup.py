@@ -48,14 +48,14 @@ class Command:
         return statistics.median(self.cpu)
 
 
-def installed_tool(workdir: Path) -> tuple[str, str]:
+def installed_tool(workdir: Path, source: Path = REPO) -> tuple[str, str]:
     """(python, console script) of a fresh venv with the tool installed from a wheel; raises on failure."""
     base = getattr(sys, "_base_executable", None) or sys.executable
     venv = workdir / "installed-venv"
     wheels = workdir / "wheel"
     subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True, timeout=300)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), str(REPO)], check=True, capture_output=True, timeout=600, cwd=workdir)
+                    "-w", str(wheels), str(source)], check=True, capture_output=True, timeout=600, cwd=workdir)
     wheel = next(wheels.glob("kaptain_gitops-*.whl"))
     python = venv / "bin" / "python"
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
@@ -159,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--importtime", action="store_true", help="also list the costliest imports per command")
     p.add_argument("--top", type=int, default=25, help="modules listed per command with --importtime (default 25)")
     p.add_argument("--no-check", action="store_true", help="leave the check command out")
+    p.add_argument("--baseline", metavar="GIT_REF",
+                   help="also install GIT_REF (git archive of this checkout) and run its commands in the same rounds")
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kaptain-startup-") as tmp:
         workdir = (a.workdir or Path(tmp)).resolve()
@@ -167,17 +169,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         repo = workdir / "repo"
         fleet = make_fleet(repo, a.overlays, 1, 0.0) if not (repo / "overlays").is_dir() else None
-        for old in (workdir / "installed-venv", workdir / "wheel"):
+        for old in (workdir / "installed-venv", workdir / "wheel", workdir / "baseline"):
             if old.exists():
                 subprocess.run(["rm", "-rf", str(old)], check=True)
         python, tool = installed_tool(workdir)
+        before: list[Command] = []
+        if a.baseline:
+            src = workdir / "baseline" / "src"
+            src.mkdir(parents=True)
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", a.baseline], check=True, capture_output=True)
+            subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+            bpython, btool = installed_tool(workdir / "baseline", src)
         env = bench_env(workdir)
         if fleet is not None:
             subprocess.run([tool, "render", "--root", str(repo)], check=True, env=env, capture_output=True)
         one = sorted(d.name for d in (repo / "overlays").iterdir())[1]
         cmds = commands(python, tool, repo, f"overlays/{one}")
+        if a.baseline:
+            before = commands(bpython, btool, repo, f"overlays/{one}")
+            for c in before:
+                c.label = f"{c.label} [{a.baseline}]"
         if a.no_check:
             cmds = [c for c in cmds if not c.label.startswith("kaptain-gitops check")]
+            before = [c for c in before if not c.label.startswith("kaptain-gitops check")]
+        cmds += before
         measure(cmds, a.runs, lambda argv_: timed_run(argv_, workdir, env))
         table = rows(cmds, lambda x: f"{x * 1000:.1f} ms", lambda ok: "met" if ok else "NOT met")
         print("| command | min | median | max | vs python -c pass | CPU median | exit |")
@@ -185,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in table:
             print("| " + " | ".join(r) + " |")
         if a.importtime:
-            for c in cmds:
+            for c in cmds[:len(cmds) - len(before)]:
                 full = c.argv if c.argv[0] == python else [python, *c.argv]
                 print()
                 print("\n".join(_importtime_report(c.label, import_times(full, workdir, env), a.top)))
