@@ -13,7 +13,7 @@ import os
 import sys
 
 from generator import __version__
-from generator.cli.common import EPILOG, check_output_path, format_of, path_arg, root_of, write_output
+from generator.cli.common import EPILOG, check_output_path, format_of, path_arg, root_of, root_path_of, write_output
 from generator.errors import GeneratorError, UsageError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every start (mypy knows this name)
@@ -259,27 +259,26 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from pathlib import Path
-
     from generator.config.settings import load_settings
     from generator.problems import Problem
     from generator.report.formats import format_problems
     from generator.schedule.settings_lint import lint_refused, lint_settings
 
-    root = root_of(args)
+    root = root_path_of(args)  # paths as strings: validate starts without importing pathlib (#16)
     problems: list[Problem] = []
     for name in args.files:
-        path = Path(name)
         display = name
-        if path.name != "settings.yaml":  # the usual name needs no look at the refused ones (start-up, #16)
+        path = _posix_path(name)
+        base = path.rsplit("/", 1)[-1]
+        if base != "settings.yaml":  # the usual name needs no look at the refused ones (start-up, #16)
             from generator.write.discovery import MISNAMED_SETTINGS, misnamed_settings_message
 
-            if path.name in MISNAMED_SETTINGS:  # the same rule as render and check
+            if base in MISNAMED_SETTINGS:  # the same rule as render and check
                 message, hint = misnamed_settings_message(display)
                 problems.append(Problem(display, 1, 1, "error", "settings-file-name", f"{message}; {hint}"))
                 continue
         try:
-            loaded = load_settings(path if path.is_absolute() else Path.cwd() / path, root, display)
+            loaded = load_settings(os.path.join(os.getcwd(), path), root, display)
         except GeneratorError as e:
             problems.extend(sorted([*Problem.from_errors(e, display), *lint_refused(e)]))
             continue
@@ -287,6 +286,12 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(format_problems(problems, format_of(args)))
     failed = any(p.is_error or args.strict for p in problems)
     return 1 if failed else 0
+
+
+def _posix_path(name: str) -> str:
+    """``str(pathlib.PurePosixPath(name))`` without importing pathlib: no empty or ``.`` parts, no trailing slash."""
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    return ("/" if name.startswith("/") else "") + "/".join(parts) or "."
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

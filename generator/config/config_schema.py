@@ -20,7 +20,7 @@ import re
 from generator.config import yaml_source
 from generator.errors import GeneratorError, SettingsError
 from generator.records import Record
-from generator.resources import schemas_dir
+from generator.resources import schema_file
 from generator.suggest import closest
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
@@ -119,7 +119,7 @@ class ConfigSchema:
 
     @functools.cached_property
     def schema(self) -> dict[str, Any]:
-        with (schemas_dir() / self.schema_file).open(encoding="utf-8") as fh:
+        with open(schema_file(self.schema_file), encoding="utf-8") as fh:
             loaded: dict[str, Any] = json.load(fh)
         return loaded
 

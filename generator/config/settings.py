@@ -243,26 +243,29 @@ def schema() -> dict[str, Any]:
     return SCHEMA.schema
 
 
-def read_bytes(path: Path, root: Path, display: str) -> bytes:
-    """Read a settings file safely: no symlink leaving ``root``, no special files, size-capped."""
+def read_bytes(path: Path | str, root: Path | str, display: str) -> bytes:
+    """Read a settings file safely: no symlink leaving ``root``, no special files, size-capped.
+
+    With ``os`` rather than ``pathlib`` (``validate`` starts without it, #16); either kind of path works.
+    """
+    import os
+    import stat as stat_mod
+
     try:
-        st = path.lstat()
+        st = os.lstat(path)
     except FileNotFoundError:
         raise SettingsError("file not found", file=display, line=1, col=1, rule="file-missing",
                             hint="create it, or point the command at an overlay that has settings.yaml") from None
-    if path.is_symlink():
-        real = path.resolve()
-        try:
-            real.relative_to(root.resolve())
-        except ValueError:
+    if stat_mod.S_ISLNK(st.st_mode):
+        real = os.path.realpath(path)
+        top = os.path.realpath(root)
+        if os.path.commonpath([real, top]) != top:
             raise SettingsError(
                 f"settings file is a symlink to {real}, outside the repository",
                 file=display, line=1, col=1, rule="symlink-outside-repo",
                 hint="replace the symlink with a regular file inside the repository",
-            ) from None
-        st = real.stat()
-    import stat as stat_mod
-
+            )
+        st = os.stat(real)
     if not stat_mod.S_ISREG(st.st_mode):
         raise SettingsError("not a regular file", file=display, line=1, col=1, rule="file-type",
                             hint="settings.yaml must be a regular file")
@@ -276,9 +279,9 @@ def read_bytes(path: Path, root: Path, display: str) -> bytes:
         return fh.read(yaml_source.MAX_BYTES + 1)
 
 
-def load_settings(path: Path, root: Path, display: str | None = None) -> LoadedSettings:
+def load_settings(path: Path | str, root: Path | str, display: str | None = None) -> LoadedSettings:
     """Read, parse and validate ``path``. ``display`` is the name used in messages (repo-relative)."""
-    name = display or path.as_posix()
+    name = display or (path if isinstance(path, str) else path.as_posix())
     data = read_bytes(path, root, name)
     return parse_settings(data, name)
 
