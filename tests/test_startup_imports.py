@@ -37,9 +37,10 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
                                 "typing", "zoneinfo", "datetime")),
     "help": (["--help"], ("generator.config", "generator.schedule", "generator.report", "yaml", "json",
                           "zoneinfo", "datetime", "typing")),
-    "validate": (["validate", "overlays/dev/settings.yaml"], ("yaml", "typing", "difflib", "generator.write", "copy")),
-    "explain": (["explain", "0 0 * * *"], ("yaml", "zoneinfo", "generator.config", "generator.write",
-                                           "generator.schedule.tzfile", "difflib", "json", "typing")),
+    "validate": (["validate", "overlays/dev/settings.yaml"], ("yaml", "typing", "argparse", "gettext", "difflib",
+                                                              "generator.write", "copy")),
+    "explain": (["explain", "0 0 * * *"], ("argparse", "gettext", "yaml", "zoneinfo", "generator.config",
+                                           "generator.write", "generator.schedule.tzfile", "difflib", "json", "typing")),
 }
 
 
@@ -65,3 +66,21 @@ def test_guard_notices_a_heavy_import() -> None:
     """The guard can fail: ``check`` imports the render machinery that ``validate`` must not."""
     modules = _modules(["check", "--kustomize", "off", "--kubeconform", "off", "overlays/dev"])
     assert {"jinja2", "generator.render.overlay", "generator.pipeline.fleet"} <= modules
+
+
+@pytest.mark.parametrize("argv", [["validate", "overlays/dev/settings.yaml"], ["validate", "a.yaml", "b/settings.yaml"],
+                                  ["explain", "0 0 * * *"], ["explain", "@every 1h30m"], ["explain", "TZ=UTC 0 0 * * *"]])
+def test_simple_arguments_equal_the_parser(argv: list[str]) -> None:
+    """``validate``/``explain`` without options skip argparse (start-up); they must get exactly its namespace."""
+    from generator.cli.main import build_parser, simple_args
+
+    assert vars(simple_args(argv)) == vars(build_parser(argv[0]).parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["validate", "--strict", "a.yaml"], ["validate", "-h"],
+                                  ["explain", "0 0 * * *", "--count", "3"], ["explain", "a", "b"], ["explain"],
+                                  ["validate", "--", "a.yaml"], ["check", "overlays/dev"], ["explain", "-1 0 * * *"]])
+def test_anything_else_goes_through_argparse(argv: list[str]) -> None:
+    from generator.cli.main import simple_args
+
+    assert simple_args(argv) is None

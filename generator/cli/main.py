@@ -366,7 +366,31 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return fail.interrupted(128 + signals.first_signal())
 
 
+def simple_args(argv: list[str]) -> Any:
+    """``validate FILE...`` or ``explain SCHEDULE`` with no option at all, parsed without argparse (start-up, #16).
+
+    The result equals what the parser gives for the same ``argv`` (``tests/test_startup_imports.py`` compares
+    them); anything else (an option, ``--``, a wrong count) returns ``None`` and goes through argparse.
+    """
+    if len(argv) < 2 or any(a.startswith("-") for a in argv):
+        return None
+    from types import SimpleNamespace
+
+    if argv[0] == "validate":
+        return SimpleNamespace(command="validate", files=argv[1:], root=None, format=None, strict=False,
+                               func=cmd_validate)
+    if argv[0] == "explain" and len(argv) == 2:
+        return SimpleNamespace(command="explain", schedule=argv[1], time_zone=None, count=5, start=None, format=None,
+                               svg=None, min_interval_minutes=15, max_delay_hours=24.0, watch=False,
+                               watch_resync_seconds=300, watch_backoff_max_seconds=60, func=cmd_explain)
+    return None
+
+
 def _run(argv: list[str], command: str | None, out: TextIO, err: TextIO) -> int:
+    simple = simple_args(argv)
+    if simple is not None:
+        simple_code: int = simple.func(simple, out, err)
+        return simple_code
     parser = build_parser(command)
     try:
         import contextlib
