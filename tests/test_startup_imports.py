@@ -1,7 +1,7 @@
 """Start-up guard (#16): the light commands import only what they need. Not timed: it inspects ``sys.modules``.
 
 Each command runs in a fresh interpreter through the console script's own entry point; afterwards the modules it
-imported are listed (in the dev venv the editable install's hook pre-imports re and pathlib, so those are
+imported are listed (in the dev venv the editable install's hook pre-imports re, pathlib and contextlib, so those are
 not checked). ``make bench`` (``python -m bench.startup`` alone) shows what each of them costs; this test
 keeps the heavy ones from creeping back onto these paths.
 """

@@ -8,7 +8,6 @@ inside the command functions so ``--version`` and ``explain`` start fast.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
@@ -448,6 +447,8 @@ class _Failure:
             "problems": [{"file": p.file, "line": p.line, "col": p.col, "level": p.level, "rule": p.rule,
                           "message": p.message} for p in problems],
         }
+        import contextlib
+
         with contextlib.suppress(BrokenPipeError, ValueError):
             self.out.write(json.dumps(doc, indent=2) + "\n")
 
