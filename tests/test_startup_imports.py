@@ -37,10 +37,11 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
                                 "typing", "zoneinfo", "datetime")),
     "help": (["--help"], ("generator.config", "generator.schedule", "generator.report", "yaml", "json",
                           "zoneinfo", "datetime", "typing")),
-    "validate": (["validate", "overlays/dev/settings.yaml"], ("yaml", "typing", "argparse", "gettext", "difflib",
-                                                              "generator.write", "copy")),
-    "explain": (["explain", "0 0 * * *"], ("argparse", "gettext", "yaml", "zoneinfo", "generator.config",
-                                           "generator.write", "generator.schedule.tzfile", "difflib", "json", "typing")),
+    "validate": (["validate", "overlays/dev/settings.yaml"], ("yaml", "typing", "argparse", "gettext", "calendar",
+                                                              "locale", "difflib", "generator.write", "copy")),
+    "explain": (["explain", "0 0 * * *"], ("argparse", "gettext", "calendar", "locale", "yaml", "zoneinfo",
+                                           "generator.config", "generator.write", "generator.schedule.tzfile",
+                                           "difflib", "json", "typing")),
 }
 
 

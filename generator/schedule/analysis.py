@@ -31,13 +31,13 @@ about the schedule's future behaviour.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from functools import lru_cache
 
 from generator.records import Record
 from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
 from generator.schedule.describe import describe
+from generator.schedule.golang import is_leap
 from generator.schedule.robfig import next_after
 from generator.schedule.spec import Schedule
 from generator.schedule.zones import UTC
@@ -187,7 +187,7 @@ def analyze(schedule: Schedule) -> Analysis:
 def _year_info(year: int) -> tuple[int, bool, int, bool, int]:
     """(wall seconds of 1 January, leap, weekday of 1 January, next year leap, seconds in this and next year)."""
     base = (dt.date(year, 1, 1).toordinal() - _EPOCH_ORDINAL) * 86400
-    leap, next_leap = calendar.isleap(year), calendar.isleap(year + 1)
+    leap, next_leap = is_leap(year), is_leap(year + 1)
     return base, leap, dt.date(year, 1, 1).weekday(), next_leap, (730 + leap + next_leap) * 86400
 
 

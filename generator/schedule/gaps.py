@@ -9,7 +9,6 @@ hour the clocks do not touch, a weekday schedule keeps its weekdays (accept the 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 
@@ -17,7 +16,7 @@ from generator.records import Record
 from generator.schedule.analysis import HORIZON_START, Analysis
 from generator.schedule.describe import MONTHS, day_phrase
 from generator.schedule.durations import human_duration
-from generator.schedule.golang import fields_with_columns
+from generator.schedule.golang import days_in, fields_with_columns
 from generator.schedule.spec import Schedule
 from generator.schedule.tzfile import probe_model, zone_model
 from generator.schedule.zones import UTC
@@ -267,7 +266,7 @@ def _months_lacking_days(schedule: Schedule, start: dt.datetime, end: dt.datetim
             break
         if month not in schedule.months:
             continue
-        length = calendar.monthrange(year, month)[1]
+        length = days_in(year, month)
         if not schedule.days_in_month(year, month) and any(d > length for d in schedule.days_of_month):
             out.append((f"{MONTHS[month]} {year}", length))
     return out

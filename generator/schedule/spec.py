@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterator
 from functools import cached_property
 
+from generator.schedule.golang import days_in
 from generator.schedule.robfig import go_date, next_after
 from generator.schedule.zones import UTC, offset_at, offset_fold, zone_for
 
@@ -136,7 +136,7 @@ class Schedule:
         if month not in self.months:
             return ()
         first = dt.date(year, month, 1)
-        return self.month_days(calendar.monthrange(year, month)[1], _cron_weekday(first))
+        return self.month_days(days_in(year, month), _cron_weekday(first))
 
     def matching_days(self, start: dt.date) -> Iterator[dt.date]:
         """Matching days on or after ``start``, in order (stops at year 9999)."""

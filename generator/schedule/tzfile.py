@@ -8,7 +8,6 @@ transitions are found by sampling zoneinfo (:func:`probe_model`).
 from __future__ import annotations
 
 import bisect
-import calendar
 import datetime as dt
 import os
 import re
@@ -17,6 +16,7 @@ import zoneinfo
 from functools import lru_cache
 
 from generator.records import Record
+from generator.schedule.golang import days_in, is_leap
 from generator.schedule.zones import UTC
 
 __all__ = ["ZoneModel", "parse_rule", "probe_model", "zone_model"]
@@ -50,14 +50,14 @@ def _rule_day(spec: str, year: int) -> dt.date:
     if spec.startswith("J"):
         n = int(spec[1:])  # 1..365, 29 February never counted
         day = dt.date(year, 1, 1) + dt.timedelta(days=n - 1)
-        if calendar.isleap(year) and n >= 60:
+        if is_leap(year) and n >= 60:
             day += dt.timedelta(days=1)
         return day
     if spec.startswith("M"):
         month, week, weekday = (int(p) for p in spec[1:].split("."))
         first = (dt.date(year, month, 1).weekday() + 1) % 7
         d = 1 + (weekday - first) % 7 + (week - 1) * 7
-        length = calendar.monthrange(year, month)[1]
+        length = days_in(year, month)
         while d > length:
             d -= 7
         return dt.date(year, month, d)
