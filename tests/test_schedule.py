@@ -479,3 +479,18 @@ def test_fires_matches_calendar(case: tuple[str, Meaning]) -> None:
         expected = naive_day(meaning, day)
         day += dt.timedelta(days=1)
     assert parse(expr).fires is expected
+
+
+def test_leap_years_and_month_lengths_equal_calendar() -> None:
+    """golang.is_leap/days_in replace calendar (which imports locale) on the start-up path (#16)."""
+    import calendar
+
+    from generator.schedule.golang import days_in, is_leap
+
+    for year in range(1, 3001):
+        assert is_leap(year) == calendar.isleap(year), year
+        for month in range(1, 13):
+            assert days_in(year, month) == calendar.monthrange(year, month)[1], (year, month)
+    for month in (0, 13, -1):
+        with pytest.raises(ValueError):
+            days_in(2026, month)

@@ -36,6 +36,16 @@ def root_of(args: argparse.Namespace) -> Path:
     return root
 
 
+def root_path_of(args: argparse.Namespace) -> str:
+    """:func:`root_of` as a string, without importing ``pathlib`` unless ``--root`` was given (``validate``, #16)."""
+    if args.root is not None:
+        return str(root_of(args))
+    root = os.path.realpath(os.getcwd())
+    if not os.path.isdir(root):
+        raise UsageError(f"--root {root} is not a directory", rule="usage")
+    return root
+
+
 def format_of(args: argparse.Namespace) -> str:
     return str(args.format or default_format())
 

@@ -7,7 +7,6 @@ launchers import this module; library users and tests import :mod:`generator.cli
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
@@ -35,7 +34,9 @@ def entry() -> None:
         # Clean-up is done (workers reaped, temporaries removed, lock released): leave now rather than run the
         # interpreter's shutdown, which resets signal handlers (a second signal would kill us without a word).
         for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
+            try:  # noqa: SIM105 (not contextlib.suppress: launch imports nothing it can spare, #16)
                 stream.flush()
+            except (OSError, ValueError):
+                pass
         os._exit(code)
     raise SystemExit(code)

@@ -8,12 +8,11 @@ inside the command functions so ``--version`` and ``explain`` start fast.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
 from generator import __version__
-from generator.cli.common import EPILOG, check_output_path, format_of, path_arg, root_of, write_output
+from generator.cli.common import EPILOG, check_output_path, format_of, path_arg, root_of, root_path_of, write_output
 from generator.errors import GeneratorError, UsageError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every start (mypy knows this name)
@@ -259,26 +258,26 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from pathlib import Path
-
     from generator.config.settings import load_settings
     from generator.problems import Problem
     from generator.report.formats import format_problems
     from generator.schedule.settings_lint import lint_refused, lint_settings
 
-    root = root_of(args)
+    root = root_path_of(args)  # paths as strings: validate starts without importing pathlib (#16)
     problems: list[Problem] = []
-    from generator.write.discovery import MISNAMED_SETTINGS, misnamed_settings_message
-
     for name in args.files:
-        path = Path(name)
         display = name
-        if path.name in MISNAMED_SETTINGS:  # the same rule as render and check
-            message, hint = misnamed_settings_message(display)
-            problems.append(Problem(display, 1, 1, "error", "settings-file-name", f"{message}; {hint}"))
-            continue
+        path = _posix_path(name)
+        base = path.rsplit("/", 1)[-1]
+        if base != "settings.yaml":  # the usual name needs no look at the refused ones (start-up, #16)
+            from generator.write.discovery import MISNAMED_SETTINGS, misnamed_settings_message
+
+            if base in MISNAMED_SETTINGS:  # the same rule as render and check
+                message, hint = misnamed_settings_message(display)
+                problems.append(Problem(display, 1, 1, "error", "settings-file-name", f"{message}; {hint}"))
+                continue
         try:
-            loaded = load_settings(path if path.is_absolute() else Path.cwd() / path, root, display)
+            loaded = load_settings(os.path.join(os.getcwd(), path), root, display)
         except GeneratorError as e:
             problems.extend(sorted([*Problem.from_errors(e, display), *lint_refused(e)]))
             continue
@@ -286,6 +285,12 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(format_problems(problems, format_of(args)))
     failed = any(p.is_error or args.strict for p in problems)
     return 1 if failed else 0
+
+
+def _posix_path(name: str) -> str:
+    """``str(pathlib.PurePosixPath(name))`` without importing pathlib: no empty or ``.`` parts, no trailing slash."""
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    return ("/" if name.startswith("/") else "") + "/".join(parts) or "."
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -360,7 +365,31 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return fail.interrupted(128 + signals.first_signal())
 
 
+def simple_args(argv: list[str]) -> Any:
+    """``validate FILE...`` or ``explain SCHEDULE`` with no option at all, parsed without argparse (start-up, #16).
+
+    The result equals what the parser gives for the same ``argv`` (``tests/test_startup_imports.py`` compares
+    them); anything else (an option, ``--``, a wrong count) returns ``None`` and goes through argparse.
+    """
+    if len(argv) < 2 or any(a.startswith("-") for a in argv):
+        return None
+    from types import SimpleNamespace
+
+    if argv[0] == "validate":
+        return SimpleNamespace(command="validate", files=argv[1:], root=None, format=None, strict=False,
+                               func=cmd_validate)
+    if argv[0] == "explain" and len(argv) == 2:
+        return SimpleNamespace(command="explain", schedule=argv[1], time_zone=None, count=5, start=None, format=None,
+                               svg=None, min_interval_minutes=15, max_delay_hours=24.0, watch=False,
+                               watch_resync_seconds=300, watch_backoff_max_seconds=60, func=cmd_explain)
+    return None
+
+
 def _run(argv: list[str], command: str | None, out: TextIO, err: TextIO) -> int:
+    simple = simple_args(argv)
+    if simple is not None:
+        simple_code: int = simple.func(simple, out, err)
+        return simple_code
     parser = build_parser(command)
     try:
         import contextlib
@@ -418,6 +447,8 @@ class _Failure:
             "problems": [{"file": p.file, "line": p.line, "col": p.col, "level": p.level, "rule": p.rule,
                           "message": p.message} for p in problems],
         }
+        import contextlib
+
         with contextlib.suppress(BrokenPipeError, ValueError):
             self.out.write(json.dumps(doc, indent=2) + "\n")
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every start (mypy knows this name)
+if TYPE_CHECKING:
+    import threading
+    from types import FrameType, TracebackType
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -50,33 +51,45 @@ def _handler(signum: int, frame: FrameType | None) -> None:
         os.write(2, b"kaptain-gitops: interrupted\n")
         os._exit(128 + _received[0])
     _received.append(signum)
+    if "threading" in sys.modules:  # no thread can exist unless a command imported threading
+        import threading
+
+        threading.excepthook = _quiet_after_signal
     raise Interrupted(signum)
 
 
-@contextmanager
-def handling_signals() -> Iterator[None]:
+class handling_signals:
     """Install the handlers for one command (main thread only; elsewhere Python's defaults stay).
 
     After a signal the handlers stay installed until the process ends, so one more signal during
-    interpreter shutdown exits quietly instead of printing a traceback.
+    interpreter shutdown exits quietly instead of printing a traceback, and a background thread failing as a
+    consequence of the interrupt is quiet too (:func:`_handler` installs that hook when the signal arrives, so
+    ``threading`` is not imported at start-up when no command needs it). A class rather than a
+    ``contextlib.contextmanager``: the CLI starts without importing ``contextlib`` (#16).
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    _received.clear()
-    previous = {s: signal.signal(s, _handler) for s in SIGNALS}
-    previous_hook = threading.excepthook
-    threading.excepthook = _quiet_after_signal
-    try:
-        yield
-    finally:
-        if not _received:
-            threading.excepthook = previous_hook
-            for s, h in previous.items():
-                signal.signal(s, h)
+
+    def __init__(self) -> None:
+        self.previous: dict[int, object] | None = None
+
+    def __enter__(self) -> None:
+        if "threading" in sys.modules:  # not imported yet: only the main thread exists
+            import threading
+
+            if threading.current_thread() is not threading.main_thread():
+                return
+        _received.clear()
+        self.previous = {s: signal.signal(s, _handler) for s in SIGNALS}
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.previous is not None and not _received:
+            for s, h in self.previous.items():
+                signal.signal(s, h)  # type: ignore[arg-type]
 
 
 def _quiet_after_signal(args: threading.ExceptHookArgs) -> None:
     """A background thread failing after a signal (a pool torn down under it) is an echo of the interrupt."""
     if not _received:
+        import threading
+
         threading.__excepthook__(args)

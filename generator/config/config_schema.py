@@ -13,21 +13,23 @@ starts fast; a schema using any other keyword is refused when it is loaded.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from generator.config import yaml_source
 from generator.errors import GeneratorError, SettingsError
-from generator.resources import schemas_dir
+from generator.records import Record
+from generator.resources import schema_file
 from generator.suggest import closest
 
-# (path, value) -> (message, hint, rule) for a value that fails a "pattern"
-PatternText = Callable[[str, yaml_source.Path, Any], tuple[str, str, str]]
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    # (path, value) -> (message, hint, rule) for a value that fails a "pattern"
+    PatternText = Callable[[str, yaml_source.Path, Any], tuple[str, str, str]]
 
 
 _TYPE_NAMES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "list"),
@@ -117,7 +119,7 @@ class ConfigSchema:
 
     @functools.cached_property
     def schema(self) -> dict[str, Any]:
-        with (schemas_dir() / self.schema_file).open(encoding="utf-8") as fh:
+        with open(schema_file(self.schema_file), encoding="utf-8") as fh:
             loaded: dict[str, Any] = json.load(fh)
         return loaded
 
@@ -240,7 +242,7 @@ class ConfigSchema:
 
     def with_defaults(self, value: dict[str, Any]) -> dict[str, Any]:
         """A copy of ``value`` with every schema default filled in (objects created as needed)."""
-        result = copy.deepcopy(value)
+        result: dict[str, Any] = _copy(value)
         self._fill(result, self.schema)
         return result
 
@@ -249,13 +251,22 @@ class ConfigSchema:
             sub = self.resolve(sub)
             if key not in value:
                 if "default" in sub:
-                    value[key] = copy.deepcopy(sub["default"])
+                    value[key] = _copy(sub["default"])
                 elif sub.get("type") == "object" and "properties" in sub:
                     value[key] = {}
                 else:
                     continue
             if isinstance(value[key], dict) and "properties" in sub:
                 self._fill(value[key], sub)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a YAML/JSON value (mappings, lists, scalars), without importing ``copy`` (start-up)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -269,15 +280,20 @@ KEYWORDS = frozenset({"$ref", "type", "properties", "additionalProperties", "req
                       "items", "minItems", "maxItems", "uniqueItems"})
 
 
-@dataclass(frozen=True)
-class SchemaViolation:
+class SchemaViolation(Record):
     """One failed keyword, shaped like jsonschema's ``ValidationError`` (the fields the wording uses)."""
 
+    _fields = ("validator", "validator_value", "instance", "path", "message")
+    __slots__ = _fields
     validator: str
     validator_value: Any
     instance: Any
     path: yaml_source.Path
     message: str
+
+    def __init__(self, validator: str, validator_value: Any, instance: Any, path: yaml_source.Path,
+                 message: str) -> None:
+        self._set(validator, validator_value, instance, path, message)
 
 
 def check_keywords(node: Any, where: str = "#") -> None:

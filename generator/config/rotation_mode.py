@@ -14,11 +14,14 @@ set ourselves (:data:`OWNED`): that would be a silent overwrite one way or the o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 from generator.config import yaml_source
 from generator.errors import SettingsError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 STANDALONE = "standalone"
 KAPTAIN_CHART = "kaptain-chart"

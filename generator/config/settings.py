@@ -12,25 +12,42 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from generator.config import rotation_mode, yaml_source
 from generator.config.config_schema import ConfigSchema, visible
 from generator.errors import GeneratorError, SettingsError
+from generator.records import Record
 
-_IMAGE = re.compile(
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+_IMAGE = (
     r"^(?P<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?\Z"
-)
+)  # compiled at first use (re's cache): most files leave the default image
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Validated settings of one overlay, defaults applied. Field names mirror the YAML keys."""
+class Settings(Record):
+    """Validated settings of one overlay, defaults applied. Field names mirror the YAML keys.
 
+    Immutable, compared and hashed field by field (a :class:`~generator.records.Record`, not a dataclass: ``validate``
+    starts without importing ``dataclasses`` or ``typing``, #16); ``replace(**changes)`` makes a changed copy.
+    """
+
+    _fields = ("enable_secret_rotation", "schedule", "time_zone", "namespace", "cron_job_name",
+               "service_account_name", "source_namespace", "source_secret", "source_key", "target_secret",
+               "target_key", "create_target_if_missing", "restart_kind", "restart_name", "restart_timeout_seconds",
+               "image", "image_pull_policy", "requests_cpu", "requests_memory", "limits_cpu", "limits_memory",
+               "concurrency_policy", "starting_deadline_seconds", "successful_jobs_history_limit",
+               "failed_jobs_history_limit", "backoff_limit", "active_deadline_seconds", "restart_policy",
+               "run_as_user", "min_interval_minutes", "allow_frequent_schedule", "max_delay_hours",
+               "kubernetes_version", "bundle", "bundle_max_certificates", "trigger", "watch_resync_seconds",
+               "watch_backoff_max_seconds", "mode", "certificate_name", "cluster_name", "kaptain_values",
+               "skip_kinds")
+    __slots__ = _fields
     enable_secret_rotation: bool
     schedule: str
     time_zone: str | None
@@ -64,16 +81,39 @@ class Settings:
     allow_frequent_schedule: bool
     max_delay_hours: float
     kubernetes_version: str
-    bundle: str = "overlap"
-    bundle_max_certificates: int = 3
-    trigger: str = "schedule"
-    watch_resync_seconds: int = 300
-    watch_backoff_max_seconds: int = 60
-    mode: str = rotation_mode.STANDALONE  # rotation.mode: "standalone" | "kaptain-chart"
-    certificate_name: str = rotation_mode.DEFAULT_CERTIFICATE_NAME  # ingress.kommanderTraefikCertificateName
-    cluster_name: str | None = None  # kommander.clusterName (None: the overlay's name)
-    kaptain_values: str = ""  # kaptainValues as canonical JSON text ('' when absent), so Settings stay hashable
-    skip_kinds: tuple[str, ...] = ()
+    bundle: str
+    bundle_max_certificates: int
+    trigger: str
+    watch_resync_seconds: int
+    watch_backoff_max_seconds: int
+    mode: str  # rotation.mode: "standalone" | "kaptain-chart"
+    certificate_name: str  # ingress.kommanderTraefikCertificateName
+    cluster_name: str | None  # kommander.clusterName (None: the overlay's name)
+    kaptain_values: str  # kaptainValues as canonical JSON text ('' when absent), so Settings stay hashable
+    skip_kinds: tuple[str, ...]
+
+    def __init__(self, enable_secret_rotation: bool, schedule: str, time_zone: str | None, namespace: str,
+                 cron_job_name: str, service_account_name: str, source_namespace: str, source_secret: str,
+                 source_key: str, target_secret: str, target_key: str, create_target_if_missing: bool,
+                 restart_kind: str, restart_name: str, restart_timeout_seconds: int, image: str,
+                 image_pull_policy: str, requests_cpu: str, requests_memory: str, limits_cpu: str,
+                 limits_memory: str, concurrency_policy: str, starting_deadline_seconds: int,
+                 successful_jobs_history_limit: int, failed_jobs_history_limit: int, backoff_limit: int,
+                 active_deadline_seconds: int, restart_policy: str, run_as_user: int, min_interval_minutes: int,
+                 allow_frequent_schedule: bool, max_delay_hours: float, kubernetes_version: str,
+                 bundle: str = "overlap", bundle_max_certificates: int = 3, trigger: str = "schedule",
+                 watch_resync_seconds: int = 300, watch_backoff_max_seconds: int = 60,
+                 mode: str = rotation_mode.STANDALONE,
+                 certificate_name: str = rotation_mode.DEFAULT_CERTIFICATE_NAME, cluster_name: str | None = None,
+                 kaptain_values: str = "", skip_kinds: tuple[str, ...] = ()) -> None:
+        self._set(enable_secret_rotation, schedule, time_zone, namespace, cron_job_name, service_account_name,
+                  source_namespace, source_secret, source_key, target_secret, target_key, create_target_if_missing,
+                  restart_kind, restart_name, restart_timeout_seconds, image, image_pull_policy, requests_cpu,
+                  requests_memory, limits_cpu, limits_memory, concurrency_policy, starting_deadline_seconds,
+                  successful_jobs_history_limit, failed_jobs_history_limit, backoff_limit, active_deadline_seconds,
+                  restart_policy, run_as_user, min_interval_minutes, allow_frequent_schedule, max_delay_hours,
+                  kubernetes_version, bundle, bundle_max_certificates, trigger, watch_resync_seconds,
+                  watch_backoff_max_seconds, mode, certificate_name, cluster_name, kaptain_values, skip_kinds)
 
     @property
     def watch_reaction_seconds(self) -> int | None:
@@ -158,13 +198,17 @@ class Settings:
         return out
 
 
-@dataclass(frozen=True)
-class LoadedSettings:
+class LoadedSettings(Record):
     """Settings plus the parsed document they came from (for positions in later checks)."""
 
+    _fields = ("file", "settings", "document")
+    __slots__ = _fields
     file: str
     settings: Settings
     document: yaml_source.Document
+
+    def __init__(self, file: str, settings: Settings, document: yaml_source.Document) -> None:
+        self._set(file, settings, document)
 
 
 def _pattern_text(where: str, path: yaml_source.Path, value: Any) -> tuple[str, str, str]:
@@ -199,26 +243,29 @@ def schema() -> dict[str, Any]:
     return SCHEMA.schema
 
 
-def read_bytes(path: Path, root: Path, display: str) -> bytes:
-    """Read a settings file safely: no symlink leaving ``root``, no special files, size-capped."""
+def read_bytes(path: Path | str, root: Path | str, display: str) -> bytes:
+    """Read a settings file safely: no symlink leaving ``root``, no special files, size-capped.
+
+    With ``os`` rather than ``pathlib`` (``validate`` starts without it, #16); either kind of path works.
+    """
+    import os
+    import stat as stat_mod
+
     try:
-        st = path.lstat()
+        st = os.lstat(path)
     except FileNotFoundError:
         raise SettingsError("file not found", file=display, line=1, col=1, rule="file-missing",
                             hint="create it, or point the command at an overlay that has settings.yaml") from None
-    if path.is_symlink():
-        real = path.resolve()
-        try:
-            real.relative_to(root.resolve())
-        except ValueError:
+    if stat_mod.S_ISLNK(st.st_mode):
+        real = os.path.realpath(path)
+        top = os.path.realpath(root)
+        if os.path.commonpath([real, top]) != top:
             raise SettingsError(
                 f"settings file is a symlink to {real}, outside the repository",
                 file=display, line=1, col=1, rule="symlink-outside-repo",
                 hint="replace the symlink with a regular file inside the repository",
-            ) from None
-        st = real.stat()
-    import stat as stat_mod
-
+            )
+        st = os.stat(real)
     if not stat_mod.S_ISREG(st.st_mode):
         raise SettingsError("not a regular file", file=display, line=1, col=1, rule="file-type",
                             hint="settings.yaml must be a regular file")
@@ -232,9 +279,9 @@ def read_bytes(path: Path, root: Path, display: str) -> bytes:
         return fh.read(yaml_source.MAX_BYTES + 1)
 
 
-def load_settings(path: Path, root: Path, display: str | None = None) -> LoadedSettings:
+def load_settings(path: Path | str, root: Path | str, display: str | None = None) -> LoadedSettings:
     """Read, parse and validate ``path``. ``display`` is the name used in messages (repo-relative)."""
-    name = display or path.as_posix()
+    name = display or (path if isinstance(path, str) else path.as_posix())
     data = read_bytes(path, root, name)
     return parse_settings(data, name)
 
@@ -338,7 +385,7 @@ def settings_from_mapping(values: dict[str, Any]) -> Settings:
 
 def _image_errors(image: str, doc: yaml_source.Document) -> list[GeneratorError]:
     line, col = doc.position(("rotation", "image"))
-    match = _IMAGE.match(image)
+    match = re.match(_IMAGE, image)
     if not match:
         return [SettingsError(
             f"rotation.image is {json.dumps(image)}, not a valid image reference",

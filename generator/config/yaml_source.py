@@ -10,19 +10,25 @@ Only the small, unsurprising subset of YAML that a settings file needs is accept
 
 The result maps each value's path (a tuple of keys and indexes) to the 1-based line/column of
 its node, and of its key, so later layers can point at the exact spot.
+
+The plain shape nearly every settings file has is read by :mod:`generator.config.yaml_fast` without importing
+PyYAML (``validate`` start-up, #16); anything else, every error included, is PyYAML's.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
 
-import yaml
-from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
+from generator.config import yaml_fast
 from generator.errors import SettingsError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
+if TYPE_CHECKING:
+    from typing import Any
+
+    import yaml
+    from yaml.nodes import Node
 
 MAX_BYTES = 1024 * 1024
 # Limits checked while composing, before any recursion gets deep (a settings file needs ~5 levels, ~60 nodes).
@@ -43,19 +49,39 @@ _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-@dataclass
 class Document:
-    """A parsed YAML document: the value plus where each part of it was written."""
+    """A parsed YAML document: the value plus where each part of it was written.
 
-    file: str
-    value: Any
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    quoted: dict[Path, str] = field(default_factory=dict)
-    #: the source text of plain (unquoted) numbers, e.g. "1.30" for the float 1.3
-    number_text: dict[Path, str] = field(default_factory=dict)
-    #: values the parser read but refuses (YAML 1.1 ambiguities): reported together, the rest parses on
-    errors: list[SettingsError] = field(default_factory=list)
+    A plain class, not a dataclass: ``validate`` must start without importing ``dataclasses`` (#16).
+    """
+
+    __slots__ = ("errors", "file", "key_positions", "number_text", "positions", "quoted", "value")
+
+    def __init__(self, file: str, value: Any, positions: dict[Path, tuple[int, int]] | None = None,
+                 key_positions: dict[Path, tuple[int, int]] | None = None, quoted: dict[Path, str] | None = None,
+                 number_text: dict[Path, str] | None = None, errors: list[SettingsError] | None = None) -> None:
+        self.file = file
+        self.value = value
+        self.positions: dict[Path, tuple[int, int]] = {} if positions is None else positions
+        self.key_positions: dict[Path, tuple[int, int]] = {} if key_positions is None else key_positions
+        self.quoted: dict[Path, str] = {} if quoted is None else quoted
+        #: the source text of plain (unquoted) numbers, e.g. "1.30" for the float 1.3
+        self.number_text: dict[Path, str] = {} if number_text is None else number_text
+        #: values the parser read but refuses (YAML 1.1 ambiguities): reported together, the rest parses on
+        self.errors: list[SettingsError] = [] if errors is None else errors
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.file, self.value, self.positions, self.key_positions, self.quoted, self.number_text, self.errors)
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if isinstance(other, Document) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (f"Document(file={self.file!r}, value={self.value!r}, positions={self.positions!r}, "
+                f"key_positions={self.key_positions!r}, quoted={self.quoted!r}, number_text={self.number_text!r}, "
+                f"errors={self.errors!r})")
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the key (if asked and known), else the value, else the nearest parent."""
@@ -71,60 +97,68 @@ class Document:
             probe = probe[:-1]
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader whose composer refuses aliases before expanding anything, and input beyond the limits
-    (nesting depth, node count, scalar length) before it recurses or allocates much."""
+@cache
+def _loader() -> type[yaml.SafeLoader]:
+    """The PyYAML loader, defined at first use: importing PyYAML is most of ``validate``'s start-up (#16)."""
+    import yaml
+    from yaml.events import AliasEvent
 
-    _depth = 0
-    _nodes = 0
+    class NoAliasLoader(yaml.SafeLoader):
+        """SafeLoader whose composer refuses aliases before expanding anything, and input beyond the limits
+        (nesting depth, node count, scalar length) before it recurses or allocates much."""
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
-        self._check_limits(event)
-        self._depth += 1
-        try:
-            return self._compose_checked(parent, index, event)
-        finally:
-            self._depth -= 1
+        _depth = 0
+        _nodes = 0
 
-    def _check_limits(self, event: Any) -> None:
-        self._nodes += 1
-        mark: Any = event.start_mark
-        what = None
-        if self._depth >= MAX_DEPTH:
-            what = (f"nesting deeper than {MAX_DEPTH} levels", "yaml-too-deep",
-                    "a settings file is a few levels deep; remove the extra brackets or indentation")
-        elif self._nodes > MAX_NODES:
-            what = (f"more than {MAX_NODES} values in one file", "yaml-too-large",
-                    "a settings file holds a few dozen values; check that the right file is named settings.yaml")
-        elif len(getattr(event, "value", None) or "") > MAX_SCALAR:
-            what = (f"a value of {len(event.value)} characters, over the {MAX_SCALAR}-character limit", "yaml-too-long",
-                    "settings values are short names and schedules; shorten the value")
-        if what is not None:
-            raise SettingsError(what[0], line=mark.line + 1, col=mark.column + 1, rule=what[1], hint=what[2])
+        def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+            event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+            self._check_limits(event)
+            self._depth += 1
+            try:
+                return self._compose_checked(parent, index, event)
+            finally:
+                self._depth -= 1
 
-    def _compose_checked(self, parent: Node | None, index: Any, event: Any) -> Node | None:
-        if isinstance(event, AliasEvent):
+        def _check_limits(self, event: Any) -> None:
+            self._nodes += 1
             mark: Any = event.start_mark
-            raise SettingsError(
-                "YAML aliases (*name) are not allowed in settings files",
-                line=mark.line + 1,
-                col=mark.column + 1,
-                rule="yaml-alias",
-                hint="write the value out in full; if this is a cron schedule starting with '*', quote it",
-            )
-        tag = getattr(event, "tag", None)
-        if tag not in (None, "!"):
-            mark = event.start_mark
-            raise SettingsError(
-                f"YAML tags ({tag}) are not allowed in settings files",
-                line=mark.line + 1,
-                col=mark.column + 1,
-                rule="yaml-tag",
-                hint="remove the tag and write a plain value (quote it if it is text)",
-            )
-        node: Node | None = super().compose_node(parent, index)
-        return node
+            what = None
+            if self._depth >= MAX_DEPTH:
+                what = (f"nesting deeper than {MAX_DEPTH} levels", "yaml-too-deep",
+                        "a settings file is a few levels deep; remove the extra brackets or indentation")
+            elif self._nodes > MAX_NODES:
+                what = (f"more than {MAX_NODES} values in one file", "yaml-too-large",
+                        "a settings file holds a few dozen values; check that the right file is named settings.yaml")
+            elif len(getattr(event, "value", None) or "") > MAX_SCALAR:
+                what = (f"a value of {len(event.value)} characters, over the {MAX_SCALAR}-character limit", "yaml-too-long",
+                        "settings values are short names and schedules; shorten the value")
+            if what is not None:
+                raise SettingsError(what[0], line=mark.line + 1, col=mark.column + 1, rule=what[1], hint=what[2])
+
+        def _compose_checked(self, parent: Node | None, index: Any, event: Any) -> Node | None:
+            if isinstance(event, AliasEvent):
+                mark: Any = event.start_mark
+                raise SettingsError(
+                    "YAML aliases (*name) are not allowed in settings files",
+                    line=mark.line + 1,
+                    col=mark.column + 1,
+                    rule="yaml-alias",
+                    hint="write the value out in full; if this is a cron schedule starting with '*', quote it",
+                )
+            tag = getattr(event, "tag", None)
+            if tag not in (None, "!"):
+                mark = event.start_mark
+                raise SettingsError(
+                    f"YAML tags ({tag}) are not allowed in settings files",
+                    line=mark.line + 1,
+                    col=mark.column + 1,
+                    rule="yaml-tag",
+                    hint="remove the tag and write a plain value (quote it if it is text)",
+                )
+            node: Node | None = super().compose_node(parent, index)
+            return node
+
+    return NoAliasLoader
 
 
 def _position_of_offset(text: str, offset: int) -> tuple[int, int]:
@@ -162,13 +196,21 @@ def decode(data: bytes, file: str) -> str:
     return text
 
 
-def parse(text: str, file: str) -> Document:
+def parse(text: str, file: str, *, fast: bool = True) -> Document:
     """Parse one YAML document from ``text``; raise :class:`SettingsError` with a position on a syntax problem.
 
     Values that YAML 1.1 and 1.2 read differently (``yes``, ``0755``, ``1:30``) do not stop the parse: each is
     recorded in ``Document.errors`` and kept as its text, so every one of them is reported in one run.
+    ``fast=False`` always uses PyYAML (the tests compare the two readers).
     """
-    loader = _NoAliasLoader(text)
+    simple = yaml_fast.compose(text) if fast else None
+    if simple is not None:
+        doc = Document(file=file, value=None)
+        doc.value = _build_simple(simple, (), doc)
+        return doc
+    import yaml
+
+    loader = _loader()(text)
     try:
         node = loader.get_single_node()
     except SettingsError as err:
@@ -212,7 +254,27 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SettingsEr
     return SettingsError(message, file=file, line=line, col=col, rule="yaml-syntax", hint=hint)
 
 
+def _build_simple(node: Any, path: Path, doc: Document) -> Any:
+    """A :mod:`.yaml_fast` node as values and positions, exactly as :func:`_build` reads PyYAML's."""
+    kind, line, col, value = node[:4]
+    doc.positions[path] = (line, col)
+    if kind == yaml_fast.MAPPING:
+        result: dict[str, Any] = {}
+        for key, key_line, key_col, sub in value:
+            doc.key_positions[(*path, key)] = (key_line, key_col)
+            result[key] = _build_simple(sub, (*path, key), doc)
+        return result
+    if kind == yaml_fast.SEQUENCE:
+        return [_build_simple(item, (*path, i), doc) for i, item in enumerate(value)]
+    if node[4] is not None:  # quoted: always a string
+        doc.quoted[path] = node[4]
+        return value
+    return _plain_scalar(value, line, col, path, doc)
+
+
 def _build(node: Node, path: Path, doc: Document) -> Any:
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, MappingNode):
         result: dict[str, Any] = {}
@@ -241,7 +303,7 @@ def _build(node: Node, path: Path, doc: Document) -> Any:
     if node.style is not None:  # quoted or block scalar: always a string
         doc.quoted[path] = node.style
         return node.value
-    return _plain_scalar(node, path, doc)
+    return _plain_scalar(node.value, node.start_mark.line + 1, node.start_mark.column + 1, path, doc)
 
 
 def _refuse(doc: Document, text: str, error: SettingsError) -> str:
@@ -250,9 +312,7 @@ def _refuse(doc: Document, text: str, error: SettingsError) -> str:
     return text
 
 
-def _plain_scalar(node: ScalarNode, path: Path, doc: Document) -> Any:
-    text = node.value
-    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+def _plain_scalar(text: str, line: int, col: int, path: Path, doc: Document) -> Any:
     if text in _BOOL_TRUE:
         return True
     if text in _BOOL_FALSE:

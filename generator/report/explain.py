@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from generator.errors import ScheduleError, UsageError
 from generator.report.reaction import watch_figures, watch_text
@@ -15,17 +11,31 @@ from generator.schedule.cron import Schedule, parse
 from generator.schedule.durations import human_duration
 from generator.schedule.lint import Finding, LintOptions, lint_schedule
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass
+
 class Explanation:
-    expression: str
-    time_zone: str | None
-    schedule: Schedule | None
-    analysis: Analysis | None
-    next_runs: list[datetime] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    picture: list[str] = field(default_factory=list)
-    watch: tuple[int, int] | None = None  # (resyncSeconds, backoffMaxSeconds) with rotation.trigger: watch
+    """The explanation of one schedule (a plain class: ``explain`` starts without importing ``dataclasses``, #16)."""
+
+    def __init__(self, expression: str, time_zone: str | None, schedule: Schedule | None, analysis: Analysis | None,
+                 next_runs: list[datetime] | None = None, findings: list[Finding] | None = None,
+                 picture: list[str] | None = None, watch: tuple[int, int] | None = None) -> None:
+        self.expression = expression
+        self.time_zone = time_zone
+        self.schedule = schedule
+        self.analysis = analysis
+        self.next_runs: list[datetime] = [] if next_runs is None else next_runs
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.picture: list[str] = [] if picture is None else picture
+        #: (resyncSeconds, backoffMaxSeconds) with rotation.trigger: watch
+        self.watch = watch
+
+    def __repr__(self) -> str:
+        return (f"Explanation(expression={self.expression!r}, time_zone={self.time_zone!r}, "
+                f"schedule={self.schedule!r}, analysis={self.analysis!r}, next_runs={self.next_runs!r}, "
+                f"findings={self.findings!r}, picture={self.picture!r}, watch={self.watch!r})")
 
     @property
     def has_errors(self) -> bool:
@@ -41,7 +51,9 @@ def _start(value: str | None, zone: str | None) -> datetime:
         raise UsageError(f"--from {value!r} is not an ISO 8601 time (e.g. 2026-03-29T00:00:00+01:00)",
                          rule="usage") from None
     if start.tzinfo is None:
-        start = start.replace(tzinfo=ZoneInfo(zone) if zone else UTC)
+        from generator.schedule.zones import zone_for
+
+        start = start.replace(tzinfo=zone_for(zone) if zone else UTC)
     return start
 
 
@@ -128,6 +140,8 @@ def format_text(e: Explanation) -> str:
 
 def format_explanation(e: Explanation, fmt: str) -> str:
     if fmt == "json":
+        import json
+
         return json.dumps(as_dict(e), indent=2, ensure_ascii=False) + "\n"
     if fmt == "github":
         from generator.report.formats import _gh_escape

@@ -8,9 +8,11 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
 if TYPE_CHECKING:
+    from typing import Any
+
     from generator.pipeline.records import OverlayReport, RunReport
     from generator.problems import Problem
 

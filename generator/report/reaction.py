@@ -9,11 +9,13 @@ delay is the backstop for when the watch pod is down.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
 
 from generator.schedule.durations import human_duration
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
 if TYPE_CHECKING:  # explain never reads a settings file: no PyYAML at its start-up
+    from typing import Any
+
     from generator.config.settings import Settings
 
 

@@ -8,11 +8,11 @@ them for matching days and wall-clock minutes without walking every run.
 from __future__ import annotations
 
 import bisect
-import calendar
 import datetime as dt
 import itertools
 from collections.abc import Sequence
 
+from generator.schedule.golang import days_in, is_leap
 from generator.schedule.spec import Schedule
 
 __all__ = ["BIG", "Agg", "WallCalendar", "agg_of", "combine", "scale", "shift"]
@@ -95,14 +95,14 @@ class WallCalendar:
         if month not in self.s.months:
             return None
         first_weekday = (dt.date(year, month, 1).weekday() + 1) % 7
-        days, diffs, whole = self._pattern(calendar.monthrange(year, month)[1], first_weekday)
+        days, diffs, whole = self._pattern(days_in(year, month), first_weekday)
         if lo <= 1 and hi >= 31:
             return whole
         return agg_of(days, diffs, bisect.bisect_left(days, lo), bisect.bisect_right(days, hi))
 
     def _year(self, year: int) -> Agg | None:
         """Matching days of a whole year, relative to 1 January (0-based)."""
-        key = (calendar.isleap(year), dt.date(year, 1, 1).weekday())
+        key = (is_leap(year), dt.date(year, 1, 1).weekday())
         if key not in self._years:
             res: Agg | None = None
             start = 0
@@ -110,7 +110,7 @@ class WallCalendar:
                 got = self._month(year, month, 1, 31)
                 if got is not None:
                     res = combine(res, shift(got, start - 1))
-                start += calendar.monthrange(year, month)[1]
+                start += days_in(year, month)
             self._years[key] = res
         return self._years[key]
 
@@ -121,7 +121,7 @@ class WallCalendar:
         while d < db:
             day = dt.date.fromordinal(d + _EPOCH_ORDINAL)
             if day.month == 1 and day.day == 1:
-                length = 366 if calendar.isleap(day.year) else 365
+                length = 366 if is_leap(day.year) else 365
                 if d + length <= db:
                     got = self._year(day.year)
                     if got is not None:
@@ -129,7 +129,7 @@ class WallCalendar:
                     d += length
                     continue
             month_start = d - day.day + 1
-            stop = min(month_start + calendar.monthrange(day.year, day.month)[1], db)
+            stop = min(month_start + days_in(day.year, day.month), db)
             got = self._month(day.year, day.month, day.day, stop - month_start)
             if got is not None:
                 res = combine(res, shift(got, month_start - 1))

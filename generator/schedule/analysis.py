@@ -31,20 +31,21 @@ about the schedule's future behaviour.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
+from generator.records import Record
 from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
 from generator.schedule.describe import describe
+from generator.schedule.golang import is_leap
 from generator.schedule.robfig import next_after
 from generator.schedule.spec import Schedule
 from generator.schedule.zones import UTC
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from generator.schedule.tzfile import ZoneModel
 
 __all__ = ["HORIZON_START", "Analysis", "analyze"]
@@ -88,8 +89,13 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> tuple[tuple[tuple[int, int, int], .
 # --------------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(Record):
+    """What a schedule does over the horizon. Equality and hash leave out the three detail fields
+    ``worst_case_after``, ``worst_case_from_dst`` and ``wall_worst_case_delay``."""
+
+    _fields = ("description", "fires", "runs_per_day", "runs_per_year", "worst_case_delay", "min_interval",
+               "worst_case_after", "worst_case_from_dst", "wall_worst_case_delay", "stalls_at")
+    __slots__ = _fields
     description: str
     fires: bool
     runs_per_day: float
@@ -97,14 +103,25 @@ class Analysis:
     worst_case_delay: dt.timedelta | None
     min_interval: dt.timedelta | None
     #: local time of the run that starts the (first) longest gap in the horizon
-    worst_case_after: dt.datetime | None = field(default=None, compare=False)
+    worst_case_after: dt.datetime | None
     #: True when daylight-saving time makes the worst case longer than the wall-clock calendar alone would
-    worst_case_from_dst: bool = field(default=False, compare=False)
+    worst_case_from_dst: bool
     #: the worst case of the wall-clock calendar alone (no clock changes)
-    wall_worst_case_delay: dt.timedelta | None = field(default=None, compare=False)
+    wall_worst_case_delay: dt.timedelta | None
     #: local time of the first instant at which the controller stalls (robfig's ``Next`` does not advance, so it
     #: makes no further run: see :meth:`.Schedule.next_runs`); ``None`` when it never does
-    stalls_at: dt.datetime | None = None
+    stalls_at: dt.datetime | None
+
+    def __init__(self, description: str, fires: bool, runs_per_day: float, runs_per_year: float,
+                 worst_case_delay: dt.timedelta | None, min_interval: dt.timedelta | None,
+                 worst_case_after: dt.datetime | None = None, worst_case_from_dst: bool = False,
+                 wall_worst_case_delay: dt.timedelta | None = None, stalls_at: dt.datetime | None = None) -> None:
+        self._set(description, fires, runs_per_day, runs_per_year, worst_case_delay, min_interval, worst_case_after,
+                  worst_case_from_dst, wall_worst_case_delay, stalls_at)
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.description, self.fires, self.runs_per_day, self.runs_per_year, self.worst_case_delay,
+                self.min_interval, self.stalls_at)
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -170,7 +187,7 @@ def analyze(schedule: Schedule) -> Analysis:
 def _year_info(year: int) -> tuple[int, bool, int, bool, int]:
     """(wall seconds of 1 January, leap, weekday of 1 January, next year leap, seconds in this and next year)."""
     base = (dt.date(year, 1, 1).toordinal() - _EPOCH_ORDINAL) * 86400
-    leap, next_leap = calendar.isleap(year), calendar.isleap(year + 1)
+    leap, next_leap = is_leap(year), is_leap(year + 1)
     return base, leap, dt.date(year, 1, 1).weekday(), next_leap, (730 + leap + next_leap) * 86400
 
 

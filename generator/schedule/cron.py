@@ -12,14 +12,17 @@ Main entry points: :func:`parse`, :func:`validate_time_zone`, :class:`Schedule` 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from generator.errors import ScheduleError
+from generator.records import Record
 from generator.schedule.golang import GO_WHITESPACE, fields_with_columns, go_atoi, go_lower, go_parse_duration
 from generator.schedule.spec import Schedule
 from generator.schedule.zones import UTC, validate_time_zone, zone_for
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "GO_WHITESPACE",
@@ -45,13 +48,17 @@ _FIELD_HELP = "minute hour day-of-month month day-of-week"
 # --------------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Bounds:
+class _Bounds(Record):
+    _fields = ("label", "low", "high", "names", "help")
+    __slots__ = _fields
     label: str
     low: int
     high: int
     names: Mapping[str, int] | None
     help: str
+
+    def __init__(self, label: str, low: int, high: int, names: Mapping[str, int] | None, help: str) -> None:
+        self._set(label, low, high, names, help)
 
 
 _MONTH_NAMES = {n: i for i, n in enumerate(("jan", "feb", "mar", "apr", "may", "jun",

@@ -9,15 +9,14 @@ hour the clocks do not touch, a weekday schedule keeps its weekdays (accept the 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
-from dataclasses import dataclass
 
+from generator.records import Record
 from generator.schedule.analysis import HORIZON_START, Analysis
 from generator.schedule.describe import MONTHS, day_phrase
 from generator.schedule.durations import human_duration
-from generator.schedule.golang import fields_with_columns
+from generator.schedule.golang import days_in, fields_with_columns
 from generator.schedule.spec import Schedule
 from generator.schedule.tzfile import probe_model, zone_model
 from generator.schedule.zones import UTC
@@ -29,17 +28,22 @@ _EXPANSIONS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 
                "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(Record):
     """The longest gap, its cause and fixes (each fix a short imperative clause, the intent-keeping one first)."""
 
+    _fields = ("start", "end", "length", "cause", "fixes", "skipped")
+    __slots__ = _fields
     start: dt.datetime
     end: dt.datetime
     length: dt.timedelta
     cause: str
     fixes: tuple[str, ...]
     #: wall-clock runs inside the gap that do not happen because the clocks skip them
-    skipped: tuple[dt.datetime, ...] = ()
+    skipped: tuple[dt.datetime, ...]
+
+    def __init__(self, start: dt.datetime, end: dt.datetime, length: dt.timedelta, cause: str, fixes: tuple[str, ...],
+                 skipped: tuple[dt.datetime, ...] = ()) -> None:
+        self._set(start, end, length, cause, fixes, skipped)
 
 
 def longest_gap(schedule: Schedule, analysis: Analysis, expression: str, limit_hours: float) -> Gap | None:
@@ -262,7 +266,7 @@ def _months_lacking_days(schedule: Schedule, start: dt.datetime, end: dt.datetim
             break
         if month not in schedule.months:
             continue
-        length = calendar.monthrange(year, month)[1]
+        length = days_in(year, month)
         if not schedule.days_in_month(year, month) and any(d > length for d in schedule.days_of_month):
             out.append((f"{MONTHS[month]} {year}", length))
     return out

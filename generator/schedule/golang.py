@@ -1,15 +1,32 @@
 """Go standard-library behaviour the API server and robfig/cron rely on, re-implemented exactly.
 
 ``strings.Fields`` (:func:`fields_with_columns`), ``strconv.Atoi`` (:func:`go_atoi`), ``strings.ToLower`` for
-ASCII names (:func:`go_lower`), ``time.ParseDuration`` (:func:`go_parse_duration`) and ``time.Duration.String``
-(:func:`go_duration_string`). Pure functions: no I/O, nothing computed at import.
+ASCII names (:func:`go_lower`), ``time.ParseDuration`` (:func:`go_parse_duration`), ``time.Duration.String``
+(:func:`go_duration_string`) and the Gregorian calendar's ``isLeap``/``daysIn`` (:func:`is_leap`, :func:`days_in`:
+``calendar`` imports ``locale``, which the light commands do without, #16). Pure functions: no I/O, nothing
+computed at import.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["GO_WHITESPACE", "fields_with_columns", "go_atoi", "go_duration_string", "go_lower", "go_parse_duration"]
+__all__ = ["GO_WHITESPACE", "days_in", "fields_with_columns", "go_atoi", "go_duration_string", "go_lower",
+           "go_parse_duration", "is_leap"]
+
+_DAYS_IN = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def is_leap(year: int) -> bool:
+    """Whether ``year`` is a Gregorian leap year (``calendar.isleap``)."""
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def days_in(year: int, month: int) -> int:
+    """Days in ``month`` (1-12) of ``year`` (``calendar.monthrange(year, month)[1]``; other months: ``ValueError``)."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"bad month number {month}; must be 1-12")
+    return 29 if month == 2 and is_leap(year) else _DAYS_IN[month]
 
 #: Go ``unicode.IsSpace`` (what ``strings.Fields`` splits on). Python's ``str.split()`` also splits on
 #: U+001C..U+001F (file/group/record/unit separators), which Go does not; everything else is the same set.

@@ -33,31 +33,34 @@ so ``0 0 29 2 *`` evaluated in 2097-2103 finds 2104-02-29, as ``Schedule.next_ru
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
 
 from generator.schedule.zones import offset_at
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Fields(Protocol):
+        """The parts of a parsed schedule the walk reads."""
+
+        @property
+        def minutes(self) -> frozenset[int]: ...
+        @property
+        def hours(self) -> frozenset[int]: ...
+        @property
+        def days_of_month(self) -> frozenset[int]: ...
+        @property
+        def months(self) -> frozenset[int]: ...
+        @property
+        def days_of_week(self) -> frozenset[int]: ...
+        @property
+        def days_anded(self) -> bool: ...
+
 
 __all__ = ["Fields", "go_date", "next_after"]
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _SEARCH_YEARS = 400 + 10
-
-
-class Fields(Protocol):
-    """The parts of a parsed schedule the walk reads."""
-
-    @property
-    def minutes(self) -> frozenset[int]: ...
-    @property
-    def hours(self) -> frozenset[int]: ...
-    @property
-    def days_of_month(self) -> frozenset[int]: ...
-    @property
-    def months(self) -> frozenset[int]: ...
-    @property
-    def days_of_week(self) -> frozenset[int]: ...
-    @property
-    def days_anded(self) -> bool: ...
 
 
 def go_date(zone: dt.tzinfo, year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:

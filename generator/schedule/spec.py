@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
 
+from generator.schedule.golang import days_in
 from generator.schedule.robfig import go_date, next_after
 from generator.schedule.zones import UTC, offset_at, offset_fold, zone_for
 
@@ -24,11 +23,12 @@ def _cron_weekday(day: dt.date) -> int:
     return (day.weekday() + 1) % 7  # cron: Sunday=0
 
 
-@dataclass(frozen=True)
 class Schedule:
     """A parsed schedule: robfig's field bit sets as frozensets, plus its star bits and zone.
 
-    For ``@every <duration>`` only ``every`` matters (the field sets are empty).
+    For ``@every <duration>`` only ``every`` matters (the field sets are empty). Immutable; equal and hashed by
+    its fields (``analyze`` is memoised on it). A plain class rather than a frozen dataclass: ``validate`` and
+    ``explain`` must start without importing ``dataclasses`` (#16), and the cached properties need a ``__dict__``.
     """
 
     expression: str
@@ -40,7 +40,49 @@ class Schedule:
     days_of_week: frozenset[int]
     dom_star: bool
     dow_star: bool
-    every: dt.timedelta | None = None
+    every: dt.timedelta | None
+
+    def __init__(self, expression: str, time_zone: str | None, minutes: frozenset[int], hours: frozenset[int],
+                 days_of_month: frozenset[int], months: frozenset[int], days_of_week: frozenset[int],
+                 dom_star: bool, dow_star: bool, every: dt.timedelta | None = None) -> None:
+        set_ = object.__setattr__
+        set_(self, "expression", expression)
+        set_(self, "time_zone", time_zone)
+        set_(self, "minutes", minutes)
+        set_(self, "hours", hours)
+        set_(self, "days_of_month", days_of_month)
+        set_(self, "months", months)
+        set_(self, "days_of_week", days_of_week)
+        set_(self, "dom_star", dom_star)
+        set_(self, "dow_star", dow_star)
+        set_(self, "every", every)
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.expression, self.time_zone, self.minutes, self.hours, self.days_of_month, self.months,
+                self.days_of_week, self.dom_star, self.dow_star, self.every)
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if isinstance(other, Schedule) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Schedule is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a Schedule is immutable")
+
+    def __repr__(self) -> str:
+        return (f"Schedule(expression={self.expression!r}, time_zone={self.time_zone!r}, minutes={self.minutes!r}, "
+                f"hours={self.hours!r}, days_of_month={self.days_of_month!r}, months={self.months!r}, "
+                f"days_of_week={self.days_of_week!r}, dom_star={self.dom_star!r}, dow_star={self.dow_star!r}, "
+                f"every={self.every!r})")
+
+    def with_time_zone(self, time_zone: str | None) -> Schedule:
+        """The same fields evaluated in ``time_zone``."""
+        return Schedule(self.expression, time_zone, self.minutes, self.hours, self.days_of_month, self.months,
+                        self.days_of_week, self.dom_star, self.dow_star, self.every)
 
     # -- calendar helpers (also used by analysis and picture) --------------------------------------------------
 
@@ -94,7 +136,7 @@ class Schedule:
         if month not in self.months:
             return ()
         first = dt.date(year, month, 1)
-        return self.month_days(calendar.monthrange(year, month)[1], _cron_weekday(first))
+        return self.month_days(days_in(year, month), _cron_weekday(first))
 
     def matching_days(self, start: dt.date) -> Iterator[dt.date]:
         """Matching days on or after ``start``, in order (stops at year 9999)."""

@@ -8,15 +8,15 @@ transitions are found by sampling zoneinfo (:func:`probe_model`).
 from __future__ import annotations
 
 import bisect
-import calendar
 import datetime as dt
 import os
 import re
 import struct
 import zoneinfo
-from dataclasses import dataclass
 from functools import lru_cache
 
+from generator.records import Record
+from generator.schedule.golang import days_in, is_leap
 from generator.schedule.zones import UTC
 
 __all__ = ["ZoneModel", "parse_rule", "probe_model", "zone_model"]
@@ -50,28 +50,33 @@ def _rule_day(spec: str, year: int) -> dt.date:
     if spec.startswith("J"):
         n = int(spec[1:])  # 1..365, 29 February never counted
         day = dt.date(year, 1, 1) + dt.timedelta(days=n - 1)
-        if calendar.isleap(year) and n >= 60:
+        if is_leap(year) and n >= 60:
             day += dt.timedelta(days=1)
         return day
     if spec.startswith("M"):
         month, week, weekday = (int(p) for p in spec[1:].split("."))
         first = (dt.date(year, month, 1).weekday() + 1) % 7
         d = 1 + (weekday - first) % 7 + (week - 1) * 7
-        length = calendar.monthrange(year, month)[1]
+        length = days_in(year, month)
         while d > length:
             d -= 7
         return dt.date(year, month, d)
     return dt.date(year, 1, 1) + dt.timedelta(days=int(spec))  # 0..365, leap day counted
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(Record):
+    _fields = ("std", "dst", "start", "start_time", "end", "end_time")
+    __slots__ = _fields
     std: int
     dst: int | None
-    start: str = ""
-    start_time: int = 7200
-    end: str = ""
-    end_time: int = 7200
+    start: str
+    start_time: int
+    end: str
+    end_time: int
+
+    def __init__(self, std: int, dst: int | None, start: str = "", start_time: int = 7200, end: str = "",
+                 end_time: int = 7200) -> None:
+        self._set(std, dst, start, start_time, end, end_time)
 
     def year_bounds(self, year: int) -> tuple[int, int]:
         """UTC epoch seconds of the switch to DST and back to standard time in ``year``."""
@@ -113,12 +118,16 @@ def parse_rule(text: str) -> _Rule | None:
     )
 
 
-@dataclass(frozen=True)
-class ZoneModel:
+class ZoneModel(Record):
+    _fields = ("times", "offsets", "initial", "rule")
+    __slots__ = _fields
     times: tuple[int, ...]
     offsets: tuple[int, ...]  # offset in effect from times[i]
     initial: int
     rule: _Rule | None
+
+    def __init__(self, times: tuple[int, ...], offsets: tuple[int, ...], initial: int, rule: _Rule | None) -> None:
+        self._set(times, offsets, initial, rule)
 
     def offset_at(self, stamp: int) -> int:
         i = bisect.bisect_right(self.times, stamp)

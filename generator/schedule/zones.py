@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import ScheduleError
 
@@ -57,6 +56,8 @@ def zone_for(name: str | None) -> dt.tzinfo:
             rule="unknown-time-zone",
             hint='use an IANA zone name such as "Europe/Berlin" or "Etc/UTC"',
         )
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only a named zone needs it (start-up, #16)
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:

@@ -16,11 +16,15 @@ from generator.schedule.lint import (
     no_time_zone,
     too_frequent,
 )
-from generator.schedule.lint.base import PARSER_RULES, Finding, LintContext, LintOptions, Rule
+from generator.schedule.lint.base import PARSER_RULES, Finding, LintContext, LintOptions
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from generator.schedule.lint.base import Rule
 
 DEFAULT_OPTIONS = LintOptions()
 
-__all__ = ["Finding", "LintContext", "LintOptions", "Rule", "lint_schedule", "rules"]
+__all__ = ["Finding", "LintContext", "LintOptions", "lint_schedule", "rules"]
 
 
 def rules() -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:

@@ -2,35 +2,59 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, Protocol
 
 from generator.errors import ScheduleError
+from generator.records import Record
 from generator.schedule.analysis import Analysis, analyze
 from generator.schedule.cron import Schedule, parse, validate_time_zone
 
-Level = Literal["error", "warning"]
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Literal, Protocol
+
+    Level = Literal["error", "warning"]
+    FieldName = Literal["schedule", "timeZone"]
+
+    class Rule(Protocol):
+        """A rule: a module (``ID``, ``LEVEL``, ``check``) or a :class:`ParserRule`."""
+
+        @property
+        def ID(self) -> str: ...
+
+        @property
+        def LEVEL(self) -> Level: ...
+
+        def check(self, ctx: LintContext) -> Iterator[Finding]: ...
 
 
-@dataclass(frozen=True)
-class LintOptions:
-    min_interval_minutes: int = 15
-    allow_frequent: bool = False
-    max_delay_hours: float = 24
-    # rotation.trigger: watch -- the watch's worst-case reaction; the schedule is then only the backstop.
-    watch_reaction_seconds: int | None = None
+class LintOptions(Record):
+    _fields = ("min_interval_minutes", "allow_frequent", "max_delay_hours", "watch_reaction_seconds")
+    __slots__ = _fields
+    min_interval_minutes: int
+    allow_frequent: bool
+    max_delay_hours: float
+    #: rotation.trigger: watch -- the watch's worst-case reaction; the schedule is then only the backstop.
+    watch_reaction_seconds: int | None
+
+    def __init__(self, min_interval_minutes: int = 15, allow_frequent: bool = False, max_delay_hours: float = 24,
+                 watch_reaction_seconds: int | None = None) -> None:
+        self._set(min_interval_minutes, allow_frequent, max_delay_hours, watch_reaction_seconds)
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Record):
+    _fields = ("level", "rule", "message", "field", "col")
+    __slots__ = _fields
     level: Level
     rule: str
     message: str
-    field: Literal["schedule", "timeZone"] = "schedule"
-    col: int | None = None  # 1-based column inside the expression, when the finding points at a field
+    field: FieldName
+    col: int | None  # 1-based column inside the expression, when the finding points at a field
+
+    def __init__(self, level: Level, rule: str, message: str, field: FieldName = "schedule",
+                 col: int | None = None) -> None:
+        self._set(level, rule, message, field, col)
 
 
 class LintContext:
@@ -54,7 +78,7 @@ class LintContext:
             self.schedule_error = exc
         else:
             if self.zone_error is None:
-                self.schedule = dataclasses.replace(parsed, time_zone=time_zone)
+                self.schedule = parsed.with_time_zone(time_zone)
 
     @cached_property
     def analysis(self) -> Analysis:
@@ -62,31 +86,23 @@ class LintContext:
         return analyze(self.schedule)
 
 
-class Rule(Protocol):
-    """A rule: a module (``ID``, ``LEVEL``, ``check``) or a :class:`ParserRule`."""
-
-    @property
-    def ID(self) -> str: ...
-
-    @property
-    def LEVEL(self) -> Level: ...
-
-    def check(self, ctx: LintContext) -> Iterator[Finding]: ...
-
-
-def error_finding(err: ScheduleError, rule: str, field: Literal["schedule", "timeZone"]) -> Finding:
+def error_finding(err: ScheduleError, rule: str, field: FieldName) -> Finding:
     """A parser error as a finding: message and hint on one line."""
     message = err.message if not err.hint else f"{err.message}; {err.hint}"
     return Finding("error", rule, message, field, err.col if field == "schedule" else None)
 
 
-@dataclass(frozen=True)
-class ParserRule:
+class ParserRule(Record):
     """A rule the API server enforces and the parser reports: it only relabels the parser's error as a finding."""
 
+    _fields = ("ID", "field", "LEVEL")
+    __slots__ = _fields
     ID: str
-    field: Literal["schedule", "timeZone"]
-    LEVEL: Level = "error"
+    field: FieldName
+    LEVEL: Level
+
+    def __init__(self, ID: str, field: FieldName, LEVEL: Level = "error") -> None:
+        self._set(ID, field, LEVEL)
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         err = ctx.schedule_error if self.field == "schedule" else ctx.zone_error

@@ -8,10 +8,12 @@ degree — rotation stops — so it is an error, reported with the watch trigger
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Literal
-
 from generator.schedule.lint.base import Finding, LintContext
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Literal
 
 ID = "controller-stall"
 LEVEL: Literal["error", "warning"] = "error"

@@ -8,12 +8,14 @@ explicitly (``0-59``) are taken as intended and left to ``too-frequent``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Literal
-
 from generator.schedule.cron import fields_with_columns
 from generator.schedule.describe import format_hours
 from generator.schedule.lint.base import Finding, LintContext
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Literal
 
 ID = "every-minute-burst"
 LEVEL: Literal["error", "warning"] = "error"

@@ -19,11 +19,14 @@ schedule at which the controller stalls (``45 3 * * *`` in Pacific/Chatham: no f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Literal
 
 from generator.schedule.durations import human_duration
 from generator.schedule.lint.base import Finding, LintContext
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Literal
 
 ID = "long-delay"
 LEVEL: Literal["error", "warning"] = "warning"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Literal
-
 from generator.schedule.cron import Schedule, fields_with_columns
 from generator.schedule.lint.base import Finding, LintContext
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Literal
 
 ID = "never-fires"
 LEVEL: Literal["error", "warning"] = "error"

@@ -6,12 +6,15 @@ Silent when ``allow_frequent`` is set, and when ``every-minute-burst`` already e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Literal
 
 from generator.schedule.durations import human_duration
 from generator.schedule.lint.base import Finding, LintContext
 from generator.schedule.lint.every_minute_burst import burst_field
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Literal
 
 ID = "too-frequent"
 LEVEL: Literal["error", "warning"] = "error"

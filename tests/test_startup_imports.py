@@ -1,0 +1,87 @@
+"""Start-up guard (#16): the light commands import only what they need. Not timed: it inspects ``sys.modules``.
+
+Each command runs in a fresh interpreter through the console script's own entry point; afterwards the modules it
+imported are listed (in the dev venv the editable install's hook pre-imports re, pathlib and contextlib, so those are
+not checked). ``make bench`` (``python -m bench.startup`` alone) shows what each of them costs; this test
+keeps the heavy ones from creeping back onto these paths.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+_SCRIPT = """
+import sys
+sys.argv = ["kaptain-gitops", *sys.argv[1:]]
+try:
+    from generator.cli.launch import entry
+    entry()
+finally:
+    sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)) + "\\n")
+"""
+
+# What no light command may import: the render/check machinery and the libraries behind it.
+HEAVY = ("jinja2", "jsonschema", "jsonschema_rs", "referencing", "generator.render", "generator.pipeline",
+         "generator.validate", "generator.write.transaction", "generator.write.ownership", "multiprocessing",
+         "concurrent", "subprocess", "hashlib", "logging", "dataclasses", "inspect", "threading")
+
+CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
+    # argv, modules (and their submodules) that must not be imported beyond HEAVY
+    "version": (["--version"], ("argparse", "generator.config", "generator.schedule", "yaml", "json",
+                                "typing", "zoneinfo", "datetime")),
+    "help": (["--help"], ("generator.config", "generator.schedule", "generator.report", "yaml", "json",
+                          "zoneinfo", "datetime", "typing")),
+    "validate": (["validate", "overlays/dev/settings.yaml"], ("yaml", "typing", "argparse", "gettext", "calendar",
+                                                              "locale", "difflib", "generator.write", "copy")),
+    "explain": (["explain", "0 0 * * *"], ("argparse", "gettext", "calendar", "locale", "yaml", "zoneinfo",
+                                           "generator.config", "generator.write", "generator.schedule.tzfile",
+                                           "difflib", "json", "typing")),
+}
+
+
+def _modules(argv: list[str]) -> set[str]:
+    proc = subprocess.run([sys.executable, "-c", _SCRIPT, *argv], cwd=REPO, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    line = proc.stderr.rstrip("\n").rsplit("\n", 1)[-1]
+    assert line.startswith("MODULES "), proc.stderr
+    return set(line.split()[1:])
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_light_commands_import_no_heavy_module(case: str) -> None:
+    argv, forbidden = CASES[case]
+    modules = _modules(argv)
+    assert "generator.cli.main" in modules  # the command really ran through the CLI
+    found = sorted(m for m in modules for name in (*HEAVY, *forbidden) if m == name or m.startswith(name + "."))
+    assert found == [], f"{case} imported {found}"
+
+
+def test_guard_notices_a_heavy_import() -> None:
+    """The guard can fail: ``check`` imports the render machinery that ``validate`` must not."""
+    modules = _modules(["check", "--kustomize", "off", "--kubeconform", "off", "overlays/dev"])
+    assert {"jinja2", "generator.render.overlay", "generator.pipeline.fleet"} <= modules
+
+
+@pytest.mark.parametrize("argv", [["validate", "overlays/dev/settings.yaml"], ["validate", "a.yaml", "b/settings.yaml"],
+                                  ["explain", "0 0 * * *"], ["explain", "@every 1h30m"], ["explain", "TZ=UTC 0 0 * * *"]])
+def test_simple_arguments_equal_the_parser(argv: list[str]) -> None:
+    """``validate``/``explain`` without options skip argparse (start-up); they must get exactly its namespace."""
+    from generator.cli.main import build_parser, simple_args
+
+    assert vars(simple_args(argv)) == vars(build_parser(argv[0]).parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["validate", "--strict", "a.yaml"], ["validate", "-h"],
+                                  ["explain", "0 0 * * *", "--count", "3"], ["explain", "a", "b"], ["explain"],
+                                  ["validate", "--", "a.yaml"], ["check", "overlays/dev"], ["explain", "-1 0 * * *"]])
+def test_anything_else_goes_through_argparse(argv: list[str]) -> None:
+    from generator.cli.main import simple_args
+
+    assert simple_args(argv) is None
