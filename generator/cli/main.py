@@ -119,7 +119,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="kinds (or apiVersion/Kind) not to schema-check, like kubeconform's -skip; "
                             "also the settings key skipKinds")
         p.add_argument("--kustomize", choices=("auto", "kubectl", "internal", "off"), default="auto",
-                       help="how to build overlays: auto = in process for generated-only overlays, kubectl otherwise")
+                       help="how to build overlays: auto = in process for generated-only overlays and for user files "
+                            "inside the subset proven against kubectl, kubectl otherwise")
         p.add_argument("--kubeconform", choices=("auto", "off"), default="auto",
                        help="also run kubeconform when it is on PATH (default: auto)")
         p.add_argument("--no-cache", action="store_true",

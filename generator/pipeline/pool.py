@@ -86,10 +86,15 @@ def fleet_map(fn: Callable[[discovery.Overlay], T], targets: list[discovery.Over
                 yield result
     except BaseException:
         kill_workers()
-        pool.shutdown(wait=False)  # the pool sees its workers gone and fails the queued futures itself
+        with transaction.signals_deferred():
+            pool.shutdown(wait=False)  # the pool sees its workers gone and fails the queued futures itself
         raise
     else:
-        pool.shutdown()
+        # Shutting down drops the pool's queues, whose multiprocessing finalizers run as weakref callbacks:
+        # a signal handled inside one would be printed as an ignored exception (a traceback) and lost. Held
+        # until the pool is gone, it is handled right after, as anywhere else in the run.
+        with transaction.signals_deferred():
+            pool.shutdown()
     finally:
         _LIVE_POOLS.remove(pool)
 
