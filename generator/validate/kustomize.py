@@ -91,8 +91,18 @@ def build_with_user_files(overlay_dir: Path, files: list[RenderedFile]) -> list[
     the overlay is outside the engine's proven subset (then only the real kubectl may build it)."""
     from generator.validate import patch_engine
 
+    last = _PLANNED.pop() if _PLANNED else None
+    if last is not None and last[0] == str(overlay_dir) and last[1] is files:
+        return last[2]  # planned a moment ago from the very same files: the engine's answer, used once
     docs = patch_engine.build(overlay_dir, files)
-    return None if docs is None else sort_documents(docs)
+    built = None if docs is None else sort_documents(docs)
+    _PLANNED.append((str(overlay_dir), files, built))
+    return built
+
+
+# ``plan_build`` and then ``check_build`` ask for the same overlay with the same list of files: the engine's
+# last answer is kept (one entry) and handed out once, so the engine runs once per overlay and nothing grows.
+_PLANNED: list[tuple[str, list[RenderedFile], list[dict[str, Any]] | None]] = []
 
 
 def sort_documents(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
