@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +13,14 @@ import pytest
 from generator.pipeline.fleet import plan_overlay
 from generator.pipeline.records import Options
 from generator.validate import kyaml
-from generator.validate.kustomize import build_in_process, in_process_stream, is_generated_only, manual_jobs
+from generator.validate.kustomize import (
+    build_in_process,
+    in_process_stream,
+    in_process_stream_or_none,
+    is_generated_only,
+    manual_jobs,
+    plan_build,
+)
 from generator.write.discovery import discover
 from tests.conftest import REPO, require_kubectl, run_cli
 
@@ -39,8 +47,34 @@ def test_every_example_and_golden_overlay_builds_byte_identical(case: Path, tmp_
         for name in ("rotation-b", "rotation-a"):
             assert run_cli("trigger", overlay.rel, "--name", name, "--root", str(root)).code == int(chart_mode)
         report = plan_overlay(overlay, Options(root=root), None)
-        assert is_generated_only(report.files), overlay.rel
-        assert in_process_stream(report.files, manual_jobs(overlay)) == _kubectl_text(overlay.path), overlay.rel
+        expected = _kubectl_text(overlay.path)
+        if chart_mode:
+            assert is_generated_only(report.files), overlay.rel
+            assert in_process_stream(report.files, manual_jobs(overlay)) == expected, overlay.rel
+            continue
+        # manual Jobs are files a user may edit: built through the patch engine's YAML subset, in process
+        assert not is_generated_only(report.files), overlay.rel
+        assert plan_build("auto", report.files, overlay.path) == "patched", overlay.rel
+        assert in_process_stream_or_none(overlay.path, report.files) == expected, overlay.rel
+
+
+def test_a_hand_edited_manual_job_outside_the_yaml_subset_goes_to_kubectl(tmp_path: Path) -> None:
+    """A float in a jobs/ file: kustomize prints it its own way (go-yaml after a JSON round trip), so only the
+    real kubectl may build the overlay; a float the in-process build printed itself would differ."""
+    root = tmp_path / "r"
+    shutil.copytree(REPO / "overlays", root / "overlays")
+    shutil.rmtree(root / "overlays" / "prod" / "patches", ignore_errors=True)
+    assert run_cli("render", "--root", str(root)).code == 0
+    assert run_cli("trigger", "overlays/prod", "--name", "rotation-a", "--root", str(root)).code == 0
+    job = next((root / "overlays" / "prod" / "jobs").glob("*.yaml"))
+    text = job.read_text()
+    job.write_text(re.sub(r"(\n  backoffLimit: )(\d+)\n", r"\g<1>\g<2>.0\n", text, count=1))
+    assert job.read_text() != text
+    overlay = next(o for o in discover(root) if o.rel == "overlays/prod")
+    report = plan_overlay(overlay, Options(root=root), None)
+    assert plan_build("auto", report.files, overlay.path) == "kubectl"
+    assert plan_build("internal", report.files, overlay.path) == "kustomize-needed"
+    assert in_process_stream_or_none(overlay.path, report.files) is None
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: "repo" if p == REPO else p.name)

@@ -54,14 +54,16 @@ def _order_key(doc: dict[str, Any]) -> tuple[int, str, str]:
 
 
 def is_generated_only(files: list[RenderedFile]) -> bool:
-    """True when the kustomization lists nothing but generator-owned files (no user patches/resources)."""
+    """True when the kustomization lists nothing but generator-owned files (no user patches, resources or
+    manual Jobs: ``jobs/`` files can be edited by hand, so they go through the patch engine's YAML subset
+    like any user file, and to kubectl when outside it)."""
     kust = next((f for f in files if f.path == KUSTOMIZATION), None)
     if kust is None or not kust.documents:
         return False
     spec = kust.documents[0]
     owned = {f.path for f in files}
     resources = spec.get("resources") or []
-    return not spec.get("patches") and all(r in owned or str(r).startswith("jobs/") for r in resources)
+    return not spec.get("patches") and all(r in owned for r in resources)
 
 
 def build_in_process(files: list[RenderedFile], jobs: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
