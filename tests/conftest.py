@@ -53,3 +53,17 @@ def require_kubectl() -> str:
             pytest.fail("kubectl is required in CI (tests build overlays with the real kubectl kustomize)")
         pytest.skip("kubectl not on PATH")
     return path
+
+
+@pytest.fixture
+def kubectl_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The real kubectl behind a wrapper first on PATH that logs each call's arguments, a line per call, to the
+    returned file (which exists only once kubectl has run)."""
+    real = require_kubectl()
+    log = tmp_path / "calls.log"
+    wrapper = tmp_path / "bin" / "kubectl"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}:{os.environ['PATH']}")
+    return log

@@ -88,15 +88,8 @@ def test_user_patch_is_applied_by_kubectl(repo: Path) -> None:
     assert build_in_process(report.files) == _kubectl(overlay.path)
 
 
-def test_kubectl_builds_are_cached_by_overlay_content(repo: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    real = require_kubectl()
-    log = tmp_path / "calls.log"
-    wrapper = tmp_path / "bin" / "kubectl"
-    wrapper.parent.mkdir()
-    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{wrapper.parent}:{__import__('os').environ['PATH']}")
+def test_kubectl_builds_are_cached_by_overlay_content(repo: Path, kubectl_calls: Path) -> None:
+    log = kubectl_calls
 
     def calls() -> int:
         return len(log.read_text().splitlines()) if log.exists() else 0

@@ -80,14 +80,8 @@ def test_a_job_added_by_trigger_and_a_patch_build_in_process(tmp_path: Path) -> 
 
 
 def test_check_and_build_use_the_engine_and_kubectl_mode_still_runs_kubectl(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    real = require_kubectl()
-    log = tmp_path / "calls.log"
-    wrapper = tmp_path / "bin" / "kubectl"
-    wrapper.parent.mkdir()
-    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{wrapper.parent}:{__import__('os').environ['PATH']}")
+                                                                            kubectl_calls: Path) -> None:
+    log = kubectl_calls
     root = tmp_path / "repo"
     shutil.copytree(REPO / "overlays", root / "overlays")
     result = run_cli("check", "--root", str(root), "--no-cache")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import GeneratorError, OverlayErrors, UsageError
+from generator.layout import SETTINGS_FILE
 from generator.pipeline.built import load_provenance
 from generator.pipeline.fleet import plan_overlay
 from generator.pipeline.records import Options
@@ -35,7 +36,7 @@ def find_root(cwd: Path, overlay: str) -> Path:
     if source_path and target.as_posix().endswith("/" + source_path):
         return Path(target.as_posix()[: -len(source_path) - 1])
     for parent in target.parents:
-        if parent.name == "overlays" and (target / discovery.SETTINGS_FILE).is_file():
+        if parent.name == "overlays" and (target / SETTINGS_FILE).is_file():
             return parent.parent
     return cwd.resolve()
 
@@ -47,7 +48,7 @@ def _select(root: Path, overlay: str) -> discovery.Overlay:
         return discovery.select_one(root, overlay, "build")
     except UsageError:
         target = (root / overlay).resolve()
-        if not (target / discovery.SETTINGS_FILE).is_file():
+        if not (target / SETTINGS_FILE).is_file():
             raise
         return discovery.Overlay(target, discovery.rel(root.resolve(), target) if target != root.resolve() else target.name)
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import UsageError
-from generator.write.discovery import SETTINGS_FILE, discover, overlay_holding, select
+from generator.layout import SETTINGS_FILE
+from generator.write.discovery import discover, overlay_holding, select
 
 # Paths whose change can change every overlay's output or verdict: files, and prefixes (folders, pin files).
 REPO_INPUT_FILES = ("gitops.yaml", "pyproject.toml", "setup.cfg", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator.errors import GeneratorError
+from generator.layout import CONFIG_FILE, DEPLOY_DIR
 from generator.pipeline import kommander_clusters as kc
 from generator.pipeline.documents import document_lines, document_problems, schema_registry, stale_problem
 from generator.pipeline.records import Options, OverlayReport, RunReport
@@ -12,14 +13,10 @@ from generator.problems import Problem
 from generator.render import overlay_set
 from generator.render.overlay import RenderedFile
 from generator.write import discovery, ownership
-from generator.write.transaction import DEPLOY_DIR
 
 if TYPE_CHECKING:
     from generator.config.settings import Settings
 
-# generator.render.delivery.CONFIG_FILE, here too so that a run in a repository without it never imports the
-# delivery renderer (tests/test_check_startup.py checks that the two agree)
-CONFIG_FILE = "gitops.yaml"
 
 
 def blame_overlays(run: RunReport) -> list[OverlayReport]:

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from generator.layout import CONFIG_FILE, DEPLOY_DIR
 from generator.pipeline.records import Options
 from generator.resources import templates_dir
 from generator.write import discovery
@@ -38,8 +39,6 @@ FORMAT = b"kaptain-gitops deploy/ check cache 1\0"
 CLEAN = b"clean\n"
 CLEAN_WITH_KOMMANDER = b"clean\nkommander\n"
 LIBRARIES = ("jinja2", "yaml", "jsonschema_rs")
-CONFIG_FILE = "gitops.yaml"
-DEPLOY_DIR = "deploy"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the generator package: the tool's code
 
 

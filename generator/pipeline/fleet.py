@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from generator.errors import GeneratorError
+from generator.layout import SETTINGS_FILE
 from generator.pipeline import kommander_clusters as kc
 from generator.pipeline.deliver import blame_overlays, check_delivery, deploy_dir, plan_delivery
 from generator.pipeline.documents import document_lines, document_problems, schema_registry, skip_for, stale_problem
@@ -121,8 +122,8 @@ def plan_orphans(opts: Options, command: str, tree: discovery.Tree | None = None
         if command == "check":
             r.problems.extend(Problem(f"{o.rel}/{ch.path}", 1, 1, "error", "orphaned-file",
                                       f"{o.rel}/{ch.path} was generated for an overlay that has no "
-                                      f"{discovery.SETTINGS_FILE}; run 'kaptain-gitops render' to delete it "
-                                      f"(or restore {o.rel}/{discovery.SETTINGS_FILE})") for ch in r.changes)
+                                      f"{SETTINGS_FILE}; run 'kaptain-gitops render' to delete it "
+                                      f"(or restore {o.rel}/{SETTINGS_FILE})") for ch in r.changes)
         r.status = "failed" if diff.conflicts else "stale" if command == "check" else "up-to-date"
         reports.append(r)
     return reports
@@ -132,7 +133,7 @@ def _targets(opts: Options, patterns: list[str], tree: discovery.Tree) -> list[d
     found = tree.overlays
     if not found and not patterns:
         raise GeneratorError(
-            f"no overlays found: no {discovery.SETTINGS_FILE} under {discovery.rel(opts.root, opts.root / 'overlays') or 'overlays'}/",
+            f"no overlays found: no {SETTINGS_FILE} under {discovery.rel(opts.root, opts.root / 'overlays') or 'overlays'}/",
             rule="no-overlays", hint="create overlays/<name>/settings.yaml, or run from the repository root (--root)",
         )
     return discovery.select(opts.root, found, patterns)

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import GeneratorError, OverlayError
+from generator.layout import CONFIG_FILE, SETTINGS_FILE
 from generator.problems import Problem
-from generator.write.discovery import SETTINGS_FILE, Overlay
+from generator.write.discovery import Overlay
 
 if TYPE_CHECKING:  # the loaders and renderers are imported where used: a run without kommander needs none of them
     from generator.config.settings import Settings
@@ -31,7 +32,7 @@ def clusters(root: Path, config: DeliveryConfig, found: list[Overlay],
              known: dict[str, Settings]) -> tuple[list[Cluster], list[Problem]]:
     """Every overlay under overlaysPath as a Kommander cluster (settings loaded and linted), or the problems."""
     from generator.config.settings import load_settings
-    from generator.render.delivery import CONFIG_FILE, overlay_name
+    from generator.render.delivery import overlay_name
     from generator.render.kommander import Cluster
     from generator.schedule.settings_lint import describe_schedule, lint_settings
 

@@ -33,12 +33,11 @@ from generator.config import rotation_mode, yaml_source
 from generator.config.config_schema import ConfigSchema, dotted
 from generator.config.settings import SettingsErrors, read_bytes
 from generator.errors import GeneratorError, OverlayError, OverlayErrors, RenderError, SettingsError
+from generator.layout import CONFIG_FILE, DEPLOY_DIR
 from generator.render import kommander, overlay_set, yaml_emit
 from generator.render.overlay import _environment, generated_header
 from generator.resources import templates_dir
 
-CONFIG_FILE = "gitops.yaml"
-DEPLOY_DIR = "deploy"
 APPLICATIONSET_FILE = f"{DEPLOY_DIR}/argocd/applicationset.yaml"
 APPLICATIONS_DIR = f"{DEPLOY_DIR}/argocd/applications"
 PLUGIN_FILE = f"{DEPLOY_DIR}/argocd/cmp-plugin.yaml"

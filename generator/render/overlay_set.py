@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from generator.layout import SETTINGS_FILE
 from generator.problems import Problem
 
-SETTINGS_FILE = "settings.yaml"
 RULE = "delivery-overlay-set"
 
 

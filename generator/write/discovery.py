@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import OverlayError, UsageError
+from generator.layout import SETTINGS_FILE
 
-SETTINGS_FILE = "settings.yaml"
 MISNAMED_SETTINGS = ("settings.yml",)  # refused everywhere (render, check, validate, pre-commit) with one message
 STATE_DIR = ".kaptain-gitops"
 JOBS_DIR = "jobs"

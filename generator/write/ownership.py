@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import OverlayError
+from generator.layout import SETTINGS_FILE
 from generator.render.overlay import RenderedFile, is_untouched, split_header
-from generator.write.discovery import SETTINGS_FILE, YAML_SUFFIXES, Overlay
+from generator.write.discovery import YAML_SUFFIXES, Overlay
 
 
 @dataclass(frozen=True)

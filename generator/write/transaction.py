@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Self
 
 from generator.errors import OverlayError
+from generator.layout import DEPLOY_DIR
 from generator.write.discovery import STATE_DIR, Overlay, Tree, rel, scan
 from generator.write.ownership import Change
 
 TMP_MARK = ".kgtmp-"
-DEPLOY_DIR = "deploy"  # generator.render.delivery.DEPLOY_DIR (not imported: it pulls the renderer in)
 
 
 class Lock:
