@@ -20,29 +20,9 @@ import pytest
 
 from generator.render.overlay import split_header
 from tests.conftest import REPO, run_cli
+from tests.fleet_cases import change_schedules, generated, render_fleet
 
 FLEET = 24
-
-
-def _fleet(root: Path) -> None:
-    for i in range(FLEET):
-        d = root / "overlays" / f"c{i:02d}"
-        d.mkdir(parents=True)
-        (d / "settings.yaml").write_text((REPO / "overlays/prod/settings.yaml").read_text())
-    assert run_cli("render", "--root", str(root)).code == 0
-
-
-def _generated(root: Path) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for d in sorted((root / "overlays").iterdir()):
-        out[d.name] = {p.name: p.read_text() for p in sorted(d.glob("*.yaml")) if p.name != "settings.yaml"}
-    return out
-
-
-def _change_settings(root: Path) -> None:
-    for d in (root / "overlays").iterdir():
-        s = d / "settings.yaml"
-        s.write_text(s.read_text().replace('"0 0 * * *"', '"30 1 * * *"'))
 
 
 def _render_cmd(root: Path) -> list[str]:
@@ -52,25 +32,25 @@ def _render_cmd(root: Path) -> list[str]:
 @pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_each_overlay_old_or_new(tmp_path: Path) -> None:
     base = tmp_path / "base"
-    _fleet(base)
-    old = _generated(base)
+    render_fleet(base, FLEET)
+    old = generated(base)
     new_root = tmp_path / "new"
     shutil.copytree(base, new_root)
-    _change_settings(new_root)
+    change_schedules(new_root)
     assert run_cli("render", "--root", str(new_root)).code == 0
-    new = _generated(new_root)
+    new = generated(new_root)
     rng = random.Random(1234)
     outcomes = {"old": 0, "new": 0, "rolled-forward": 0}
     for attempt in range(12):
         root = tmp_path / f"try{attempt}"
         shutil.copytree(base, root)
-        _change_settings(root)
+        change_schedules(root)
         proc = subprocess.Popen(_render_cmd(root), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.15, 1.2))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         journal = (root / ".kaptain-gitops" / "journal.json").exists()
-        state = _generated(root)
+        state = generated(root)
         for name, files in state.items():
             for text in files.values():
                 assert split_header(text)[0] is not None, "no half-written file is visible"
@@ -79,14 +59,14 @@ def test_sigkill_at_any_moment_leaves_each_overlay_old_or_new(tmp_path: Path) ->
         if journal:
             outcomes["rolled-forward"] += 1
             assert run_cli("render", "--root", str(root)).code == 0
-            assert _generated(root) == new
+            assert generated(root) == new
         else:
             outcomes["new" if state == new else "old"] += 1
             if state != new:
                 assert all(state[n] in (old[n], new[n]) for n in state)
         # whatever happened, the next run converges to the new render and leaves no temporaries
         assert run_cli("render", "--root", str(root)).code == 0
-        assert _generated(root) == new
+        assert generated(root) == new
         assert not [p for p in root.rglob("*") if ".kgtmp-" in p.name]
     assert sum(outcomes.values()) == 12
 
@@ -108,14 +88,14 @@ sys.exit(main(sys.argv[1:]))
 
 def test_kill_right_after_the_commit_is_rolled_forward(tmp_path: Path) -> None:
     root = tmp_path / "r"
-    _fleet(root)
-    old = _generated(root)
-    _change_settings(root)
+    render_fleet(root, FLEET)
+    old = generated(root)
+    change_schedules(root)
     cmd = [sys.executable, "-c", CRASH_AFTER_COMMIT, "render", "--root", str(root)]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
     assert proc.returncode == -signal.SIGKILL
     assert (root / ".kaptain-gitops" / "journal.json").exists()
-    assert _generated(root) == old  # nothing renamed yet: temporaries only
+    assert generated(root) == old  # nothing renamed yet: temporaries only
     result = run_cli("check", "--root", str(root), "--kustomize", "off")
     assert result.code == 1
     assert result.out.startswith(".kaptain-gitops/journal.json:1:1: [error] an interrupted render left a journal; "
@@ -132,8 +112,8 @@ def test_second_render_waits_for_the_lock_or_names_the_holder(tmp_path: Path) ->
     from generator.write.transaction import Lock
 
     root = tmp_path / "r"
-    _fleet(root)
-    _change_settings(root)
+    render_fleet(root, FLEET)
+    change_schedules(root)
     with Lock(root):
         result = run_cli("render", "--root", str(root), "--wait", "0.2")
         assert result.code == 1

@@ -21,29 +21,11 @@ import pytest
 
 from generator.pipeline.pool import PARALLEL_MIN_OVERLAYS
 from tests.conftest import REPO, run_cli
+from tests.fleet_cases import change_schedules, generated, render_fleet
 
 FLEET = PARALLEL_MIN_OVERLAYS + 16  # big enough for worker processes
 BOUND = 60.0  # a hang detector, not a speed claim: interrupted runs end in well under a second here
 ATTEMPTS = 10
-
-
-def _fleet(root: Path) -> None:
-    for i in range(FLEET):
-        d = root / "overlays" / f"c{i:03d}"
-        d.mkdir(parents=True)
-        (d / "settings.yaml").write_text((REPO / "overlays/prod/settings.yaml").read_text())
-    assert run_cli("render", "--root", str(root)).code == 0
-
-
-def _change_settings(root: Path) -> None:
-    for d in (root / "overlays").iterdir():
-        s = d / "settings.yaml"
-        s.write_text(s.read_text().replace('"0 0 * * *"', '"30 1 * * *"'))
-
-
-def _generated(root: Path) -> dict[str, dict[str, str]]:
-    return {d.name: {p.name: p.read_text() for p in sorted(d.glob("*.yaml")) if p.name != "settings.yaml"}
-            for d in sorted((root / "overlays").iterdir())}
 
 
 def _temporaries(root: Path) -> list[Path]:
@@ -99,11 +81,11 @@ def _start(command: str, root: Path) -> subprocess.Popen[str]:
 @pytest.mark.slow
 def test_signals_at_random_moments_leave_nothing_behind(tmp_path: Path) -> None:
     base = tmp_path / "base"
-    _fleet(base)
-    old = _generated(base)
+    render_fleet(base, FLEET)
+    old = generated(base)
     changed = tmp_path / "changed"
     shutil.copytree(base, changed)
-    _change_settings(changed)
+    change_schedules(changed)
     spans = []
     for name in ("full", "again"):  # the second, warm run is the typical one
         started = time.monotonic()
@@ -112,7 +94,7 @@ def test_signals_at_random_moments_leave_nothing_behind(tmp_path: Path) -> None:
         assert proc.returncode == 0
         spans.append(time.monotonic() - started)
     span = min(spans)  # signals land anywhere in a run, start-up and commit included
-    new = _generated(tmp_path / "full")
+    new = generated(tmp_path / "full")
     rng = random.Random(13)
     seen: dict[str, int] = {}
     for attempt in range(ATTEMPTS):
@@ -142,7 +124,7 @@ def test_signals_at_random_moments_leave_nothing_behind(tmp_path: Path) -> None:
             assert _temporaries(root) == [], "an interrupted run removes its temporary files"
         journal = (root / ".kaptain-gitops" / "journal.json").exists()
         if not journal:
-            state = _generated(root)
+            state = generated(root)
             assert all(state[n] in (old[n], new[n]) for n in state), "an overlay is mixed"
         # Leftovers (a second signal may exit before clean-up) are the next run's, whatever its selection.
         leftovers = _temporaries(root)
@@ -153,7 +135,7 @@ def test_signals_at_random_moments_leave_nothing_behind(tmp_path: Path) -> None:
         assert run_cli("render", "--root", str(root), "overlays/c001").code == 0
         assert _temporaries(root) == []
         assert run_cli("render", "--root", str(root)).code == 0
-        assert _generated(root) == new
+        assert generated(root) == new
     assert seen.get("interrupted", 0) >= 3, seen  # the signals did land inside runs
 
 
