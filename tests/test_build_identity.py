@@ -54,7 +54,7 @@ def test_every_example_and_golden_overlay_builds_byte_identical(case: Path, tmp_
             continue
         # manual Jobs are files a user may edit: built through the patch engine's YAML subset, in process
         assert not is_generated_only(report.files), overlay.rel
-        assert plan_build("auto", report.files, overlay.path) == "patched", overlay.rel
+        assert plan_build("auto", report.files, overlay.path)[0] == "patched", overlay.rel
         assert in_process_stream_or_none(overlay.path, report.files) == expected, overlay.rel
 
 
@@ -72,8 +72,8 @@ def test_a_hand_edited_manual_job_outside_the_yaml_subset_goes_to_kubectl(tmp_pa
     assert job.read_text() != text
     overlay = next(o for o in discover(root) if o.rel == "overlays/prod")
     report = plan_overlay(overlay, Options(root=root), None)
-    assert plan_build("auto", report.files, overlay.path) == "kubectl"
-    assert plan_build("internal", report.files, overlay.path) == "kustomize-needed"
+    assert plan_build("auto", report.files, overlay.path)[0] == "kubectl"
+    assert plan_build("internal", report.files, overlay.path)[0] == "kustomize-needed"
     assert in_process_stream_or_none(overlay.path, report.files) is None
 
 

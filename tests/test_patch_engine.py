@@ -47,8 +47,8 @@ def test_the_example_overlay_dev_is_built_in_process_and_matches_kubectl() -> No
     overlay = next(o for o in discover(REPO) if o.rel == "overlays/dev")
     files = plan_overlay(overlay, Options(root=REPO), None).files
     assert not kustomize.is_generated_only(files)  # it has a user patch
-    assert kustomize.plan_build("auto", files, overlay.path) == "patched"
-    assert kustomize.plan_build("kubectl", files, overlay.path) == "kubectl"
+    assert kustomize.plan_build("auto", files, overlay.path)[0] == "patched"
+    assert kustomize.plan_build("kubectl", files, overlay.path)[0] == "kubectl"
     assert kustomize.in_process_stream_or_none(overlay.path, files) == _kubectl(overlay.path)
 
 
@@ -64,8 +64,8 @@ def test_accepted_example_matches_kubectl(name: str, tmp_path: Path) -> None:
 def test_declined_example_goes_to_kubectl(name: str, tmp_path: Path) -> None:
     dev, files = _overlay(tmp_path, EXAMPLES / "decline" / name)
     assert kustomize.build_with_user_files(dev, files) is None
-    assert kustomize.plan_build("auto", files, dev) == "kubectl"
-    assert kustomize.plan_build("internal", files, dev) == "kustomize-needed"
+    assert kustomize.plan_build("auto", files, dev)[0] == "kubectl"
+    assert kustomize.plan_build("internal", files, dev)[0] == "kustomize-needed"
 
 
 def test_a_job_added_by_trigger_and_a_patch_build_in_process(tmp_path: Path) -> None:

@@ -239,9 +239,9 @@ def _check_one(o: discovery.Overlay, opts: Options, cache: Any = None) -> tuple[
         if r.changes:
             r.status = "stale"
         else:
-            plan = kustomize.plan_build(opts.kustomize, r.files, o.path)
+            plan, engine_docs = kustomize.plan_build(opts.kustomize, r.files, o.path)
             if plan != "kubectl":
-                problems, built = kustomize.check_build(o, r.files, plan)
+                problems, built = kustomize.check_build(o, r.files, plan, built=engine_docs)
                 r.problems.extend(problems)
                 r.problems.extend(validate_built(o, built, r, opts, registry))
     if r.status == "up-to-date" and r.failed(opts.strict):

@@ -93,18 +93,8 @@ def build_with_user_files(overlay_dir: Path, files: list[RenderedFile]) -> list[
     the overlay is outside the engine's proven subset (then only the real kubectl may build it)."""
     from generator.validate import patch_engine
 
-    last = _PLANNED.pop() if _PLANNED else None
-    if last is not None and last[0] == str(overlay_dir) and last[1] is files:
-        return last[2]  # planned a moment ago from the very same files: the engine's answer, used once
     docs = patch_engine.build(overlay_dir, files)
-    built = None if docs is None else sort_documents(docs)
-    _PLANNED.append((str(overlay_dir), files, built))
-    return built
-
-
-# ``plan_build`` and then ``check_build`` ask for the same overlay with the same list of files: the engine's
-# last answer is kept (one entry) and handed out once, so the engine runs once per overlay and nothing grows.
-_PLANNED: list[tuple[str, list[RenderedFile], list[dict[str, Any]] | None]] = []
+    return None if docs is None else sort_documents(docs)
 
 
 def sort_documents(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -234,25 +224,29 @@ def parse_stream(text: str) -> list[dict[str, Any]]:
 Plan = Literal["internal", "patched", "kubectl", "kustomize-needed", "off"]
 
 
-def plan_build(mode: Mode, files: list[RenderedFile], overlay_dir: Path | None = None) -> Plan:
+def plan_build(mode: Mode, files: list[RenderedFile],
+               overlay_dir: Path | None = None) -> tuple[Plan, list[dict[str, Any]] | None]:
     """How ``check`` builds an overlay: in process only where that is proven identical to kustomize.
 
     ``internal``: generated-only; ``patched``: with user files, accepted by the patch engine (needs
-    ``overlay_dir``); ``kubectl``: the real kustomize (always with ``--kustomize kubectl``)."""
+    ``overlay_dir``); ``kubectl``: the real kustomize (always with ``--kustomize kubectl``). With a ``patched``
+    plan come the engine's documents (it built the overlay to decide): :func:`check_build` takes them."""
     if mode == "off":
-        return "off"
+        return "off", None
     if mode == "kubectl":
-        return "kubectl"
+        return "kubectl", None
     if is_generated_only(files):
-        return "internal"
-    if overlay_dir is not None and build_with_user_files(overlay_dir, files) is not None:
-        return "patched"
-    return "kubectl" if mode == "auto" else "kustomize-needed"
+        return "internal", None
+    if overlay_dir is not None and (docs := build_with_user_files(overlay_dir, files)) is not None:
+        return "patched", docs
+    return ("kubectl" if mode == "auto" else "kustomize-needed"), None
 
 
 def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: str | None = None,
-                cache_dir: Path | None = None) -> tuple[list[Problem], list[dict[str, Any]]]:
-    """Build the overlay as planned; returns (problems, documents still to validate: user-shaped output)."""
+                cache_dir: Path | None = None,
+                built: list[dict[str, Any]] | None = None) -> tuple[list[Problem], list[dict[str, Any]]]:
+    """Build the overlay as planned; returns (problems, documents still to validate: user-shaped output).
+    ``built``: the documents :func:`plan_build` returned with a ``patched`` plan."""
     where = f"{overlay.rel}/{KUSTOMIZATION}"
     if plan == "off":
         return [], []
@@ -268,7 +262,7 @@ def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: st
             return [Problem.from_error(err, where)], []
         return [], jobs
     if plan == "patched":
-        docs = build_with_user_files(overlay.path, files)
+        docs = built if built is not None else build_with_user_files(overlay.path, files)
         if docs is not None:
             return [], docs
     try:
