@@ -35,9 +35,9 @@ FORMAT = b"kaptain-gitops overlay check cache 1\0"
 def _zone_digest(zone: str | None) -> str:
     if zone is None:
         return "no zone"
-    from generator.schedule.tzfile import _read_tzif  # the bytes the analysis reads for the zone
+    from generator.schedule.tzfile import read_tzif  # the bytes the analysis reads for the zone
 
-    data = _read_tzif(zone)
+    data = read_tzif(zone)
     return "absent" if data is None else hashlib.sha256(data).hexdigest()
 
 

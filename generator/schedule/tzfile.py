@@ -194,7 +194,7 @@ def _parse_tzif(data: bytes) -> ZoneModel | None:
     return ZoneModel(tuple(times), tuple(types[i] for i in idx), types[0], rule)
 
 
-def _read_tzif(key: str) -> bytes | None:
+def read_tzif(key: str) -> bytes | None:
     """The TZif bytes zoneinfo would load for ``key`` (TZPATH first, then the tzdata package)."""
     for base in zoneinfo.TZPATH:
         path = os.path.join(base, key)
@@ -241,6 +241,6 @@ def probe_model(zone: dt.tzinfo, a: int, b: int) -> ZoneModel:
 
 @lru_cache(maxsize=64)
 def zone_model(key: str) -> ZoneModel | None:
-    data = _read_tzif(key)
+    data = read_tzif(key)
     return None if data is None else _parse_tzif(data)
 
