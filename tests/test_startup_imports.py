@@ -1,8 +1,9 @@
 """Start-up guard (#16): the light commands import only what they need. Not timed: it inspects ``sys.modules``.
 
 Each command runs in a fresh interpreter through the console script's own entry point; afterwards the modules it
-imported are listed (in the dev venv the editable install's hook pre-imports re, pathlib and contextlib, so those are
-not checked). ``make bench`` (``python -m bench.startup`` alone) shows what each of them costs; this test
+imported are listed. The interpreter runs with ``-S`` and the checkout first on ``sys.path``: the dev venv's editable
+install hook (a ``.pth`` file) would otherwise pre-import re, enum, pathlib and contextlib into every start, which
+an installed tool does not (the light paths below need no third-party package). ``make bench`` (``python -m bench.startup`` alone) shows what each of them costs; this test
 keeps the heavy ones from creeping back onto these paths.
 """
 
@@ -15,9 +16,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+SITE_PACKAGES = [p for p in sys.path if p.endswith("site-packages")]
 
 _SCRIPT = """
 import sys
+sys.path[:0] = %r  # the checkout, then site-packages as a plain path: its .pth hooks are not run
 sys.argv = ["kaptain-gitops", *sys.argv[1:]]
 try:
     from generator.cli.launch import entry
@@ -34,19 +37,22 @@ HEAVY = ("jinja2", "jsonschema", "jsonschema_rs", "referencing", "generator.rend
 CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
     # argv, modules (and their submodules) that must not be imported beyond HEAVY
     "version": (["--version"], ("argparse", "generator.config", "generator.schedule", "yaml", "json",
-                                "typing", "zoneinfo", "datetime")),
+                                "typing", "zoneinfo", "datetime", "enum", "signal", "re", "functools",
+                                "collections", "pathlib", "contextlib")),
     "help": (["--help"], ("generator.config", "generator.schedule", "generator.report", "yaml", "json",
-                          "zoneinfo", "datetime", "typing")),
+                          "zoneinfo", "datetime", "typing", "signal", "pathlib")),
     "validate": (["validate", "overlays/dev/settings.yaml"], ("yaml", "typing", "argparse", "gettext", "calendar",
-                                                              "locale", "difflib", "generator.write", "copy")),
+                                                              "locale", "difflib", "generator.write", "copy",
+                                                              "signal", "pathlib", "contextlib")),
     "explain": (["explain", "0 0 * * *"], ("argparse", "gettext", "calendar", "locale", "yaml", "zoneinfo",
                                            "generator.config", "generator.write", "generator.schedule.tzfile",
-                                           "difflib", "json", "typing")),
+                                           "difflib", "json", "typing", "enum", "signal", "re", "pathlib",
+                                           "contextlib")),
 }
 
 
 def _modules(argv: list[str]) -> set[str]:
-    proc = subprocess.run([sys.executable, "-c", _SCRIPT, *argv], cwd=REPO, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-S", "-c", _SCRIPT % [str(REPO), *SITE_PACKAGES], *argv], cwd=REPO, capture_output=True, text=True,
                           timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     line = proc.stderr.rstrip("\n").rsplit("\n", 1)[-1]

@@ -8,9 +8,17 @@ launchers import this module; library users and tests import :mod:`generator.cli
 from __future__ import annotations
 
 import os
-import signal
 import sys
-from types import FrameType
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every start (mypy knows this name)
+if TYPE_CHECKING:
+    import signal
+    from types import FrameType
+else:
+    try:  # the C module itself: ``signal`` only wraps it in enums, and importing ``enum`` costs every start (#16)
+        import _signal as signal
+    except ImportError:  # pragma: no cover - a Python without it
+        import signal
 
 
 def _before_start(signum: int, frame: FrameType | None) -> None:

@@ -8,13 +8,18 @@ The write path holds both signals back while it applies a committed journal
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every start (mypy knows this name)
 if TYPE_CHECKING:
+    import signal
     import threading
     from types import FrameType, TracebackType
+else:
+    try:  # the C module itself, as in generator.cli.launch: ``signal`` adds enums, and ``enum`` costs every start
+        import _signal as signal
+    except ImportError:  # pragma: no cover - a Python without it
+        import signal
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
