@@ -25,7 +25,9 @@ from tests.fleet_cases import change_schedules, generated, render_fleet
 
 FLEET = PARALLEL_MIN_OVERLAYS + 16  # big enough for worker processes
 BOUND = 60.0  # a hang detector, not a speed claim: interrupted runs end in well under a second here
-ATTEMPTS = 10
+ATTEMPTS = 10  # at least; more (up to MAX_ATTEMPTS) until MIN_INTERRUPTED signals have landed inside runs
+MIN_INTERRUPTED = 3
+MAX_ATTEMPTS = 40  # on a loaded machine a run measured slow makes more signals arrive after the end
 
 
 def _temporaries(root: Path) -> list[Path]:
@@ -97,7 +99,9 @@ def test_signals_at_random_moments_leave_nothing_behind(tmp_path: Path) -> None:
     new = generated(tmp_path / "full")
     rng = random.Random(13)
     seen: dict[str, int] = {}
-    for attempt in range(ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt >= ATTEMPTS and seen.get("interrupted", 0) >= MIN_INTERRUPTED:
+            break
         root = tmp_path / f"try{attempt}"
         shutil.copytree(changed, root)
         command = "check" if attempt % 4 == 3 else "render"
@@ -136,7 +140,7 @@ def test_signals_at_random_moments_leave_nothing_behind(tmp_path: Path) -> None:
         assert _temporaries(root) == []
         assert run_cli("render", "--root", str(root)).code == 0
         assert generated(root) == new
-    assert seen.get("interrupted", 0) >= 3, seen  # the signals did land inside runs
+    assert seen.get("interrupted", 0) >= MIN_INTERRUPTED, seen  # the signals did land inside runs
 
 
 def test_a_later_run_reports_and_removes_leftover_temporaries(tmp_path: Path) -> None:
