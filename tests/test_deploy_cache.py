@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import deliver, deploy_cache, fleet
+from generator.pipeline import deliver, deploy_cache
 from generator.pipeline.records import Options
 from generator.resources import schemas_dir, templates_dir
 from generator.write import discovery, transaction
@@ -46,13 +46,13 @@ def _digest(root: Path, **options: object) -> str | None:
 
 def _count_plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = fleet.plan_delivery
+    real = deliver.plan_delivery  # fleet imports it where it is used (start-up, #16)
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(fleet, "plan_delivery", counting)
+    monkeypatch.setattr(deliver, "plan_delivery", counting)
     return calls
 
 
