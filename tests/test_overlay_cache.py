@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import deploy_cache, fleet, overlay_cache
+from generator.pipeline import fingerprint, fleet, overlay_cache
 from generator.pipeline.records import Options
 from generator.resources import schemas_dir, templates_dir
 from generator.write import discovery
@@ -147,12 +147,12 @@ def test_every_option_changes_the_key(repo: Path, tmp_path: Path) -> None:
 
 
 def test_the_tool_and_its_data_change_the_key(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = shutil.copytree(deploy_cache.PACKAGE_DIR, tmp_path / "generator",
+    package = shutil.copytree(fingerprint.PACKAGE_DIR, tmp_path / "generator",
                               ignore=shutil.ignore_patterns("__pycache__"))
     templates = shutil.copytree(templates_dir(), tmp_path / "templates")
     schemas = shutil.copytree(schemas_dir(), tmp_path / "schemas")
-    monkeypatch.setattr(deploy_cache, "PACKAGE_DIR", package)
-    monkeypatch.setattr(deploy_cache, "templates_dir", lambda: templates)
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", package)
+    monkeypatch.setattr(fingerprint, "templates_dir", lambda: templates)
     seen = {_key(repo, schema_root=schemas)}
     for change in (lambda: _edit(package / "render" / "overlay.py", '"""', '""" '),
                    lambda: _edit(templates / "cronjob.yaml.j2", "\n", "\n\n"),

@@ -70,9 +70,15 @@ def test_guard_notices_a_heavy_import() -> None:
 
 
 @pytest.mark.parametrize("argv", [["validate", "overlays/dev/settings.yaml"], ["validate", "a.yaml", "b/settings.yaml"],
-                                  ["explain", "0 0 * * *"], ["explain", "@every 1h30m"], ["explain", "TZ=UTC 0 0 * * *"]])
+                                  ["explain", "0 0 * * *"], ["explain", "@every 1h30m"], ["explain", "TZ=UTC 0 0 * * *"],
+                                  ["check"], ["check", "overlays/dev"], ["check", "overlays/*", "overlays/prod"],
+                                  ["check", "--root", "/tmp/r", "overlays/dev"], ["check", "overlays/dev", "--root", "r"],
+                                  ["check", "--no-cache", "--strict", "-v", "--format", "json", "a", "b"],
+                                  ["check", "a", "--verbose", "--format", "github", "--root", "."],
+                                  ["check", "--format", "text"]])
 def test_simple_arguments_equal_the_parser(argv: list[str]) -> None:
-    """``validate``/``explain`` without options skip argparse (start-up); they must get exactly its namespace."""
+    """``validate``/``explain`` without options and ``check`` with the usual ones skip argparse (start-up); they must
+    get exactly its namespace."""
     from generator.cli.main import build_parser, simple_args
 
     assert vars(simple_args(argv)) == vars(build_parser(argv[0]).parse_args(argv))
@@ -80,7 +86,12 @@ def test_simple_arguments_equal_the_parser(argv: list[str]) -> None:
 
 @pytest.mark.parametrize("argv", [["validate"], ["validate", "--strict", "a.yaml"], ["validate", "-h"],
                                   ["explain", "0 0 * * *", "--count", "3"], ["explain", "a", "b"], ["explain"],
-                                  ["validate", "--", "a.yaml"], ["check", "overlays/dev"], ["explain", "-1 0 * * *"]])
+                                  ["validate", "--", "a.yaml"], ["explain", "-1 0 * * *"],
+                                  ["check", "--root=x", "a"], ["check", "--ro", "x"], ["check", "--root"],
+                                  ["check", "--root", "-x"], ["check", "--root", ""], ["check", "a", "--strict", "b"],
+                                  ["check", "--strict", "--strict"], ["check", "--format", "xml"], ["check", "-h"],
+                                  ["check", "--", "a"], ["check", "--no-cache", "--kustomize", "off"],
+                                  ["check", "-v", "--verbose"], ["check", "-"]])
 def test_anything_else_goes_through_argparse(argv: list[str]) -> None:
     from generator.cli.main import simple_args
 

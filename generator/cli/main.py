@@ -188,11 +188,25 @@ def _progress(stream: TextIO) -> Callable[[int, int], None] | None:
     return show
 
 
-def _template_cache(root: Path) -> None:
+def _template_dir(root: Path) -> str:
     """Compiled templates under .kaptain-gitops/templates (outside cache/, which CI saves and restores)."""
+    return str(root / ".kaptain-gitops" / "templates")
+
+
+def _template_cache(root: Path) -> None:
     from generator.render.overlay import use_template_cache
 
-    use_template_cache(str(root / ".kaptain-gitops" / "templates"))
+    use_template_cache(_template_dir(root))
+
+
+def _parse_skip(values: list[str]) -> frozenset[str]:
+    """``--skip`` values as :func:`generator.validate.manifest_schemas.parse_skip` reads them (imported only when
+    there are any: that module loads the schema machinery)."""
+    if not values:
+        return frozenset()
+    from generator.validate.manifest_schemas import parse_skip
+
+    return parse_skip(values)
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -228,7 +242,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif not patterns:
             notices.append(f"no overlay changed since {args.changed_since}; repository-level checks ran")
     if args.kubernetes_version:
-        from generator.validate.manifest_schemas import SUPPORTED_KUBERNETES_VERSIONS
+        from generator.validate.kubernetes_versions import SUPPORTED_KUBERNETES_VERSIONS
 
         version = args.kubernetes_version.removeprefix("v")
         version = ".".join(version.split(".")[:2])
@@ -236,16 +250,14 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--kubernetes-version {args.kubernetes_version} is not supported; "
                              f"choose one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}", rule="usage")
         args.kubernetes_version = version
-    if not args.no_cache:
-        _template_cache(root)
-    from generator.validate.kubeconform import find_kubeconform
-    from generator.validate.manifest_schemas import parse_skip
+    from generator.validate.kubeconform_path import find_kubeconform
 
     use_kubeconform = args.kubeconform == "auto" and find_kubeconform() is not None
     opts = Options(root=root, strict=args.strict, kubernetes_version=args.kubernetes_version,
-                   crd_location=args.crd_schemas, skip=parse_skip(args.skip), kustomize=args.kustomize,
-                   wait_seconds=args.wait,
-                   keep_files=use_kubeconform, cache=not args.no_cache)
+                   crd_location=args.crd_schemas, skip=_parse_skip(args.skip), kustomize=args.kustomize,
+                   wait_seconds=args.wait, keep_files=use_kubeconform, cache=not args.no_cache,
+                   # given to the renderer only when one is needed: a result-cache hit renders nothing
+                   template_cache=None if args.no_cache else _template_dir(root))
     run = check_overlays(opts, patterns, progress=_progress(err), none=args.changed_since is not None and not patterns)
     run.notices[:0] = notices
     if args.kubeconform == "auto":
@@ -372,6 +384,8 @@ def simple_args(argv: list[str]) -> Any:
     The result equals what the parser gives for the same ``argv`` (``tests/test_startup_imports.py`` compares
     them); anything else (an option, ``--``, a wrong count) returns ``None`` and goes through argparse.
     """
+    if argv[:1] == ["check"]:
+        return _simple_check_args(argv[1:])
     if len(argv) < 2 or any(a.startswith("-") for a in argv):
         return None
     from types import SimpleNamespace
@@ -384,6 +398,49 @@ def simple_args(argv: list[str]) -> Any:
                                svg=None, min_interval_minutes=15, max_delay_hours=24.0, watch=False,
                                watch_resync_seconds=300, watch_backoff_max_seconds=60, func=cmd_explain)
     return None
+
+
+_CHECK_FLAGS = {"--no-cache": "no_cache", "--strict": "strict", "-v": "verbose", "--verbose": "verbose"}
+_CHECK_VALUES = {"--root": "root", "--format": "format"}
+
+
+def _simple_check_args(tokens: list[str]) -> Any:
+    """``check [OVERLAY...]`` with at most ``--root DIR``, ``--format F``, ``--no-cache``, ``--strict``, ``-v``: the
+    CI gate's usual forms, parsed without argparse (a warm one-overlay check is a few times ``python -c pass``).
+
+    Each option at most once, spelled out in full with its value as the next word, the overlays one run of words;
+    anything else (``--opt=value``, abbreviations, ``--``, ``-h``, a repeat) returns ``None`` for argparse."""
+    values: dict[str, Any] = {"root": None, "format": None, "no_cache": False, "strict": False, "verbose": False}
+    seen: set[str] = set()
+    overlays: list[str] = []
+    ended = False  # the run of OVERLAY words is over
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if not token.startswith("-"):
+            if ended and overlays:
+                return None
+            overlays.append(token)
+            i += 1
+            continue
+        ended = bool(overlays)
+        name = _CHECK_FLAGS.get(token) or _CHECK_VALUES.get(token)
+        if name is None or name in seen:
+            return None
+        seen.add(name)
+        if token in _CHECK_FLAGS:
+            values[name] = True
+            i += 1
+            continue
+        value = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if not value or value.startswith("-") or (name == "format" and value not in ("text", "json", "github")):
+            return None
+        values[name] = path_arg(value) if name == "root" else value
+        i += 2
+    from types import SimpleNamespace
+
+    return SimpleNamespace(command="check", overlays=overlays, **values, changed_since=None, kubernetes_version=None,
+                           crd_schemas=None, skip=[], kustomize="auto", kubeconform="auto", wait=30.0, func=cmd_check)
 
 
 def _run(argv: list[str], command: str | None, out: TextIO, err: TextIO) -> int:

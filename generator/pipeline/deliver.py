@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from generator.errors import GeneratorError
 from generator.layout import CONFIG_FILE, DEPLOY_DIR
-from generator.pipeline import kommander_clusters as kc
-from generator.pipeline.documents import document_lines, document_problems, schema_registry, stale_problem
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
-from generator.render import overlay_set
-from generator.render.overlay import RenderedFile
-from generator.write import discovery, ownership
+from generator.write import discovery
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
     from generator.config.settings import Settings
+    from generator.render.overlay import RenderedFile
+
+# Start-up (#16): the renderer, the validators and the ownership rules are imported where deploy/ is really planned;
+# a repository without gitops.yaml and deploy/ needs none of them.
 
 
 
@@ -71,6 +70,10 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
         return report
     if config is None:  # no gitops.yaml (any more): our files in deploy/ are stale, render deletes them
         deploy = deploy_dir(opts)
+        if not deploy.path.is_dir():
+            return None  # what owned_tree finds there: nothing
+        from generator.write import ownership
+
         owned = ownership.owned_tree(deploy.path)
         if not owned:
             return None
@@ -79,6 +82,11 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
         report.status = "failed" if diff.conflicts else "up-to-date"
         report.changes = diff.changes
         return report
+    from generator.pipeline import kommander_clusters as kc
+    from generator.render import overlay_set
+    from generator.render.overlay import RenderedFile
+    from generator.write import ownership
+
     try:
         same = tree is not None and opts.root / config.overlays_path == opts.root / "overlays"
         found = tree.overlays if tree is not None and same else discovery.discover(opts.root, config.overlays_path)
@@ -123,6 +131,7 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
 
 def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem]:
     """deploy/kommander against the Kubernetes schemas and the shipped AppDeployment schema (always: no flag needed)."""
+    from generator.pipeline.documents import document_lines, document_problems, schema_registry
     from generator.render.kommander import DIR, KUSTOMIZATION_FILE
     from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
 
@@ -139,6 +148,7 @@ def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem
 
 def check_delivery(run: RunReport, opts: Options) -> None:
     """Drift and strict CRD-schema validation of deploy/ (shipped schemas, plus --crd-schemas)."""
+    from generator.pipeline.documents import document_lines, document_problems, schema_registry, stale_problem
     from generator.render.delivery import PLUGIN_FILE
 
     r = run.delivery

@@ -39,6 +39,7 @@ def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], 
     from generator.schedule.settings_lint import describe_schedule, lint_refused, lint_settings
     from generator.write import ownership
 
+    use_template_cache(opts)
     report = OverlayReport(o.rel)
     try:
         loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
@@ -74,6 +75,18 @@ def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], 
         return report
     report.changes = diff.changes
     return report
+
+
+_template_cache_set: list[str] = []  # the directory this process has given the renderer (use_template_cache)
+
+
+def use_template_cache(opts: Options) -> None:
+    """Give the renderer ``opts.template_cache`` before this process first renders with these options."""
+    if opts.template_cache is not None and _template_cache_set != [opts.template_cache]:
+        from generator.render import overlay
+
+        overlay.use_template_cache(opts.template_cache)
+        _template_cache_set[:] = [opts.template_cache]
 
 
 def validate_files(o: discovery.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
@@ -347,7 +360,7 @@ def _run_tool_digest(opts: Options) -> Callable[[], str | None]:
 
     def tool() -> str | None:
         if not made:
-            from generator.pipeline.deploy_cache import tool_digest
+            from generator.pipeline.fingerprint import tool_digest
 
             made.append(tool_digest(opts))
         return made[0]
@@ -371,6 +384,7 @@ def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay
         return
     from generator.pipeline.deliver import blame_overlays, check_delivery, plan_delivery
 
+    use_template_cache(opts)
     run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree, facts)
     run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
     blame_overlays(run)

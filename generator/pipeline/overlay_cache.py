@@ -4,7 +4,7 @@ Like ruff's and mypy's caches, and only for what can be proven unchanged. A gene
 process) that ``check`` found clean — up to date, no error, not failed under ``--strict`` — is recorded under
 ``.kaptain-gitops/cache/check/`` by a digest of:
 
-* the run's inputs (:func:`generator.pipeline.deploy_cache.add_tool`: the tool's code, templates, the schemas every
+* the run's inputs (:func:`generator.pipeline.fingerprint.add_tool`: the tool's code, templates, the schemas every
   run reads, the libraries, Python, and the options that change a finding) plus ``--kustomize``;
 * the overlay: its path and the names and bytes of every file below it (settings.yaml, generated files, patches,
   resources, jobs, hidden files too).
@@ -20,42 +20,66 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from generator.errors import GeneratorError
-from generator.pipeline import deploy_cache
+from generator.pipeline import fingerprint
 from generator.pipeline.records import Options, OverlayReport
 from generator.problems import Problem
 from generator.write import discovery
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 FORMAT = b"kaptain-gitops overlay check cache 1\0"
+
+
+def tzif_bytes(zone: str) -> bytes | None:
+    """:func:`generator.schedule.tzfile.read_tzif` (the bytes the analysis reads for ``zone``: TZPATH first, then
+    the tzdata package) without importing the schedule analysis; ``tests/test_overlay_cache.py`` proves them equal."""
+    import os
+    import zoneinfo
+
+    for base in zoneinfo.TZPATH:
+        path = os.path.join(base, zone)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                return handle.read()
+    try:
+        import importlib.resources
+
+        return importlib.resources.files("tzdata").joinpath("zoneinfo", *zone.split("/")).read_bytes()
+    except (ImportError, OSError, ValueError):
+        return None
 
 
 def _zone_digest(zone: str | None) -> str:
     if zone is None:
         return "no zone"
-    from generator.schedule.tzfile import read_tzif  # the bytes the analysis reads for the zone
-
-    data = read_tzif(zone)
+    data = tzif_bytes(zone)
     return "absent" if data is None else hashlib.sha256(data).hexdigest()
 
 
-@dataclass
 class Session:
     """The cache for one ``check`` run (picklable: worker processes get a copy)."""
 
-    opts: Options
-    run_key: str
-    _versions: dict[str, str | None] = field(default_factory=dict)  # schema folder → digest, once per process
+    __slots__ = ("_versions", "opts", "run_key")
+
+    def __init__(self, opts: Options, run_key: str, versions: dict[str, str | None] | None = None) -> None:
+        self.opts = opts
+        self.run_key = run_key
+        self._versions: dict[str, str | None] = {} if versions is None else versions  # schema folder → digest
+
+    def __reduce__(self) -> tuple[type[Session], tuple[Options, str, dict[str, str | None]]]:
+        return Session, (self.opts, self.run_key, self._versions)
 
     @classmethod
     def start(cls, opts: Options, tool: Callable[[], str | None] | None = None) -> Session | None:
-        """The session of a run (``tool``: the run's :func:`~generator.pipeline.deploy_cache.tool_digest`), or None
+        """The session of a run (``tool``: the run's :func:`~generator.pipeline.fingerprint.tool_digest`), or None
         when the run cannot use the cache."""
         if not opts.cache or opts.keep_files or opts.force or opts.kustomize not in ("auto", "internal"):
             return None
-        tool_key = tool() if tool is not None else deploy_cache.tool_digest(opts)
+        tool_key = tool() if tool is not None else fingerprint.tool_digest(opts)
         if tool_key is None:
             return None
         h = hashlib.sha256(FORMAT)
@@ -67,19 +91,15 @@ class Session:
         h = hashlib.sha256(self.run_key.encode())
         h.update(f"{o.rel}\0".encode("utf-8", "surrogateescape"))
         try:
-            deploy_cache.add_tree(h, o.path, "overlay")
-        except (deploy_cache.Uncacheable, OSError):
+            fingerprint.add_tree(h, o.dir, "overlay")
+        except (fingerprint.Uncacheable, OSError):
             return None
         return h.hexdigest()
 
     def _version_digest(self, version_dir: str) -> str | None:
         if version_dir not in self._versions:
-            h = hashlib.sha256()
-            try:
-                deploy_cache.add_tree(h, self.opts.schema_root / "kubernetes" / version_dir, version_dir)
-                self._versions[version_dir] = h.hexdigest()
-            except (deploy_cache.Uncacheable, OSError):
-                self._versions[version_dir] = None
+            self._versions[version_dir] = fingerprint.tree_digest(
+                self.opts, self.opts.schema_root / "kubernetes" / version_dir, version_dir)
         return self._versions[version_dir]
 
     def _entry(self, o: discovery.Overlay, key: str) -> str:
@@ -113,7 +133,7 @@ class Session:
 
     def record(self, o: discovery.Overlay, key: str, r: OverlayReport) -> None:
         """Remember a clean result (a cache that cannot be written only costs speed)."""
-        from generator.validate.manifest_schemas import schema_dir_name
+        from generator.validate.kubernetes_versions import schema_dir_name
 
         assert r.settings is not None and r.status == "up-to-date" and not r.errors and not r.changes
         version_dir = schema_dir_name(self.opts.kubernetes_version or r.settings.kubernetes_version)
@@ -123,4 +143,4 @@ class Session:
         entry = {"versionDir": version_dir, "versionDigest": version_digest, "zone": r.settings.time_zone,
                  "zoneDigest": _zone_digest(r.settings.time_zone),
                  "problems": [[p.file, p.line, p.col, p.level, p.rule, p.message] for p in r.problems]}
-        deploy_cache.write_entry(self._entry(o, key), json.dumps(entry).encode("utf-8"))
+        fingerprint.write_entry(self._entry(o, key), json.dumps(entry).encode("utf-8"))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # types only: importing them here would load YAML and the ren
 
 class Options(Record):
     _fields = ("root", "force", "strict", "kubernetes_version", "crd_location", "skip", "schema_root", "kustomize",
-               "durable", "wait_seconds", "keep_files", "cache")
+               "durable", "wait_seconds", "keep_files", "cache", "template_cache")
     __slots__ = _fields
     root: Path
     force: bool
@@ -39,17 +39,21 @@ class Options(Record):
     wait_seconds: float
     keep_files: bool  # keep rendered files in reports after check (kubeconform needs them)
     cache: bool  # reuse kubectl kustomize output and clean check results whose inputs did not change
+    # compiled templates kept here (Jinja2's bytecode cache), set in each process just before its first render, so a
+    # run that renders nothing (a result-cache hit) never imports the renderer; None: as the process has it
+    template_cache: str | None
 
     def __init__(self, root: Path, force: bool = False, strict: bool = False, kubernetes_version: str | None = None,
                  crd_location: str | None = None, skip: frozenset[str] = frozenset(),
                  schema_root: Path | None = None, kustomize: KustomizeMode = "auto", durable: bool = True,
-                 wait_seconds: float = 30.0, keep_files: bool = False, cache: bool = True) -> None:
+                 wait_seconds: float = 30.0, keep_files: bool = False, cache: bool = True,
+                 template_cache: str | None = None) -> None:
         if schema_root is None:
             from generator.resources import schemas_dir
 
             schema_root = schemas_dir()
         self._set(root, force, strict, kubernetes_version, crd_location, skip, schema_root, kustomize, durable,
-                  wait_seconds, keep_files, cache)
+                  wait_seconds, keep_files, cache, template_cache)
 
 
 class OverlayReport:
