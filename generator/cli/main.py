@@ -401,16 +401,18 @@ def simple_args(argv: list[str]) -> Any:
 
 
 _CHECK_FLAGS = {"--no-cache": "no_cache", "--strict": "strict", "-v": "verbose", "--verbose": "verbose"}
-_CHECK_VALUES = {"--root": "root", "--format": "format"}
+_CHECK_VALUES = {"--root": "root", "--format": "format", "--kubeconform": "kubeconform"}
+_CHECK_CHOICES = {"format": ("text", "json", "github"), "kubeconform": ("auto", "off")}
 
 
 def _simple_check_args(tokens: list[str]) -> Any:
-    """``check [OVERLAY...]`` with at most ``--root DIR``, ``--format F``, ``--no-cache``, ``--strict``, ``-v``: the
-    CI gate's usual forms, parsed without argparse (a warm one-overlay check is a few times ``python -c pass``).
+    """``check [OVERLAY...]`` with at most ``--root DIR``, ``--format F``, ``--kubeconform K``, ``--no-cache``,
+    ``--strict``, ``-v``: the CI gate's usual forms, parsed without argparse (a warm one-overlay check is a few times ``python -c pass``).
 
     Each option at most once, spelled out in full with its value as the next word, the overlays one run of words;
     anything else (``--opt=value``, abbreviations, ``--``, ``-h``, a repeat) returns ``None`` for argparse."""
-    values: dict[str, Any] = {"root": None, "format": None, "no_cache": False, "strict": False, "verbose": False}
+    values: dict[str, Any] = {"root": None, "format": None, "kubeconform": "auto", "no_cache": False, "strict": False,
+                              "verbose": False}
     seen: set[str] = set()
     overlays: list[str] = []
     ended = False  # the run of OVERLAY words is over
@@ -433,14 +435,14 @@ def _simple_check_args(tokens: list[str]) -> Any:
             i += 1
             continue
         value = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if not value or value.startswith("-") or (name == "format" and value not in ("text", "json", "github")):
+        if not value or value.startswith("-") or value not in _CHECK_CHOICES.get(name, (value,)):
             return None
         values[name] = path_arg(value) if name == "root" else value
         i += 2
     from types import SimpleNamespace
 
     return SimpleNamespace(command="check", overlays=overlays, **values, changed_since=None, kubernetes_version=None,
-                           crd_schemas=None, skip=[], kustomize="auto", kubeconform="auto", wait=30.0, func=cmd_check)
+                           crd_schemas=None, skip=[], kustomize="auto", wait=30.0, func=cmd_check)
 
 
 def _run(argv: list[str], command: str | None, out: TextIO, err: TextIO) -> int:

@@ -41,6 +41,10 @@ class Uncacheable(Exception):
     pass
 
 
+def _now_ns() -> int:
+    return time.time_ns()
+
+
 class Stats:
     """Signature mode: files are hashed by ``lstat`` instead of bytes; ``newest`` is the latest mtime/ctime seen."""
 
@@ -159,7 +163,7 @@ def remembered(opts: Options, what: str, add: Callable[[hashlib._Hash, Stats | N
     module's docstring); None when it cannot be made (a symlink, an unreadable file)."""
     sig = hashlib.sha256(MEMO_FORMAT)
     stats = Stats()
-    started = time.time_ns()
+    started = _now_ns()
     try:
         add(sig, stats)
     except (Uncacheable, OSError):
