@@ -286,7 +286,8 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
     orphaned output, deploy/): ``--changed-since`` when no overlay changed."""
     run = RunReport("check")
     with transaction.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
-        tree = discovery.scan(opts.root, is_temporary=transaction.is_temporary)  # the one walk of overlays/
+        # the one walk of overlays/ (folder listings remembered by their stat, unless --no-cache)
+        tree = discovery.scan(opts.root, is_temporary=transaction.is_temporary, memo=opts.cache)
         tool = _run_tool_digest(opts)
         if transaction.journal_path(opts.root).exists():
             run.problems.append(Problem(discovery.rel(opts.root, transaction.journal_path(opts.root)), 1, 1, "error",

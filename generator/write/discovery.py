@@ -144,10 +144,13 @@ def _entries(path: str) -> tuple[list[str], list[str], list[str], list[str]] | N
     return dirs, links, files, file_links
 
 
-def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool] | None = None) -> Tree:
+def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool] | None = None, *,
+         memo: bool = False) -> Tree:
     """One walk of ``root/base`` for every run-level question (see :class:`Tree`); symlinks are never followed.
 
-    Strings only in the loop (no ``Path`` per folder): at 1,000 overlays this walk is part of every ``check``."""
+    Strings only in the loop (no ``Path`` per folder): at 1,000 overlays this walk is part of every ``check``.
+    ``memo`` (with ``is_temporary``, ``check``): folder listings remembered under ``.kaptain-gitops/cache/check/``
+    and trusted while the folder's stat is unchanged (:mod:`generator.write.walk_memo`); the result is the same."""
     top = root / base
     full = is_temporary is not None and not top.is_symlink()
     tree = Tree([], [], [], [], [] if full else None)
@@ -159,11 +162,17 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
     settings_dirs = tree.settings_dirs
     # as find_temporaries: temporaries are not looked for through a symlinked base
     temporaries = None if is_temporary is None or top.is_symlink() else is_temporary
+    listings = None
+    if memo and temporaries is not None:
+        from generator.write.walk_memo import ListingMemo
+
+        listings = ListingMemo(os.path.join(root, STATE_DIR, "cache", "check", "walk.json"), top_text, _entries)
+    list_folder = _entries if listings is None else listings.entries
 
     def visit(path: str, rel_path: str, mode: str, in_git: bool = False) -> None:
         # mode: "search" (no overlay above), "misnamed" (below a folder with a misnamed settings file: only
         # overlays and misnamed files count there), "inside" (in an overlay or a hidden folder: temporaries only)
-        listing = _entries(path)
+        listing = list_folder(path)
         if listing is None:
             return
         dirs, _links, files, file_links = listing
@@ -198,6 +207,8 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
             visit(os.path.join(path, name), prefix + name, "inside" if hidden else child_mode, in_git or name == ".git")
 
     visit(top_text, top_rel, "search")
+    if listings is not None:
+        listings.save()
     return tree
 
 
