@@ -100,8 +100,10 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
             if report.problems:
                 report.status = "failed"
                 return report
+        from generator.pipeline.template_cache import use_template_cache
         from generator.render.delivery import render_delivery
 
+        use_template_cache(opts)
         files = render_delivery(config, overlays, clusters)
     except GeneratorError as err:
         report.problems = Problem.from_errors(err, CONFIG_FILE)

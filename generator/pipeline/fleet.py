@@ -35,6 +35,7 @@ def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], 
     """Load, lint, render and validate one overlay, then diff against disk. Never raises for user mistakes."""
     from generator.config.settings import load_settings
     from generator.pipeline.built import overlay_inputs
+    from generator.pipeline.template_cache import use_template_cache
     from generator.render.overlay import render_overlay
     from generator.schedule.settings_lint import describe_schedule, lint_refused, lint_settings
     from generator.write import ownership
@@ -75,18 +76,6 @@ def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], 
         return report
     report.changes = diff.changes
     return report
-
-
-_template_cache_set: list[str] = []  # the directory this process has given the renderer (use_template_cache)
-
-
-def use_template_cache(opts: Options) -> None:
-    """Give the renderer ``opts.template_cache`` before this process first renders with these options."""
-    if opts.template_cache is not None and _template_cache_set != [opts.template_cache]:
-        from generator.render import overlay
-
-        overlay.use_template_cache(opts.template_cache)
-        _template_cache_set[:] = [opts.template_cache]
 
 
 def validate_files(o: discovery.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
@@ -385,7 +374,6 @@ def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay
         return
     from generator.pipeline.deliver import blame_overlays, check_delivery, plan_delivery
 
-    use_template_cache(opts)
     run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree, facts)
     run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
     blame_overlays(run)
