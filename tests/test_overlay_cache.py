@@ -224,3 +224,47 @@ def test_the_cache_keeps_the_latest_clean_result_of_each_overlay(repo: Path) -> 
     assert run_cli("render", "--root", str(repo), "overlays/prod").code == 0
     assert run_cli(*CHECK, "--root", str(repo), "overlays/prod").code == 0
     assert len(first) == len(_entries(repo)) == 1 and _entries(repo) != first
+
+
+def test_a_hit_reads_settings_only_when_the_report_needs_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hit's text report needs no settings (a kaptain-chart overlay's notice comes from the entry); its JSON report
+    reads them, and both equal the full check's. A hit crosses to a worker process whole."""
+    import pickle
+
+    from tests.test_kommander import WORKSPACE
+
+    ws = tmp_path / "ws"
+    shutil.copytree(WORKSPACE, ws, ignore=shutil.ignore_patterns(".kaptain-gitops"))
+    (ws / "gitops.yaml").unlink()
+    shutil.rmtree(ws / "deploy")
+    assert run_cli("render", "--root", str(ws)).code == 0
+    full = [run_cli(*CHECK, "--root", str(ws), *fmt) for fmt in ([], ["--format", "json"])]
+    assert "rotation.mode kaptain-chart, but gitops.yaml has no kommander" in full[0].out
+    assert len(_entries(ws)) == 3
+    calls = _count_plans(monkeypatch)
+    loads: list[str] = []
+    real = overlay_cache._load_settings
+
+    def counting(path: str, root: Path, display: str) -> object:
+        loads.append(display)
+        return real(path, root, display)
+
+    monkeypatch.setattr(overlay_cache, "_load_settings", counting)
+    text = run_cli(*CHECK, "--root", str(ws))
+    assert (text.code, text.out, text.err) == (full[0].code, full[0].out, full[0].err)
+    assert calls == [] and loads == []  # every overlay a hit, no settings read
+    as_json = run_cli(*CHECK, "--root", str(ws), "--format", "json")
+    assert (as_json.code, as_json.out, as_json.err) == (full[1].code, full[1].out, full[1].err)
+    assert calls == [] and len(loads) == 3  # the JSON figures read them
+    monkeypatch.setattr(overlay_cache, "_load_settings", real)  # a local function does not pickle
+    opts = Options(root=ws, kustomize="internal")
+    session = overlay_cache.Session.start(opts)
+    assert session is not None
+    east = discovery.Overlay(ws / "overlays/gpu-east", "overlays/gpu-east")
+    key = session.key(east)
+    assert key is not None
+    hit = session.lookup(east, key)
+    assert hit is not None and hit.chart_mode()
+    copy = pickle.loads(pickle.dumps(hit))
+    assert copy.chart_mode() and copy.settings is not None and copy.settings.chart_mode
+    assert copy.settings == hit.settings and copy == hit

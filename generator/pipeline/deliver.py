@@ -10,7 +10,6 @@ from generator.write import discovery
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
-    from generator.config.settings import Settings
     from generator.render.overlay import RenderedFile
 
 # Start-up (#16): the renderer, the validators and the ownership rules are imported where deploy/ is really planned;
@@ -46,11 +45,12 @@ def deploy_dir(opts: Options) -> discovery.Overlay:
 
 
 def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: list[str],
-                  known: dict[str, Settings] | None = None, tree: discovery.Tree | None = None,
+                  reports: list[OverlayReport] | None = None, tree: discovery.Tree | None = None,
                   facts: dict[str, bool] | None = None) -> OverlayReport | None:
     """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole).
 
-    ``known``: settings already loaded and linted by this run, by overlay (the others are read here);
+    ``reports``: this run's overlay reports, whose settings (loaded and linted) deploy/kommander reuses (the others
+    are read there); only then are they asked for (a result-cache hit reads its settings on first use);
     ``tree``: this run's scan of overlays/ (used when gitops.yaml's overlaysPath is overlays/);
     ``facts``: filled with ``cacheable`` (overlaysPath is the scanned overlays/) and ``kommander`` (deploy/kommander
     is rendered: it reads every overlay's settings), for :mod:`~generator.pipeline.deploy_cache`.
@@ -96,7 +96,7 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
             facts["kommander"] = config.kommander is not None
         clusters = None
         if config.kommander is not None:
-            clusters, report.problems = kc.clusters(opts.root, config, found, known or {})
+            clusters, report.problems = kc.clusters(opts.root, config, found, kc.valid_settings(reports or []))
             if report.problems:
                 report.status = "failed"
                 return report

@@ -195,7 +195,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                 staged.append((r, entries))
             failed: list[Any] = [r for r in [*run.overlays, *run.orphans] if r.status == "failed"]
             failed.extend(p for p in run.problems if p.is_error)
-            run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree)
+            run.delivery = plan_delivery(opts, targets, patterns, run.overlays, tree)
             run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
             failed.extend(blame_overlays(run))
             if run.delivery and run.delivery.status == "failed":
@@ -374,7 +374,7 @@ def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay
         return
     from generator.pipeline.deliver import blame_overlays, check_delivery, plan_delivery
 
-    run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree, facts)
+    run.delivery = plan_delivery(opts, targets, patterns, run.overlays, tree, facts)
     run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
     blame_overlays(run)
     if run.delivery:

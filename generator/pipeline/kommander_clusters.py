@@ -64,7 +64,7 @@ def unrendered_values_notice(reports: Iterable[Any], delivery: Any) -> list[str]
     if delivery is not None and (delivery.status == "failed"
                                  or any(f.path.startswith("kommander/") for f in delivery.files)):
         return []
-    chart = [r.overlay for r in reports if r.settings is not None and r.settings.chart_mode]
+    chart = [r.overlay for r in reports if r.chart_mode()]
     if not chart:
         return []
     shown = ", ".join(chart[:3]) + (f" and {len(chart) - 3} more" if len(chart) > 3 else "")

@@ -18,10 +18,10 @@ gives. Symlinks, kubeconform runs (they need the rendered files), ``--no-cache``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 
-from generator.errors import GeneratorError
 from generator.pipeline import fingerprint
 from generator.pipeline.records import Options, OverlayReport
 from generator.problems import Problem
@@ -30,8 +30,17 @@ from generator.write import discovery
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
-FORMAT = b"kaptain-gitops overlay check cache 1\0"
+    from generator.config.settings import Settings
+
+FORMAT = b"kaptain-gitops overlay check cache 2\0"
+
+
+def _load_settings(path: str, root: Path, display: str) -> Settings:
+    from generator.config.settings import load_settings
+
+    return load_settings(path, root, display).settings
 
 
 def tzif_bytes(zone: str) -> bytes | None:
@@ -113,6 +122,9 @@ class Session:
                 entry = json.load(fh)
             version_dir, version_digest, zone, zone_digest = (entry["versionDir"], entry["versionDigest"],
                                                               entry["zone"], entry["zoneDigest"])
+            chart_mode = entry["chartMode"]
+            if not isinstance(chart_mode, bool):
+                return None
             problems = [Problem(str(p[0]), int(p[1]), int(p[2]), "warning", str(p[4]), str(p[5]))
                         for p in entry["problems"] if p[3] == "warning"]
             if len(problems) != len(entry["problems"]):
@@ -121,15 +133,10 @@ class Session:
             return None
         if self._version_digest(version_dir) != version_digest or _zone_digest(zone) != zone_digest:
             return None
-        from generator.config.settings import load_settings
-
-        try:
-            loaded = load_settings(o.settings_path, self.opts.root, o.settings_rel)
-        except GeneratorError:
-            return None
-        if loaded.settings.time_zone != zone:
-            return None
-        return OverlayReport(o.rel, "up-to-date", problems, [], loaded.settings, [])
+        # The report carries the settings (JSON figures); they are read when asked for: the key holds settings.yaml's
+        # bytes and the tool, so they load as they did when this entry was recorded (its time zone included).
+        return OverlayReport.remembered(o.rel, problems, functools.partial(_load_settings, o.settings_file,
+                                                                           self.opts.root, o.settings_rel), chart_mode)
 
     def record(self, o: discovery.Overlay, key: str, r: OverlayReport) -> None:
         """Remember a clean result (a cache that cannot be written only costs speed)."""
@@ -141,6 +148,6 @@ class Session:
         if version_digest is None:
             return
         entry = {"versionDir": version_dir, "versionDigest": version_digest, "zone": r.settings.time_zone,
-                 "zoneDigest": _zone_digest(r.settings.time_zone),
+                 "zoneDigest": _zone_digest(r.settings.time_zone), "chartMode": r.settings.chart_mode,
                  "problems": [[p.file, p.line, p.col, p.level, p.rule, p.message] for p in r.problems]}
         fingerprint.write_entry(self._entry(o, key), json.dumps(entry).encode("utf-8"))

@@ -12,6 +12,7 @@ from generator.records import Record
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:  # types only: importing them here would load YAML and the renderer for every command
+    from collections.abc import Callable
     from pathlib import Path
     from typing import Literal
 
@@ -57,13 +58,18 @@ class Options(Record):
 
 
 class OverlayReport:
-    __slots__ = ("changes", "files", "overlay", "problems", "settings", "status")
+    """One overlay's result. ``settings`` may be loaded on first use (:meth:`remembered`: a result-cache hit, whose
+    text report needs no settings at all, so a warm check imports no settings loader)."""
+
+    __slots__ = ("_chart_mode", "_load", "_settings", "changes", "files", "overlay", "problems", "status")
     overlay: str
     status: Status
     problems: list[Problem]
     changes: list[ownership.Change]
-    settings: Settings | None
     files: list[RenderedFile]
+    _settings: Settings | None
+    _load: Callable[[], Settings] | None
+    _chart_mode: bool
 
     def __init__(self, overlay: str, status: Status = "up-to-date", problems: list[Problem] | None = None,
                  changes: list[ownership.Change] | None = None, settings: Settings | None = None,
@@ -72,8 +78,35 @@ class OverlayReport:
         self.status = status
         self.problems = [] if problems is None else problems
         self.changes = [] if changes is None else changes
-        self.settings = settings
+        self._settings = settings
         self.files = [] if files is None else files
+        self._load = None
+        self._chart_mode = False
+
+    @classmethod
+    def remembered(cls, overlay: str, problems: list[Problem], load: Callable[[], Settings],
+                   chart_mode: bool) -> OverlayReport:
+        """A clean, up-to-date report whose settings ``load()`` reads when first asked for (it raises only a
+        :class:`~generator.errors.GeneratorError`); ``chart_mode``: theirs, known without reading them."""
+        r = cls(overlay, "up-to-date", problems)
+        r._load, r._chart_mode = load, chart_mode
+        return r
+
+    @property
+    def settings(self) -> Settings | None:
+        if self._load is not None:
+            self._settings, self._load = self._load(), None
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings | None) -> None:
+        self._settings, self._load = value, None
+
+    def chart_mode(self) -> bool:
+        """``settings.chart_mode`` (False without settings), without loading settings not loaded yet."""
+        if self._load is not None:
+            return self._chart_mode
+        return self._settings is not None and self._settings.chart_mode
 
     def _key(self) -> tuple[object, ...]:
         return self.overlay, self.status, self.problems, self.changes, self.settings, self.files
@@ -87,8 +120,10 @@ class OverlayReport:
         return (f"OverlayReport(overlay={self.overlay!r}, status={self.status!r}, problems={self.problems!r}, "
                 f"changes={self.changes!r}, settings={self.settings!r}, files={self.files!r})")
 
-    def __reduce__(self) -> tuple[type[OverlayReport], tuple[object, ...]]:
-        return OverlayReport, self._key()
+    def __reduce__(self) -> tuple[Callable[..., OverlayReport], tuple[object, ...]]:
+        """Pickled (worker processes) with settings not loaded yet left so."""
+        return _overlay_report, (self.overlay, self.status, self.problems, self.changes, self._settings, self.files,
+                                 self._load, self._chart_mode)
 
     @property
     def errors(self) -> list[Problem]:
@@ -96,6 +131,14 @@ class OverlayReport:
 
     def failed(self, strict: bool) -> bool:
         return bool(self.errors) or (strict and bool(self.problems))
+
+
+def _overlay_report(overlay: str, status: Status, problems: list[Problem], changes: list[ownership.Change],
+                    settings: Settings | None, files: list[RenderedFile], load: Callable[[], Settings] | None,
+                    chart_mode: bool) -> OverlayReport:
+    r = OverlayReport(overlay, status, problems, changes, settings, files)
+    r._load, r._chart_mode = load, chart_mode
+    return r
 
 
 class RunReport:
