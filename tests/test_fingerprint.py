@@ -184,3 +184,17 @@ def test_zone_bytes_are_the_analysis_zone_bytes(zone: str, tzpath: str, monkeypa
     assert overlay_cache.tzif_bytes(zone) == read_tzif(zone)
     if tzpath == "system" and zone != "Nowhere/Atlantis":
         assert overlay_cache.tzif_bytes(zone)
+
+
+def test_the_small_and_the_large_sha256_agree() -> None:
+    """fingerprint.sha256: the built-in module for small inputs (no OpenSSL load on a warm check), OpenSSL's for large
+    ones; the same digests."""
+    data = bytes(range(256)) * 1000
+    small, large = fingerprint.sha256(data), fingerprint.sha256(data, large=True)
+    assert small.hexdigest() == large.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert type(large) is type(hashlib.sha256())
+    if fingerprint._builtin_sha256 and fingerprint._builtin_sha256[0] is not None:
+        assert type(small) is not type(large)
+    h = fingerprint.sha256(b"a")
+    h.update(b"bc")
+    assert h.hexdigest() == hashlib.sha256(b"abc").hexdigest()

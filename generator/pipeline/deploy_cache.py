@@ -24,16 +24,24 @@ The tool's and the schema folder's digests come through :mod:`.fingerprint`'s st
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 from generator.layout import CONFIG_FILE, DEPLOY_DIR
-from generator.pipeline.fingerprint import Uncacheable, add_file, add_tree, tool_digest, tree_digest, write_entry
+from generator.pipeline.fingerprint import (
+    Uncacheable,
+    add_file,
+    add_tree,
+    sha256,
+    tool_digest,
+    tree_digest,
+    write_entry,
+)
 from generator.records import Record
 from generator.write import discovery
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
+    import hashlib
     from collections.abc import Callable
     from pathlib import Path
 
@@ -80,7 +88,7 @@ def digest(opts: Options, tree: discovery.Tree, tool: Callable[[], str | None] |
         return None  # no gitops.yaml: deploy/ is only looked at for leftovers, nothing worth remembering
     from generator.validate.kubernetes_versions import DEFAULT_KUBERNETES_VERSION, schema_dir_name
 
-    h = hashlib.sha256(FORMAT)
+    h = sha256(FORMAT, large=True)  # deploy/'s files (and, with kommander, every settings file)
     try:
         tool_key = tool() if tool is not None else tool_digest(opts)
         if tool_key is None:

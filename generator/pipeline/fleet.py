@@ -302,7 +302,8 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
             futures = {}
             from generator.pipeline.overlay_cache import Session
 
-            check_one = functools.partial(_check_one, opts=opts, cache=Session.start(opts, tool) if targets else None)
+            session = Session.start(opts, tool, len(targets)) if targets else None
+            check_one = functools.partial(_check_one, opts=opts, cache=session)
             for r, plan in fleet_map(check_one, targets, progress):
                 run.overlays.append(r)
                 if plan != "none":

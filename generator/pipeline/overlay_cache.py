@@ -19,7 +19,6 @@ gives. Symlinks, kubeconform runs (they need the rendered files), ``--no-cache``
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 
 from generator.pipeline import fingerprint
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
     from generator.config.settings import Settings
 
 FORMAT = b"kaptain-gitops overlay check cache 2\0"
+MANY = 8  # from this many overlays on, hashing their files with OpenSSL pays for loading it
 
 
 def _load_settings(path: str, root: Path, display: str) -> Settings:
@@ -66,38 +66,40 @@ def _zone_digest(zone: str | None) -> str:
     if zone is None:
         return "no zone"
     data = tzif_bytes(zone)
-    return "absent" if data is None else hashlib.sha256(data).hexdigest()
+    return "absent" if data is None else fingerprint.sha256(data).hexdigest()
 
 
 class Session:
     """The cache for one ``check`` run (picklable: worker processes get a copy)."""
 
-    __slots__ = ("_versions", "opts", "run_key")
+    __slots__ = ("_versions", "many", "opts", "run_key")
 
-    def __init__(self, opts: Options, run_key: str, versions: dict[str, str | None] | None = None) -> None:
+    def __init__(self, opts: Options, run_key: str, many: bool = True,
+                 versions: dict[str, str | None] | None = None) -> None:
         self.opts = opts
         self.run_key = run_key
+        self.many = many  # the run checks many overlays: their files are hashed by OpenSSL (fingerprint.sha256)
         self._versions: dict[str, str | None] = {} if versions is None else versions  # schema folder → digest
 
-    def __reduce__(self) -> tuple[type[Session], tuple[Options, str, dict[str, str | None]]]:
-        return Session, (self.opts, self.run_key, self._versions)
+    def __reduce__(self) -> tuple[type[Session], tuple[Options, str, bool, dict[str, str | None]]]:
+        return Session, (self.opts, self.run_key, self.many, self._versions)
 
     @classmethod
-    def start(cls, opts: Options, tool: Callable[[], str | None] | None = None) -> Session | None:
-        """The session of a run (``tool``: the run's :func:`~generator.pipeline.fingerprint.tool_digest`), or None
-        when the run cannot use the cache."""
+    def start(cls, opts: Options, tool: Callable[[], str | None] | None = None, overlays: int = MANY) -> Session | None:
+        """The session of a run (``tool``: the run's :func:`~generator.pipeline.fingerprint.tool_digest`; ``overlays``:
+        how many it checks), or None when the run cannot use the cache."""
         if not opts.cache or opts.keep_files or opts.force or opts.kustomize not in ("auto", "internal"):
             return None
         tool_key = tool() if tool is not None else fingerprint.tool_digest(opts)
         if tool_key is None:
             return None
-        h = hashlib.sha256(FORMAT)
+        h = fingerprint.sha256(FORMAT)
         h.update(tool_key.encode())
         h.update(repr(opts.kustomize).encode())
-        return cls(opts, h.hexdigest())
+        return cls(opts, h.hexdigest(), overlays >= MANY)
 
     def key(self, o: discovery.Overlay) -> str | None:
-        h = hashlib.sha256(self.run_key.encode())
+        h = fingerprint.sha256(self.run_key.encode(), large=self.many)
         h.update(f"{o.rel}\0".encode("utf-8", "surrogateescape"))
         try:
             fingerprint.add_tree(h, o.dir, "overlay")
@@ -112,7 +114,7 @@ class Session:
         return self._versions[version_dir]
 
     def _entry(self, o: discovery.Overlay, key: str) -> str:
-        folder = hashlib.sha256(o.rel.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        folder = fingerprint.sha256(o.rel.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return str(self.opts.root / discovery.STATE_DIR / "cache" / "check" / "overlays" / folder / f"{key}.json")
 
     def lookup(self, o: discovery.Overlay, key: str) -> OverlayReport | None:

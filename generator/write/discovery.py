@@ -187,7 +187,9 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
                 settings_dirs.append(rel_path)
         child_mode = mode
         if mode != "inside":
-            misnamed.extend(prefix + name for name in _MISNAMED_SORTED if name in files)
+            for name in _MISNAMED_SORTED:
+                if name in files:
+                    misnamed.append(prefix + name)
             if has_settings:
                 overlays.append(Overlay(path, rel_path))
                 child_mode = "inside"
@@ -204,7 +206,7 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
             return
         for name in dirs:
             hidden = child_mode != "inside" and name.startswith(".")
-            visit(os.path.join(path, name), prefix + name, "inside" if hidden else child_mode, in_git or name == ".git")
+            visit(f"{path}/{name}", prefix + name, "inside" if hidden else child_mode, in_git or name == ".git")
 
     visit(top_text, top_rel, "search")
     if listings is not None:
