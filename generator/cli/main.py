@@ -379,70 +379,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
 
 
 def simple_args(argv: list[str]) -> Any:
-    """``validate FILE...`` or ``explain SCHEDULE`` with no option at all, parsed without argparse (start-up, #16).
+    """The usual short forms (``validate FILE...``, ``explain SCHEDULE``, ``check`` with the CI gate's options) parsed
+    without argparse (start-up, #16; :mod:`generator.cli.quick_args`), or None for argparse. The result equals what
+    the parser gives for the same ``argv`` (``tests/test_startup_imports.py`` compares them)."""
+    from generator.cli.quick_args import parse
 
-    The result equals what the parser gives for the same ``argv`` (``tests/test_startup_imports.py`` compares
-    them); anything else (an option, ``--``, a wrong count) returns ``None`` and goes through argparse.
-    """
-    if argv[:1] == ["check"]:
-        return _simple_check_args(argv[1:])
-    if len(argv) < 2 or any(a.startswith("-") for a in argv):
-        return None
-    from types import SimpleNamespace
-
-    if argv[0] == "validate":
-        return SimpleNamespace(command="validate", files=argv[1:], root=None, format=None, strict=False,
-                               func=cmd_validate)
-    if argv[0] == "explain" and len(argv) == 2:
-        return SimpleNamespace(command="explain", schedule=argv[1], time_zone=None, count=5, start=None, format=None,
-                               svg=None, min_interval_minutes=15, max_delay_hours=24.0, watch=False,
-                               watch_resync_seconds=300, watch_backoff_max_seconds=60, func=cmd_explain)
-    return None
-
-
-_CHECK_FLAGS = {"--no-cache": "no_cache", "--strict": "strict", "-v": "verbose", "--verbose": "verbose"}
-_CHECK_VALUES = {"--root": "root", "--format": "format", "--kubeconform": "kubeconform"}
-_CHECK_CHOICES = {"format": ("text", "json", "github"), "kubeconform": ("auto", "off")}
-
-
-def _simple_check_args(tokens: list[str]) -> Any:
-    """``check [OVERLAY...]`` with at most ``--root DIR``, ``--format F``, ``--kubeconform K``, ``--no-cache``,
-    ``--strict``, ``-v``: the CI gate's usual forms, parsed without argparse (a warm one-overlay check is a few times ``python -c pass``).
-
-    Each option at most once, spelled out in full with its value as the next word, the overlays one run of words;
-    anything else (``--opt=value``, abbreviations, ``--``, ``-h``, a repeat) returns ``None`` for argparse."""
-    values: dict[str, Any] = {"root": None, "format": None, "kubeconform": "auto", "no_cache": False, "strict": False,
-                              "verbose": False}
-    seen: set[str] = set()
-    overlays: list[str] = []
-    ended = False  # the run of OVERLAY words is over
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if not token.startswith("-"):
-            if ended and overlays:
-                return None
-            overlays.append(token)
-            i += 1
-            continue
-        ended = bool(overlays)
-        name = _CHECK_FLAGS.get(token) or _CHECK_VALUES.get(token)
-        if name is None or name in seen:
-            return None
-        seen.add(name)
-        if token in _CHECK_FLAGS:
-            values[name] = True
-            i += 1
-            continue
-        value = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if not value or value.startswith("-") or value not in _CHECK_CHOICES.get(name, (value,)):
-            return None
-        values[name] = path_arg(value) if name == "root" else value
-        i += 2
-    from types import SimpleNamespace
-
-    return SimpleNamespace(command="check", overlays=overlays, **values, changed_since=None, kubernetes_version=None,
-                           crd_schemas=None, skip=[], kustomize="auto", wait=30.0, func=cmd_check)
+    args = parse(argv)
+    if args is not None:
+        args.func = {"validate": cmd_validate, "explain": cmd_explain, "check": cmd_check}[args.command]
+    return args
 
 
 def _run(argv: list[str], command: str | None, out: TextIO, err: TextIO) -> int:
