@@ -198,3 +198,28 @@ def test_the_small_and_the_large_sha256_agree() -> None:
     h = fingerprint.sha256(b"a")
     h.update(b"bc")
     assert h.hexdigest() == hashlib.sha256(b"abc").hexdigest()
+
+
+@pytest.mark.parametrize("env", [None, "", "/usr/share/zoneinfo", "/a:/b/c", "relative:/abs"])
+def test_tzpath_without_zoneinfo_is_zoneinfo_tzpath(env: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fingerprint.tzpath() (no zoneinfo import on a hit) gives what importing zoneinfo computes."""
+    import sys
+    import warnings
+    import zoneinfo
+
+    if env is None:
+        monkeypatch.delenv("PYTHONTZPATH", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONTZPATH", env)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            zoneinfo.reset_tzpath()  # what the import computes, under this environment
+            expected = zoneinfo.TZPATH
+            assert fingerprint.tzpath() == expected  # zoneinfo imported: its own value
+            monkeypatch.delitem(sys.modules, "zoneinfo")
+            assert fingerprint.tzpath() == expected  # not imported: computed the same way
+            assert ("zoneinfo" in sys.modules) == (env == "relative:/abs")  # imported only to warn as it does
+    finally:
+        monkeypatch.undo()
+        zoneinfo.reset_tzpath()

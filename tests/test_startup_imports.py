@@ -109,7 +109,7 @@ WARM_CHECK_FORBIDDEN = ("jinja2", "yaml", "jsonschema", "jsonschema_rs", "refere
                         "generator.validate.provenance", "generator.pipeline.documents",
                         "generator.pipeline.built", "generator.write.ownership", "multiprocessing", "concurrent",
                         "subprocess", "shutil", "dataclasses", "inspect", "typing", "argparse", "gettext", "locale",
-                        "threading", "logging", "tempfile", "pickle", "generator.config")  # datetime: zoneinfo
+                        "threading", "logging", "tempfile", "pickle", "generator.config", "zoneinfo", "datetime")
 
 
 def _warm_check_repo(tmp_path: Path, delivery: bool) -> Path:

@@ -34,6 +34,7 @@ from generator.pipeline.fingerprint import (
     sha256,
     tool_digest,
     tree_digest,
+    tzpath,
     write_entry,
 )
 from generator.records import Record
@@ -53,10 +54,9 @@ CLEAN_WITH_KOMMANDER = b"clean\nkommander\n"
 
 
 def add_time_zones(h: hashlib._Hash) -> None:
-    import zoneinfo
     from importlib.util import find_spec
 
-    for base in zoneinfo.TZPATH:
+    for base in tzpath():
         add_tree(h, base, f"tzpath:{base}", stat_only=True)
     spec = find_spec("tzdata")
     if spec is not None and spec.origin is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 
 from generator.pipeline import fingerprint
 from generator.pipeline.records import Options, OverlayReport
@@ -45,11 +46,8 @@ def _load_settings(path: str, root: Path, display: str) -> Settings:
 
 def tzif_bytes(zone: str) -> bytes | None:
     """:func:`generator.schedule.tzfile.read_tzif` (the bytes the analysis reads for ``zone``: TZPATH first, then
-    the tzdata package) without importing the schedule analysis; ``tests/test_overlay_cache.py`` proves them equal."""
-    import os
-    import zoneinfo
-
-    for base in zoneinfo.TZPATH:
+    the tzdata package) without importing the schedule analysis; ``tests/test_fingerprint.py`` proves them equal."""
+    for base in fingerprint.tzpath():
         path = os.path.join(base, zone)
         if os.path.isfile(path):
             with open(path, "rb") as handle:
