@@ -138,7 +138,8 @@ def _assert_memo_is_fresh(root: Path) -> None:
     memo = json.loads((root / ".kaptain-gitops/cache/check/walk.json").read_text(encoding="utf-8"))
     top = str(root / "overlays")
     assert memo["top"] == top and memo["dirs"]
-    for key, (*_stamp, dirs, files) in memo["dirs"].items():
+    for key, (*_stamp, index) in memo["dirs"].items():
+        dirs, files = memo["listings"][index]
         assert discovery._entries(top if key == "." else top + key) == (dirs, [], files, []), key
 
 
@@ -167,9 +168,17 @@ def test_a_foreign_or_damaged_memo_is_ignored(tmp_path: Path, monkeypatch: pytes
     _pretend_old(monkeypatch)
     expected = _scan(tmp_path, False)
     memo = tmp_path / ".kaptain-gitops/cache/check/walk.json"
+    top = tmp_path / "overlays"
+    stamp = list(map(int, (os.lstat(top).st_mtime_ns, os.lstat(top).st_ctime_ns, os.lstat(top).st_ino,
+                           os.lstat(top).st_dev)))
     for text in ("", "[]", "{not json", '{"format": "other", "top": "x", "dirs": {}}',
-                 '{"format": "kaptain-gitops walk memo 1", "top": "%s", "dirs": {".": [1, 2, 3]}}' % (
-                     tmp_path / "overlays")):
+                 json.dumps({"format": walk_memo.FORMAT, "top": str(top), "listings": [], "dirs": {".": [1, 2, 3]}}),
+                 json.dumps({"format": walk_memo.FORMAT, "top": str(top), "listings": [[[1], []]],
+                             "dirs": {".": [*stamp, 0]}}),  # a name that is not a string
+                 json.dumps({"format": walk_memo.FORMAT, "top": str(top), "listings": [[[], []]],
+                             "dirs": {".": [*stamp, 5]}}),  # no such listing
+                 json.dumps({"format": walk_memo.FORMAT, "top": str(top), "listings": [[[], []]],
+                             "dirs": {".": [*stamp, True]}})):
         memo.parent.mkdir(parents=True, exist_ok=True)
         memo.write_text(text, encoding="utf-8")
         assert _scan(tmp_path, True) == expected

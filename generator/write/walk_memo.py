@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     Listing = tuple[list[str], list[str], list[str], list[str]]
 
-FORMAT = "kaptain-gitops walk memo 1"
+FORMAT = "kaptain-gitops walk memo 2"
 RACY_NS = 2_000_000_000
 
 
@@ -40,23 +40,33 @@ def _now_ns() -> int:
     return time.time_ns()
 
 
-class ListingMemo:
-    """The listings of one walk: :meth:`entries` answers as ``lister`` would; :meth:`save` keeps what may be trusted."""
+def _names(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(name, str) for name in value)
 
-    __slots__ = ("_changed", "_file", "_known", "_lister", "_next", "_started", "_top")
+
+class ListingMemo:
+    """The listings of one walk: :meth:`entries` answers as ``lister`` would; :meth:`save` keeps what may be trusted.
+
+    The file holds each distinct listing once (most overlay folders list the same names) and, per folder (its path
+    below the top), its stamp and the index of its listing."""
+
+    __slots__ = ("_changed", "_file", "_known", "_lister", "_listings", "_next", "_started", "_top")
 
     def __init__(self, file: str, top: str, lister: Callable[[str], Listing | None]) -> None:
         self._file, self._top, self._lister = file, top, lister
         self._started = _now_ns()
         self._known: dict[str, list[object]] = {}
-        self._next: dict[str, list[object]] = {}
+        self._listings: list[list[list[str]]] = []
+        self._next: dict[str, tuple[list[int], list[str], list[str]]] = {}
         self._changed = False
         try:
             with open(file, encoding="utf-8") as fh:
                 data = json.load(fh)
             if isinstance(data, dict) and data.get("format") == FORMAT and data.get("top") == top \
-                    and isinstance(data.get("dirs"), dict):
-                self._known = data["dirs"]
+                    and isinstance(data.get("dirs"), dict) and isinstance(data.get("listings"), list) \
+                    and all(isinstance(pair, list) and len(pair) == 2 and _names(pair[0]) and _names(pair[1])
+                            for pair in data["listings"]):
+                self._known, self._listings = data["dirs"], data["listings"]
         except (OSError, ValueError):
             pass
 
@@ -68,27 +78,38 @@ class ListingMemo:
         stamp = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
         key = path[len(self._top):] or "."
         known = self._known.get(key)
-        if isinstance(known, list) and len(known) == 6 and known[:4] == stamp \
-                and isinstance(known[4], list) and isinstance(known[5], list):
-            self._next[key] = known
-            return known[4], [], known[5], []  # lists of names, as recorded
+        if isinstance(known, list) and len(known) == 5 and known[:4] == stamp and type(known[4]) is int \
+                and 0 <= known[4] < len(self._listings):
+            dirs, files = self._listings[known[4]]
+            self._next[key] = (stamp, dirs, files)
+            return dirs, [], files, []  # the names as recorded (the walk does not change these lists)
         self._changed = True
         listing = self._lister(path)
         if listing is not None and not listing[1] and not listing[3] \
                 and max(st.st_mtime_ns, st.st_ctime_ns) < self._started - RACY_NS:
-            self._next[key] = [*stamp, listing[0], listing[2]]
+            self._next[key] = (stamp, listing[0], listing[2])
         return listing
 
     def save(self) -> None:
         """Write the memo when a listing was read afresh (or one is no longer needed)."""
         if not self._changed and len(self._next) == len(self._known):
             return
+        listings: list[list[list[str]]] = []
+        index: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+        dirs: dict[str, list[int]] = {}
+        for key, (stamp, names, files) in self._next.items():
+            pair = (tuple(names), tuple(files))
+            if pair not in index:
+                index[pair] = len(listings)
+                listings.append([names, files])
+            dirs[key] = [*stamp, index[pair]]
         folder = os.path.dirname(self._file)
         tmp = f"{self._file}.{os.getpid()}.tmp"
         try:
             os.makedirs(folder, exist_ok=True)
             with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump({"format": FORMAT, "top": self._top, "dirs": self._next}, fh, separators=(",", ":"))
+                json.dump({"format": FORMAT, "top": self._top, "listings": listings, "dirs": dirs}, fh,
+                          separators=(",", ":"))
             os.replace(tmp, self._file)
         except OSError:
             with contextlib.suppress(OSError):
