@@ -187,7 +187,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         one = sorted(d.name for d in (repo / "overlays").iterdir())[1]
         cmds = commands(python, tool, repo, f"overlays/{one}")
         if a.baseline:
-            before = commands(bpython, btool, repo, f"overlays/{one}")
+            # its own copy of the fleet: the result caches keep one entry per overlay, so two tools sharing a
+            # repository would evict each other's entries and neither warm check would ever hit
+            brepo = workdir / "baseline" / "repo"
+            subprocess.run(["cp", "-a", str(repo), str(brepo)], check=True)
+            subprocess.run(["rm", "-rf", str(brepo / ".kaptain-gitops")], check=True)
+            before = commands(bpython, btool, brepo, f"overlays/{one}")
             for c in before:
                 c.label = f"{c.label} [{a.baseline}]"
         if a.no_check:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import deliver, deploy_cache, fleet
+from generator.pipeline import deliver, deploy_cache, fingerprint
 from generator.pipeline.records import Options
 from generator.resources import schemas_dir, templates_dir
 from generator.write import discovery, transaction
@@ -46,13 +46,13 @@ def _digest(root: Path, **options: object) -> str | None:
 
 def _count_plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = fleet.plan_delivery
+    real = deliver.plan_delivery  # fleet imports it where it is used (start-up, #16)
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(fleet, "plan_delivery", counting)
+    monkeypatch.setattr(deliver, "plan_delivery", counting)
     return calls
 
 
@@ -180,16 +180,16 @@ def test_every_option_changes_the_digest(gitops: Path, tmp_path: Path) -> None:
 
 def test_the_tool_schemas_templates_and_libraries_change_the_digest(gitops: Path, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    package = _copy(deploy_cache.PACKAGE_DIR, tmp_path / "generator")
+    package = _copy(Path(fingerprint.PACKAGE_DIR), tmp_path / "generator")
     templates = _copy(templates_dir(), tmp_path / "templates")
     schemas = _copy(schemas_dir(), tmp_path / "schemas")
     library = tmp_path / "lib" / "kaptainfake"
     library.mkdir(parents=True)
     (library / "__init__.py").write_text("", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path / "lib"))
-    monkeypatch.setattr(deploy_cache, "PACKAGE_DIR", package)
-    monkeypatch.setattr(deploy_cache, "templates_dir", lambda: templates)
-    monkeypatch.setattr(deploy_cache, "LIBRARIES", (*deploy_cache.LIBRARIES, "kaptainfake"))
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", package)
+    monkeypatch.setattr(fingerprint, "templates_dir", lambda: templates)
+    monkeypatch.setattr(fingerprint, "LIBRARIES", (*fingerprint.LIBRARIES, "kaptainfake"))
     seen = {_digest(gitops, schema_root=schemas)}
     for change in (
         lambda: _edit(package / "pipeline" / "deliver.py", '"""', '""" '),

@@ -377,3 +377,28 @@ def test_check_sends_deploy_through_kubeconform_with_the_same_locations(
     crd_template = f"{(SCHEMAS / 'crds').resolve().as_posix()}/{kc.CATALOG_TEMPLATE}"
     assert argv[argv.index("-schema-location", argv.index("-schema-location") + 1) + 1] == crd_template
     assert argv[-3:] == ["-skip", "CronTab", "-"]
+
+
+@pytest.mark.parametrize("layout", ["first", "second", "dir-first", "not-executable", "none", "empty-entry"])
+def test_which_without_shutil_is_shutil_which(layout: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kubeconform_path.which (every check asks it; no shutil import, #16) finds what shutil.which finds."""
+    import shutil
+
+    from generator.validate import kubeconform_path
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    if layout == "dir-first":
+        (a / "tool").mkdir()
+    if layout == "not-executable":
+        (a / "tool").write_text("#!/bin/sh\n", encoding="utf-8")
+    if layout in ("first", "second", "dir-first", "not-executable", "empty-entry"):
+        target = (a if layout == "first" else b) / "tool"
+        target.write_text("#!/bin/sh\n", encoding="utf-8")
+        target.chmod(0o755)
+    entries = [str(a), str(a), str(b)] if layout != "empty-entry" else ["", str(b)]
+    monkeypatch.setenv("PATH", os.pathsep.join(entries))
+    expected = shutil.which("tool")
+    assert kubeconform_path.which("tool") == expected
+    assert (expected is None) == (layout == "none")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import deploy_cache, fleet, overlay_cache
+from generator.pipeline import fingerprint, fleet, overlay_cache
 from generator.pipeline.records import Options
 from generator.resources import schemas_dir, templates_dir
 from generator.write import discovery
@@ -147,12 +147,12 @@ def test_every_option_changes_the_key(repo: Path, tmp_path: Path) -> None:
 
 
 def test_the_tool_and_its_data_change_the_key(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = shutil.copytree(deploy_cache.PACKAGE_DIR, tmp_path / "generator",
+    package = shutil.copytree(fingerprint.PACKAGE_DIR, tmp_path / "generator",
                               ignore=shutil.ignore_patterns("__pycache__"))
     templates = shutil.copytree(templates_dir(), tmp_path / "templates")
     schemas = shutil.copytree(schemas_dir(), tmp_path / "schemas")
-    monkeypatch.setattr(deploy_cache, "PACKAGE_DIR", package)
-    monkeypatch.setattr(deploy_cache, "templates_dir", lambda: templates)
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", package)
+    monkeypatch.setattr(fingerprint, "templates_dir", lambda: templates)
     seen = {_key(repo, schema_root=schemas)}
     for change in (lambda: _edit(package / "render" / "overlay.py", '"""', '""" '),
                    lambda: _edit(templates / "cronjob.yaml.j2", "\n", "\n\n"),
@@ -224,3 +224,47 @@ def test_the_cache_keeps_the_latest_clean_result_of_each_overlay(repo: Path) -> 
     assert run_cli("render", "--root", str(repo), "overlays/prod").code == 0
     assert run_cli(*CHECK, "--root", str(repo), "overlays/prod").code == 0
     assert len(first) == len(_entries(repo)) == 1 and _entries(repo) != first
+
+
+def test_a_hit_reads_settings_only_when_the_report_needs_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hit's text report needs no settings (a kaptain-chart overlay's notice comes from the entry); its JSON report
+    reads them, and both equal the full check's. A hit crosses to a worker process whole."""
+    import pickle
+
+    from tests.test_kommander import WORKSPACE
+
+    ws = tmp_path / "ws"
+    shutil.copytree(WORKSPACE, ws, ignore=shutil.ignore_patterns(".kaptain-gitops"))
+    (ws / "gitops.yaml").unlink()
+    shutil.rmtree(ws / "deploy")
+    assert run_cli("render", "--root", str(ws)).code == 0
+    full = [run_cli(*CHECK, "--root", str(ws), *fmt) for fmt in ([], ["--format", "json"])]
+    assert "rotation.mode kaptain-chart, but gitops.yaml has no kommander" in full[0].out
+    assert len(_entries(ws)) == 3
+    calls = _count_plans(monkeypatch)
+    loads: list[str] = []
+    real = overlay_cache._load_settings
+
+    def counting(path: str, root: Path, display: str) -> object:
+        loads.append(display)
+        return real(path, root, display)
+
+    monkeypatch.setattr(overlay_cache, "_load_settings", counting)
+    text = run_cli(*CHECK, "--root", str(ws))
+    assert (text.code, text.out, text.err) == (full[0].code, full[0].out, full[0].err)
+    assert calls == [] and loads == []  # every overlay a hit, no settings read
+    as_json = run_cli(*CHECK, "--root", str(ws), "--format", "json")
+    assert (as_json.code, as_json.out, as_json.err) == (full[1].code, full[1].out, full[1].err)
+    assert calls == [] and len(loads) == 3  # the JSON figures read them
+    monkeypatch.setattr(overlay_cache, "_load_settings", real)  # a local function does not pickle
+    opts = Options(root=ws, kustomize="internal")
+    session = overlay_cache.Session.start(opts)
+    assert session is not None
+    east = discovery.Overlay(ws / "overlays/gpu-east", "overlays/gpu-east")
+    key = session.key(east)
+    assert key is not None
+    hit = session.lookup(east, key)
+    assert hit is not None and hit.chart_mode()
+    copy = pickle.loads(pickle.dumps(hit))
+    assert copy.chart_mode() and copy.settings is not None and copy.settings.chart_mode
+    assert copy.settings == hit.settings and copy == hit

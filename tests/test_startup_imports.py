@@ -9,6 +9,7 @@ keeps the heavy ones from creeping back onto these paths.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -76,9 +77,16 @@ def test_guard_notices_a_heavy_import() -> None:
 
 
 @pytest.mark.parametrize("argv", [["validate", "overlays/dev/settings.yaml"], ["validate", "a.yaml", "b/settings.yaml"],
-                                  ["explain", "0 0 * * *"], ["explain", "@every 1h30m"], ["explain", "TZ=UTC 0 0 * * *"]])
+                                  ["explain", "0 0 * * *"], ["explain", "@every 1h30m"], ["explain", "TZ=UTC 0 0 * * *"],
+                                  ["check"], ["check", "overlays/dev"], ["check", "overlays/*", "overlays/prod"],
+                                  ["check", "--root", "/tmp/r", "overlays/dev"], ["check", "overlays/dev", "--root", "r"],
+                                  ["check", "--no-cache", "--strict", "-v", "--format", "json", "a", "b"],
+                                  ["check", "a", "--verbose", "--format", "github", "--root", "."],
+                                  ["check", "--format", "text"], ["check", "--kubeconform", "off", "a"],
+                                  ["check", "a", "--kubeconform", "auto", "--no-cache"]])
 def test_simple_arguments_equal_the_parser(argv: list[str]) -> None:
-    """``validate``/``explain`` without options skip argparse (start-up); they must get exactly its namespace."""
+    """``validate``/``explain`` without options and ``check`` with the usual ones skip argparse (start-up); they must
+    get exactly its namespace."""
     from generator.cli.main import build_parser, simple_args
 
     assert vars(simple_args(argv)) == vars(build_parser(argv[0]).parse_args(argv))
@@ -86,8 +94,51 @@ def test_simple_arguments_equal_the_parser(argv: list[str]) -> None:
 
 @pytest.mark.parametrize("argv", [["validate"], ["validate", "--strict", "a.yaml"], ["validate", "-h"],
                                   ["explain", "0 0 * * *", "--count", "3"], ["explain", "a", "b"], ["explain"],
-                                  ["validate", "--", "a.yaml"], ["check", "overlays/dev"], ["explain", "-1 0 * * *"]])
+                                  ["validate", "--", "a.yaml"], ["explain", "-1 0 * * *"],
+                                  ["check", "--root=x", "a"], ["check", "--ro", "x"], ["check", "--root"],
+                                  ["check", "--root", "-x"], ["check", "--root", ""], ["check", "a", "--strict", "b"],
+                                  ["check", "--strict", "--strict"], ["check", "--format", "xml"], ["check", "-h"],
+                                  ["check", "--", "a"], ["check", "--no-cache", "--kustomize", "off"],
+                                  ["check", "-v", "--verbose"], ["check", "-"], ["check", "--kubeconform", "on"]])
 def test_anything_else_goes_through_argparse(argv: list[str]) -> None:
     from generator.cli.main import simple_args
 
     assert simple_args(argv) is None
+
+
+# A one-overlay check answered by the result caches (overlay and deploy/): no renderer, no YAML library, no validator,
+# no schedule analysis, no argparse; the run-level checks (lock, walk, journal, temporaries, orphans) and the caches'
+# fingerprints only.
+WARM_CHECK_FORBIDDEN = ("jinja2", "yaml", "jsonschema", "jsonschema_rs", "referencing", "generator.render",
+                        "generator.schedule", "generator.validate.manifest_schemas", "generator.validate.kustomize",
+                        "generator.validate.kubeconform", "generator.validate.schema_errors", "generator.validate.api_rules",
+                        "generator.validate.provenance", "generator.pipeline.documents",
+                        "generator.pipeline.built", "generator.write.ownership", "multiprocessing", "concurrent",
+                        "subprocess", "shutil", "dataclasses", "inspect", "typing", "argparse", "gettext", "locale",
+                        "threading", "logging", "tempfile", "pickle", "generator.config", "zoneinfo", "datetime")
+
+
+def _warm_check_repo(tmp_path: Path, delivery: bool) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copytree(REPO / "overlays", root / "overlays")
+    if delivery:  # deploy/ checked through its own result cache; without, nothing to render or compare there
+        shutil.copytree(REPO / "deploy", root / "deploy")
+        shutil.copy(REPO / "gitops.yaml", root / "gitops.yaml")
+    return root
+
+
+def _check_modules(root: Path) -> set[str]:
+    return _modules(["check", "--kubeconform", "off", "--root", str(root), "overlays/prod"])
+
+
+@pytest.mark.parametrize("delivery", [True, False], ids=["gitops.yaml", "no gitops.yaml"])
+def test_a_warm_one_overlay_check_imports_only_what_a_cache_hit_needs(tmp_path: Path, delivery: bool) -> None:
+    root = _warm_check_repo(tmp_path, delivery)
+    cold = _check_modules(root)  # checks prod (and deploy/) in full, and records them as clean
+    warm = _check_modules(root)
+    assert {"generator.pipeline.overlay_cache", "generator.write.discovery"} <= warm
+    found = sorted(m for m in warm for name in WARM_CHECK_FORBIDDEN if m == name or m.startswith(name + "."))
+    assert found == [], f"a warm check imported {found}"
+    # the control: the same guard catches what the check that filled the caches imported
+    assert {"jinja2", "generator.render.overlay", "generator.validate.manifest_schemas", "dataclasses"} <= cold

@@ -188,11 +188,25 @@ def _progress(stream: TextIO) -> Callable[[int, int], None] | None:
     return show
 
 
-def _template_cache(root: Path) -> None:
+def _template_dir(root: Path) -> str:
     """Compiled templates under .kaptain-gitops/templates (outside cache/, which CI saves and restores)."""
+    return str(root / ".kaptain-gitops" / "templates")
+
+
+def _template_cache(root: Path) -> None:
     from generator.render.overlay import use_template_cache
 
-    use_template_cache(str(root / ".kaptain-gitops" / "templates"))
+    use_template_cache(_template_dir(root))
+
+
+def _parse_skip(values: list[str]) -> frozenset[str]:
+    """``--skip`` values as :func:`generator.validate.manifest_schemas.parse_skip` reads them (imported only when
+    there are any: that module loads the schema machinery)."""
+    if not values:
+        return frozenset()
+    from generator.validate.manifest_schemas import parse_skip
+
+    return parse_skip(values)
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -228,7 +242,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif not patterns:
             notices.append(f"no overlay changed since {args.changed_since}; repository-level checks ran")
     if args.kubernetes_version:
-        from generator.validate.manifest_schemas import SUPPORTED_KUBERNETES_VERSIONS
+        from generator.validate.kubernetes_versions import SUPPORTED_KUBERNETES_VERSIONS
 
         version = args.kubernetes_version.removeprefix("v")
         version = ".".join(version.split(".")[:2])
@@ -236,16 +250,14 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--kubernetes-version {args.kubernetes_version} is not supported; "
                              f"choose one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}", rule="usage")
         args.kubernetes_version = version
-    if not args.no_cache:
-        _template_cache(root)
-    from generator.validate.kubeconform import find_kubeconform
-    from generator.validate.manifest_schemas import parse_skip
+    from generator.validate.kubeconform_path import find_kubeconform
 
     use_kubeconform = args.kubeconform == "auto" and find_kubeconform() is not None
     opts = Options(root=root, strict=args.strict, kubernetes_version=args.kubernetes_version,
-                   crd_location=args.crd_schemas, skip=parse_skip(args.skip), kustomize=args.kustomize,
-                   wait_seconds=args.wait,
-                   keep_files=use_kubeconform, cache=not args.no_cache)
+                   crd_location=args.crd_schemas, skip=_parse_skip(args.skip), kustomize=args.kustomize,
+                   wait_seconds=args.wait, keep_files=use_kubeconform, cache=not args.no_cache,
+                   # given to the renderer only when one is needed: a result-cache hit renders nothing
+                   template_cache=None if args.no_cache else _template_dir(root))
     run = check_overlays(opts, patterns, progress=_progress(err), none=args.changed_since is not None and not patterns)
     run.notices[:0] = notices
     if args.kubeconform == "auto":
@@ -367,23 +379,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
 
 
 def simple_args(argv: list[str]) -> Any:
-    """``validate FILE...`` or ``explain SCHEDULE`` with no option at all, parsed without argparse (start-up, #16).
+    """The usual short forms (``validate FILE...``, ``explain SCHEDULE``, ``check`` with the CI gate's options) parsed
+    without argparse (start-up, #16; :mod:`generator.cli.quick_args`), or None for argparse. The result equals what
+    the parser gives for the same ``argv`` (``tests/test_startup_imports.py`` compares them)."""
+    from generator.cli.quick_args import parse
 
-    The result equals what the parser gives for the same ``argv`` (``tests/test_startup_imports.py`` compares
-    them); anything else (an option, ``--``, a wrong count) returns ``None`` and goes through argparse.
-    """
-    if len(argv) < 2 or any(a.startswith("-") for a in argv):
-        return None
-    from types import SimpleNamespace
-
-    if argv[0] == "validate":
-        return SimpleNamespace(command="validate", files=argv[1:], root=None, format=None, strict=False,
-                               func=cmd_validate)
-    if argv[0] == "explain" and len(argv) == 2:
-        return SimpleNamespace(command="explain", schedule=argv[1], time_zone=None, count=5, start=None, format=None,
-                               svg=None, min_interval_minutes=15, max_delay_hours=24.0, watch=False,
-                               watch_resync_seconds=300, watch_backoff_max_seconds=60, func=cmd_explain)
-    return None
+    args = parse(argv)
+    if args is not None:
+        args.func = {"validate": cmd_validate, "explain": cmd_explain, "check": cmd_check}[args.command]
+    return args
 
 
 def _run(argv: list[str], command: str | None, out: TextIO, err: TextIO) -> int:

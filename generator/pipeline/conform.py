@@ -9,19 +9,19 @@ from __future__ import annotations
 from generator.errors import GeneratorError
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
-from generator.render.overlay import KUSTOMIZATION
 from generator.write import discovery
 
 
 def run_kubeconform_on(run: RunReport, opts: Options) -> None:
-    from generator.validate import kubeconform, kustomize
+    from generator.validate.kubeconform_path import find_kubeconform
 
-    binary = kubeconform.find_kubeconform()
+    binary = find_kubeconform()
     if binary is None:
         run.notices.append("kubeconform not on PATH: skipped (the built-in strict schema check ran)")
         return
     from generator.pipeline.built import load_provenance  # with kubeconform only: provenance reads YAML
-    from generator.validate import provenance
+    from generator.render.overlay import KUSTOMIZATION
+    from generator.validate import kubeconform, kustomize, provenance
 
     checked = 0
     for r in run.overlays:

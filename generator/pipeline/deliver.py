@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from generator.errors import GeneratorError
 from generator.layout import CONFIG_FILE, DEPLOY_DIR
-from generator.pipeline import kommander_clusters as kc
-from generator.pipeline.documents import document_lines, document_problems, schema_registry, stale_problem
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
-from generator.render import overlay_set
-from generator.render.overlay import RenderedFile
-from generator.write import discovery, ownership
+from generator.write import discovery
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
-    from generator.config.settings import Settings
+    from generator.render.overlay import RenderedFile
+
+# Start-up (#16): the renderer, the validators and the ownership rules are imported where deploy/ is really planned;
+# a repository without gitops.yaml and deploy/ needs none of them.
 
 
 
@@ -47,11 +45,12 @@ def deploy_dir(opts: Options) -> discovery.Overlay:
 
 
 def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: list[str],
-                  known: dict[str, Settings] | None = None, tree: discovery.Tree | None = None,
+                  reports: list[OverlayReport] | None = None, tree: discovery.Tree | None = None,
                   facts: dict[str, bool] | None = None) -> OverlayReport | None:
     """Render deploy/ from gitops.yaml for *all* overlays (a subset run still keeps deploy/ whole).
 
-    ``known``: settings already loaded and linted by this run, by overlay (the others are read here);
+    ``reports``: this run's overlay reports, whose settings (loaded and linted) deploy/kommander reuses (the others
+    are read there); only then are they asked for (a result-cache hit reads its settings on first use);
     ``tree``: this run's scan of overlays/ (used when gitops.yaml's overlaysPath is overlays/);
     ``facts``: filled with ``cacheable`` (overlaysPath is the scanned overlays/) and ``kommander`` (deploy/kommander
     is rendered: it reads every overlay's settings), for :mod:`~generator.pipeline.deploy_cache`.
@@ -71,6 +70,10 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
         return report
     if config is None:  # no gitops.yaml (any more): our files in deploy/ are stale, render deletes them
         deploy = deploy_dir(opts)
+        if not deploy.path.is_dir():
+            return None  # what owned_tree finds there: nothing
+        from generator.write import ownership
+
         owned = ownership.owned_tree(deploy.path)
         if not owned:
             return None
@@ -79,6 +82,11 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
         report.status = "failed" if diff.conflicts else "up-to-date"
         report.changes = diff.changes
         return report
+    from generator.pipeline import kommander_clusters as kc
+    from generator.render import overlay_set
+    from generator.render.overlay import RenderedFile
+    from generator.write import ownership
+
     try:
         same = tree is not None and opts.root / config.overlays_path == opts.root / "overlays"
         found = tree.overlays if tree is not None and same else discovery.discover(opts.root, config.overlays_path)
@@ -88,12 +96,14 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
             facts["kommander"] = config.kommander is not None
         clusters = None
         if config.kommander is not None:
-            clusters, report.problems = kc.clusters(opts.root, config, found, known or {})
+            clusters, report.problems = kc.clusters(opts.root, config, found, kc.valid_settings(reports or []))
             if report.problems:
                 report.status = "failed"
                 return report
+        from generator.pipeline.template_cache import use_template_cache
         from generator.render.delivery import render_delivery
 
+        use_template_cache(opts)
         files = render_delivery(config, overlays, clusters)
     except GeneratorError as err:
         report.problems = Problem.from_errors(err, CONFIG_FILE)
@@ -123,6 +133,7 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
 
 def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem]:
     """deploy/kommander against the Kubernetes schemas and the shipped AppDeployment schema (always: no flag needed)."""
+    from generator.pipeline.documents import document_lines, document_problems, schema_registry
     from generator.render.kommander import DIR, KUSTOMIZATION_FILE
     from generator.validate.manifest_schemas import DEFAULT_KUBERNETES_VERSION
 
@@ -139,6 +150,7 @@ def validate_kommander(opts: Options, files: list[RenderedFile]) -> list[Problem
 
 def check_delivery(run: RunReport, opts: Options) -> None:
     """Drift and strict CRD-schema validation of deploy/ (shipped schemas, plus --crd-schemas)."""
+    from generator.pipeline.documents import document_lines, document_problems, schema_registry, stale_problem
     from generator.render.delivery import PLUGIN_FILE
 
     r = run.delivery

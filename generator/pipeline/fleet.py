@@ -8,37 +8,39 @@ overlay never stops the others, and the run's result reflects all of them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from generator.errors import GeneratorError
 from generator.layout import SETTINGS_FILE
-from generator.pipeline import kommander_clusters as kc
-from generator.pipeline.deliver import blame_overlays, check_delivery, deploy_dir, plan_delivery
-from generator.pipeline.documents import document_lines, document_problems, schema_registry, skip_for, stale_problem
-from generator.pipeline.pool import fleet_map, workers
+from generator.pipeline.pool import fleet_map
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
-from generator.write import discovery, ownership, transaction
+from generator.write import discovery, transaction
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any, Literal
+
     from generator.config.settings import LoadedSettings
     from generator.render.overlay import RenderedFile
 
-# Start-up: settings (YAML), schedule analysis, the renderer (Jinja2) and the validators (jsonschema-rs) are imported
-# by the functions that use them, so a run that checks no overlay (``check --changed-since`` with nothing changed)
-# loads none of them; tests/test_check_startup.py guards this.
-
-T = TypeVar("T")
+# Start-up: settings (YAML), schedule analysis, the renderer (Jinja2), the validators (jsonschema-rs), deploy/ and
+# even the document and ownership helpers are imported by the functions that use them, so a run that checks no
+# overlay (``check --changed-since`` with nothing changed) loads none of them, and a one-overlay check answered by
+# the result cache loads no renderer, validator or YAML library; tests/test_check_startup.py and
+# tests/test_startup_imports.py guard this.
 
 
 def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], Any] | None = None) -> OverlayReport:
     """Load, lint, render and validate one overlay, then diff against disk. Never raises for user mistakes."""
     from generator.config.settings import load_settings
     from generator.pipeline.built import overlay_inputs
+    from generator.pipeline.template_cache import use_template_cache
     from generator.render.overlay import render_overlay
     from generator.schedule.settings_lint import describe_schedule, lint_refused, lint_settings
+    from generator.write import ownership
 
+    use_template_cache(opts)
     report = OverlayReport(o.rel)
     try:
         loaded = load_settings(o.settings_path, opts.root, o.settings_rel)
@@ -79,6 +81,7 @@ def plan_overlay(o: discovery.Overlay, opts: Options, registry: Callable[[str], 
 def validate_files(o: discovery.Overlay, files: Iterable[RenderedFile], loaded: LoadedSettings, opts: Options,
                    registry: Callable[[str], Any] | None) -> list[Problem]:
     """Strict schema + API-server rules for every rendered document; problems point into the rendered file."""
+    from generator.pipeline.documents import document_lines, document_problems, schema_registry, skip_for
     from generator.render.overlay import KUSTOMIZATION
 
     version = opts.kubernetes_version or loaded.settings.kubernetes_version
@@ -95,6 +98,7 @@ def validate_built(o: discovery.Overlay, docs: list[dict[str, Any]], r: OverlayR
                    registry: Callable[[str], Any]) -> list[Problem]:
     """Strict schema + API rules + schedule analysis of the kustomize output, located at the user's lines."""
     from generator.pipeline.built import validate_built as validate
+    from generator.pipeline.documents import skip_for
 
     version = opts.kubernetes_version or (r.settings.kubernetes_version if r.settings else "")
     skip = skip_for(opts, r.settings) if r.settings else opts.skip
@@ -113,8 +117,11 @@ def repo_problems(opts: Options, tree: discovery.Tree | None = None) -> list[Pro
 def plan_orphans(opts: Options, command: str, tree: discovery.Tree | None = None) -> list[OverlayReport]:
     """Generated files in folders without a settings file (the overlay was removed): ``render`` deletes them
     (hand-edited ones only with ``--force``), ``check`` reports each as an error. Whatever the selection."""
-    reports = []
-    for o in (tree or discovery.scan(opts.root)).orphans:
+    reports: list[OverlayReport] = []
+    orphans = (tree or discovery.scan(opts.root)).orphans
+    if orphans:
+        from generator.write import ownership
+    for o in orphans:
         r = OverlayReport(o.rel)
         diff = ownership.compare(o, [], force=opts.force, owned=ownership.owned_files(o))
         r.problems.extend(Problem.from_error(c, o.rel) for c in diff.conflicts)
@@ -141,7 +148,10 @@ def _targets(opts: Options, patterns: list[str], tree: discovery.Tree) -> list[d
 
 def _slim(r: OverlayReport, keep_files: bool = False) -> OverlayReport:
     """Drop what the run no longer needs (file texts), so memory stays flat as the fleet grows."""
-    r.changes = [ownership.Change(c.path, c.action) for c in r.changes]
+    if r.changes:
+        from generator.write.ownership import Change
+
+        r.changes = [Change(c.path, c.action) for c in r.changes]
     if not keep_files:
         r.files = []
     return r
@@ -149,6 +159,8 @@ def _slim(r: OverlayReport, keep_files: bool = False) -> OverlayReport:
 
 def _render_one(o: discovery.Overlay, opts: Options) -> tuple[OverlayReport, list[dict[str, str]]]:
     """Plan one overlay and stage its new files as temporaries (a worker's share of ``render``)."""
+    from generator.pipeline.documents import schema_registry
+
     r = plan_overlay(o, opts, schema_registry(opts.schema_root, opts.crd_location))
     if r.failed(opts.strict):
         r.status = "failed"
@@ -160,6 +172,9 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                     progress: Callable[[int, int], None] | None = None) -> RunReport:
     """Render the selected overlays. All-or-nothing: if any overlay fails, nothing is written
     (``keep_going`` writes the good ones). Holds the repository lock while it works."""
+    from generator.pipeline import kommander_clusters as kc
+    from generator.pipeline.deliver import blame_overlays, deploy_dir, plan_delivery
+
     run = RunReport("render")
     with transaction.Lock(opts.root, wait_seconds=opts.wait_seconds):
         recovered = transaction.recover(opts.root)
@@ -180,7 +195,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
                 staged.append((r, entries))
             failed: list[Any] = [r for r in [*run.overlays, *run.orphans] if r.status == "failed"]
             failed.extend(p for p in run.problems if p.is_error)
-            run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree)
+            run.delivery = plan_delivery(opts, targets, patterns, run.overlays, tree)
             run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
             failed.extend(blame_overlays(run))
             if run.delivery and run.delivery.status == "failed":
@@ -228,6 +243,7 @@ def _check_one(o: discovery.Overlay, opts: Options, cache: Any = None) -> tuple[
         hit = cache.lookup(o, key)
         if hit is not None:
             return hit, "internal"
+    from generator.pipeline.documents import schema_registry, stale_problem
     from generator.validate import kustomize
 
     registry = schema_registry(opts.schema_root, opts.crd_location)
@@ -257,11 +273,10 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
 
     ``none``: check no overlay, only what every check covers (journal, temporaries, misnamed settings,
     orphaned output, deploy/): ``--changed-since`` when no overlay changed."""
-    from generator.validate import kustomize
-
     run = RunReport("check")
     with transaction.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
-        tree = discovery.scan(opts.root, is_temporary=transaction.is_temporary)  # the one walk of overlays/
+        # the one walk of overlays/ (folder listings remembered by their stat, unless --no-cache)
+        tree = discovery.scan(opts.root, is_temporary=transaction.is_temporary, memo=opts.cache)
         tool = _run_tool_digest(opts)
         if transaction.journal_path(opts.root).exists():
             run.problems.append(Problem(discovery.rel(opts.root, transaction.journal_path(opts.root)), 1, 1, "error",
@@ -276,8 +291,8 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
         run.orphans = plan_orphans(opts, "check", tree)
         by_rel = {o.rel: o for o in targets}
         plans: list[Any] = []
-        kubectl = kustomize.find_kubectl()
-        registry = schema_registry(opts.schema_root, opts.crd_location)
+        kubectl: str | None = None
+        registry: Any = None
         cache = opts.root / discovery.STATE_DIR / "cache" / "kustomize" if opts.cache else None
         # kubectl builds are separate processes: start each as soon as its overlay is planned, side by side
         # with the planning still going on, and validate each result as it arrives (then drop it). The thread
@@ -287,7 +302,8 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
             futures = {}
             from generator.pipeline.overlay_cache import Session
 
-            check_one = functools.partial(_check_one, opts=opts, cache=Session.start(opts, tool) if targets else None)
+            session = Session.start(opts, tool, len(targets)) if targets else None
+            check_one = functools.partial(_check_one, opts=opts, cache=session)
             for r, plan in fleet_map(check_one, targets, progress):
                 run.overlays.append(r)
                 if plan != "none":
@@ -296,6 +312,12 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
                     if pool is None:
                         from concurrent.futures import ThreadPoolExecutor
 
+                        from generator.pipeline.documents import schema_registry
+                        from generator.pipeline.pool import workers
+                        from generator.validate import kustomize
+
+                        kubectl = kustomize.find_kubectl()
+                        registry = schema_registry(opts.schema_root, opts.crd_location)
                         pool = ThreadPoolExecutor(max_workers=workers())
                     futures[pool.submit(kustomize.check_build, by_rel[r.overlay], r.files, "kubectl", kubectl,
                                         cache)] = r
@@ -316,7 +338,9 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
             raise
         if pool is not None:
             pool.shutdown()
-        run.notices.extend(kustomize.build_notice(plans))
+        from generator.validate.build_plans import build_notice
+
+        run.notices.extend(build_notice(plans))
         _check_deploy(run, opts, targets, patterns, tree, tool)
     return run
 
@@ -327,7 +351,7 @@ def _run_tool_digest(opts: Options) -> Callable[[], str | None]:
 
     def tool() -> str | None:
         if not made:
-            from generator.pipeline.deploy_cache import tool_digest
+            from generator.pipeline.fingerprint import tool_digest
 
             made.append(tool_digest(opts))
         return made[0]
@@ -339,6 +363,7 @@ def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay
                   tree: discovery.Tree, tool: Callable[[], str | None]) -> None:
     """deploy/ in a check: rendered, compared and validated, unless the same inputs were found clean before."""
     from generator.pipeline import deploy_cache
+    from generator.pipeline import kommander_clusters as kc
 
     digest = deploy_cache.digest(opts, tree, tool)
     known = deploy_cache.lookup(opts, digest.key) if digest is not None else None
@@ -348,7 +373,9 @@ def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay
         if not known:  # no deploy/kommander: its notice depends on this run's overlays alone
             run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
         return
-    run.delivery = plan_delivery(opts, targets, patterns, kc.valid_settings(run.overlays), tree, facts)
+    from generator.pipeline.deliver import blame_overlays, check_delivery, plan_delivery
+
+    run.delivery = plan_delivery(opts, targets, patterns, run.overlays, tree, facts)
     run.notices.extend(kc.unrendered_values_notice(run.overlays, run.delivery))
     blame_overlays(run)
     if run.delivery:

@@ -7,16 +7,17 @@ already loaded and linted are reused; the others are read here. An overlay whose
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
 from generator.errors import GeneratorError, OverlayError
 from generator.layout import CONFIG_FILE, SETTINGS_FILE
 from generator.problems import Problem
 from generator.write.discovery import Overlay
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:  # the loaders and renderers are imported where used: a run without kommander needs none of them
+    from collections.abc import Iterable
+    from pathlib import Path
+    from typing import Any
+
     from generator.config.settings import Settings
     from generator.render.delivery import DeliveryConfig
     from generator.render.kommander import Cluster
@@ -63,7 +64,7 @@ def unrendered_values_notice(reports: Iterable[Any], delivery: Any) -> list[str]
     if delivery is not None and (delivery.status == "failed"
                                  or any(f.path.startswith("kommander/") for f in delivery.files)):
         return []
-    chart = [r.overlay for r in reports if r.settings is not None and r.settings.chart_mode]
+    chart = [r.overlay for r in reports if r.chart_mode()]
     if not chart:
         return []
     shown = ", ".join(chart[:3]) + (f" and {len(chart) - 3} more" if len(chart) > 3 else "")

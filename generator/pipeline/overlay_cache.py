@@ -4,7 +4,7 @@ Like ruff's and mypy's caches, and only for what can be proven unchanged. A gene
 process) that ``check`` found clean — up to date, no error, not failed under ``--strict`` — is recorded under
 ``.kaptain-gitops/cache/check/`` by a digest of:
 
-* the run's inputs (:func:`generator.pipeline.deploy_cache.add_tool`: the tool's code, templates, the schemas every
+* the run's inputs (:func:`generator.pipeline.fingerprint.add_tool`: the tool's code, templates, the schemas every
   run reads, the libraries, Python, and the options that change a finding) plus ``--kustomize``;
 * the overlay: its path and the names and bytes of every file below it (settings.yaml, generated files, patches,
   resources, jobs, hidden files too).
@@ -18,72 +18,101 @@ gives. Symlinks, kubeconform runs (they need the rendered files), ``--no-cache``
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import os
 
-from generator.errors import GeneratorError
-from generator.pipeline import deploy_cache
+from generator.pipeline import fingerprint
 from generator.pipeline.records import Options, OverlayReport
 from generator.problems import Problem
 from generator.write import discovery
 
-FORMAT = b"kaptain-gitops overlay check cache 1\0"
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from generator.config.settings import Settings
+
+FORMAT = b"kaptain-gitops overlay check cache 2\0"
+MANY = 8  # from this many overlays on, hashing their files with OpenSSL pays for loading it
+
+
+def _load_settings(path: str, root: Path, display: str) -> Settings:
+    from generator.config.settings import load_settings
+
+    return load_settings(path, root, display).settings
+
+
+def tzif_bytes(zone: str) -> bytes | None:
+    """:func:`generator.schedule.tzfile.read_tzif` (the bytes the analysis reads for ``zone``: TZPATH first, then
+    the tzdata package) without importing the schedule analysis; ``tests/test_fingerprint.py`` proves them equal."""
+    for base in fingerprint.tzpath():
+        path = os.path.join(base, zone)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                return handle.read()
+    try:
+        import importlib.resources
+
+        return importlib.resources.files("tzdata").joinpath("zoneinfo", *zone.split("/")).read_bytes()
+    except (ImportError, OSError, ValueError):
+        return None
 
 
 def _zone_digest(zone: str | None) -> str:
     if zone is None:
         return "no zone"
-    from generator.schedule.tzfile import read_tzif  # the bytes the analysis reads for the zone
-
-    data = read_tzif(zone)
-    return "absent" if data is None else hashlib.sha256(data).hexdigest()
+    data = tzif_bytes(zone)
+    return "absent" if data is None else fingerprint.sha256(data).hexdigest()
 
 
-@dataclass
 class Session:
     """The cache for one ``check`` run (picklable: worker processes get a copy)."""
 
-    opts: Options
-    run_key: str
-    _versions: dict[str, str | None] = field(default_factory=dict)  # schema folder → digest, once per process
+    __slots__ = ("_versions", "many", "opts", "run_key")
+
+    def __init__(self, opts: Options, run_key: str, many: bool = True,
+                 versions: dict[str, str | None] | None = None) -> None:
+        self.opts = opts
+        self.run_key = run_key
+        self.many = many  # the run checks many overlays: their files are hashed by OpenSSL (fingerprint.sha256)
+        self._versions: dict[str, str | None] = {} if versions is None else versions  # schema folder → digest
+
+    def __reduce__(self) -> tuple[type[Session], tuple[Options, str, bool, dict[str, str | None]]]:
+        return Session, (self.opts, self.run_key, self.many, self._versions)
 
     @classmethod
-    def start(cls, opts: Options, tool: Callable[[], str | None] | None = None) -> Session | None:
-        """The session of a run (``tool``: the run's :func:`~generator.pipeline.deploy_cache.tool_digest`), or None
-        when the run cannot use the cache."""
+    def start(cls, opts: Options, tool: Callable[[], str | None] | None = None, overlays: int = MANY) -> Session | None:
+        """The session of a run (``tool``: the run's :func:`~generator.pipeline.fingerprint.tool_digest`; ``overlays``:
+        how many it checks), or None when the run cannot use the cache."""
         if not opts.cache or opts.keep_files or opts.force or opts.kustomize not in ("auto", "internal"):
             return None
-        tool_key = tool() if tool is not None else deploy_cache.tool_digest(opts)
+        tool_key = tool() if tool is not None else fingerprint.tool_digest(opts)
         if tool_key is None:
             return None
-        h = hashlib.sha256(FORMAT)
+        h = fingerprint.sha256(FORMAT)
         h.update(tool_key.encode())
         h.update(repr(opts.kustomize).encode())
-        return cls(opts, h.hexdigest())
+        return cls(opts, h.hexdigest(), overlays >= MANY)
 
     def key(self, o: discovery.Overlay) -> str | None:
-        h = hashlib.sha256(self.run_key.encode())
+        h = fingerprint.sha256(self.run_key.encode(), large=self.many)
         h.update(f"{o.rel}\0".encode("utf-8", "surrogateescape"))
         try:
-            deploy_cache.add_tree(h, o.path, "overlay")
-        except (deploy_cache.Uncacheable, OSError):
+            fingerprint.add_tree(h, o.dir, "overlay")
+        except (fingerprint.Uncacheable, OSError):
             return None
         return h.hexdigest()
 
     def _version_digest(self, version_dir: str) -> str | None:
         if version_dir not in self._versions:
-            h = hashlib.sha256()
-            try:
-                deploy_cache.add_tree(h, self.opts.schema_root / "kubernetes" / version_dir, version_dir)
-                self._versions[version_dir] = h.hexdigest()
-            except (deploy_cache.Uncacheable, OSError):
-                self._versions[version_dir] = None
+            self._versions[version_dir] = fingerprint.tree_digest(
+                self.opts, self.opts.schema_root / "kubernetes" / version_dir, version_dir)
         return self._versions[version_dir]
 
     def _entry(self, o: discovery.Overlay, key: str) -> str:
-        folder = hashlib.sha256(o.rel.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        folder = fingerprint.sha256(o.rel.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return str(self.opts.root / discovery.STATE_DIR / "cache" / "check" / "overlays" / folder / f"{key}.json")
 
     def lookup(self, o: discovery.Overlay, key: str) -> OverlayReport | None:
@@ -93,6 +122,9 @@ class Session:
                 entry = json.load(fh)
             version_dir, version_digest, zone, zone_digest = (entry["versionDir"], entry["versionDigest"],
                                                               entry["zone"], entry["zoneDigest"])
+            chart_mode = entry["chartMode"]
+            if not isinstance(chart_mode, bool):
+                return None
             problems = [Problem(str(p[0]), int(p[1]), int(p[2]), "warning", str(p[4]), str(p[5]))
                         for p in entry["problems"] if p[3] == "warning"]
             if len(problems) != len(entry["problems"]):
@@ -101,19 +133,14 @@ class Session:
             return None
         if self._version_digest(version_dir) != version_digest or _zone_digest(zone) != zone_digest:
             return None
-        from generator.config.settings import load_settings
-
-        try:
-            loaded = load_settings(o.settings_path, self.opts.root, o.settings_rel)
-        except GeneratorError:
-            return None
-        if loaded.settings.time_zone != zone:
-            return None
-        return OverlayReport(o.rel, "up-to-date", problems, [], loaded.settings, [])
+        # The report carries the settings (JSON figures); they are read when asked for: the key holds settings.yaml's
+        # bytes and the tool, so they load as they did when this entry was recorded (its time zone included).
+        return OverlayReport.remembered(o.rel, problems, functools.partial(_load_settings, o.settings_file,
+                                                                           self.opts.root, o.settings_rel), chart_mode)
 
     def record(self, o: discovery.Overlay, key: str, r: OverlayReport) -> None:
         """Remember a clean result (a cache that cannot be written only costs speed)."""
-        from generator.validate.manifest_schemas import schema_dir_name
+        from generator.validate.kubernetes_versions import schema_dir_name
 
         assert r.settings is not None and r.status == "up-to-date" and not r.errors and not r.changes
         version_dir = schema_dir_name(self.opts.kubernetes_version or r.settings.kubernetes_version)
@@ -121,6 +148,6 @@ class Session:
         if version_digest is None:
             return
         entry = {"versionDir": version_dir, "versionDigest": version_digest, "zone": r.settings.time_zone,
-                 "zoneDigest": _zone_digest(r.settings.time_zone),
+                 "zoneDigest": _zone_digest(r.settings.time_zone), "chartMode": r.settings.chart_mode,
                  "problems": [[p.file, p.line, p.col, p.level, p.rule, p.message] for p in r.problems]}
-        deploy_cache.write_entry(self._entry(o, key), json.dumps(entry).encode("utf-8"))
+        fingerprint.write_entry(self._entry(o, key), json.dumps(entry).encode("utf-8"))

@@ -35,7 +35,6 @@ so the exit status alone is not treated as a failure of the tool.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import ManifestError
+from generator.validate import kubeconform_path
 from generator.validate.manifest_schemas import format_path, kubeconform_version
 
 STATUSES = {
@@ -97,7 +97,7 @@ def pointer_to_path(pointer: str) -> str:
 
 def find_kubeconform() -> str | None:
     """Path of ``kubeconform`` on PATH, or None (it is optional: not on PyPI, npm or Debian)."""
-    return shutil.which("kubeconform")
+    return kubeconform_path.find_kubeconform()
 
 
 def _crd_argument(crd_location: str) -> str:

@@ -277,20 +277,6 @@ def check_build(overlay: Any, files: list[RenderedFile], plan: Plan, kubectl: st
         return [problem], []
 
 
-def build_notice(plans: list[Plan]) -> list[str]:
-    if plans and all(p == "off" for p in plans):
-        return ["kustomize build skipped (--kustomize off)"]
-    internal, patched, external = plans.count("internal"), plans.count("patched"), plans.count("kubectl")
-    parts = []
-    if internal:
-        parts.append(f"{internal} generated-only in process")
-    if patched:
-        parts.append(f"{patched} with user files in process")
-    if external:
-        parts.append(f"{external} with kubectl kustomize")
-    return [f"built overlays: {', '.join(parts)}"] if parts else []
-
-
 def manual_jobs(overlay: Any) -> list[dict[str, Any]]:
     return manual_jobs_at(Path(overlay.path))
 

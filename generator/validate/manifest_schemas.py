@@ -35,6 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import ManifestError
+from generator.validate.kubernetes_versions import (
+    DEFAULT_KUBERNETES_VERSION,
+    SUPPORTED_KUBERNETES_VERSIONS,
+    kubeconform_version,
+    normalize_kubernetes_version,
+    schema_dir_name,
+)
 from generator.validate.schema_errors import (
     ROOT_PATH,
     RULE_MISSING_SCHEMA,
@@ -47,44 +54,6 @@ from generator.validate.schema_errors import (
     show,
     violations,
 )
-
-SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37")
-DEFAULT_KUBERNETES_VERSION = "1.35"
-
-# --------------------------------------------------------------------------------------------
-# Kubernetes versions
-# --------------------------------------------------------------------------------------------
-
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
-
-
-def normalize_kubernetes_version(version: str) -> str:
-    """``"1.35"``, ``"v1.35"``, ``"1.35.0"`` -> ``"1.35"``; unsupported versions raise ManifestError."""
-    match = _VERSION.match(version.strip()) if isinstance(version, str) else None
-    supported = ", ".join(SUPPORTED_KUBERNETES_VERSIONS)
-    if match is None:
-        raise ManifestError(
-            f"invalid Kubernetes version {version!r}",
-            rule="kubernetes-version",
-            hint=f"write it as MAJOR.MINOR, one of {supported}",
-        )
-    minor = f"{int(match.group(1))}.{int(match.group(2))}"
-    if minor not in SUPPORTED_KUBERNETES_VERSIONS:
-        raise ManifestError(
-            f"no schemas for Kubernetes {minor}",
-            rule="kubernetes-version",
-            hint=f"supported versions: {supported}",
-        )
-    return minor
-
-
-def kubeconform_version(version: str) -> str:
-    """The ``-kubernetes-version`` value kubeconform needs to find our folders (``"1.35.0"``)."""
-    return normalize_kubernetes_version(version) + ".0"
-
-
-def schema_dir_name(version: str) -> str:
-    return f"v{kubeconform_version(version)}-standalone-strict"
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:
@@ -378,4 +347,5 @@ __all__ = [
     "kubeconform_version",
     "normalize_kubernetes_version",
     "parse_skip",
+    "schema_dir_name",
 ]

@@ -8,31 +8,74 @@ An overlay is a directory under ``overlays/`` holding a settings file; its own s
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 from generator.errors import OverlayError, UsageError
 from generator.layout import SETTINGS_FILE
+from generator.records import Record
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 MISNAMED_SETTINGS = ("settings.yml",)  # refused everywhere (render, check, validate, pre-commit) with one message
 STATE_DIR = ".kaptain-gitops"
 JOBS_DIR = "jobs"
 YAML_SUFFIXES = (".yaml", ".yml")
+_MISNAMED_SORTED = tuple(sorted(MISNAMED_SETTINGS))  # the order of a sorted listing
 
 
-@dataclass(frozen=True)
 class Overlay:
-    path: Path  # absolute
-    rel: str  # repo-relative POSIX path, e.g. "overlays/prod"
+    """An overlay folder: ``dir`` (absolute, a string) and ``rel`` (repo-relative POSIX path, e.g. "overlays/prod").
+
+    Not a dataclass and no ``Path`` made per folder (start-up and the walk of 1,000 overlays, #16): :attr:`path`
+    makes the ``Path`` on first use. Equal, hashed and pickled by (``dir``, ``rel``), like the frozen dataclass it was.
+    """
+
+    __slots__ = ("_path", "dir", "rel")
+    dir: str
+    rel: str
+    _path: Path | None
+
+    def __init__(self, path: str | os.PathLike[str], rel: str) -> None:
+        self.dir = os.fspath(path)
+        self.rel = rel
+        self._path = None if isinstance(path, str) else path  # type: ignore[assignment]
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            from pathlib import Path
+
+            self._path = Path(self.dir)
+        return self._path
 
     @property
     def settings_path(self) -> Path:
         return self.path / SETTINGS_FILE
 
     @property
+    def settings_file(self) -> str:
+        """:attr:`settings_path` as a string (no ``Path`` made)."""
+        return os.path.join(self.dir, SETTINGS_FILE)
+
+    @property
     def settings_rel(self) -> str:
         return f"{self.rel}/{SETTINGS_FILE}"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Overlay:
+            return NotImplemented
+        return self.dir == other.dir and self.rel == other.rel
+
+    def __hash__(self) -> int:
+        return hash((self.dir, self.rel))
+
+    def __reduce__(self) -> tuple[type[Overlay], tuple[str, str]]:
+        return Overlay, (self.dir, self.rel)
+
+    def __repr__(self) -> str:
+        return f"Overlay(path={self.dir!r}, rel={self.rel!r})"
 
 
 def rel(root: Path, path: Path) -> str:
@@ -48,27 +91,37 @@ def discover(root: Path, base: str = "overlays") -> list[Overlay]:
     return scan(root, base).overlays
 
 
-@dataclass(frozen=True)
-class Tree:
+class Tree(Record):
     """What one walk of ``root/base`` finds (:func:`scan`): the same lists, in the same order, as
     :func:`discover`, :func:`find_misnamed_settings`, :func:`find_orphan_dirs` and the ``base`` share of
-    ``transaction.find_temporaries`` would, each walking the tree again."""
+    ``transaction.find_temporaries`` would, each walking the tree again.
 
+    ``temporaries``: repo-relative files for which ``is_temporary(name)`` holds, anywhere below base.
+    ``settings_dirs``: with ``is_temporary`` (a walk of every folder), the folders below base holding a settings.yaml
+    that is not a symlink, at any depth, hidden folders included, .git excluded — what
+    overlay_set.matched_directories lists; None without."""
+
+    _fields = ("overlays", "misnamed", "orphans", "temporaries", "settings_dirs")
+    __slots__ = _fields
     overlays: list[Overlay]
     misnamed: list[str]
     orphans: list[Overlay]
-    temporaries: list[str]  # repo-relative files for which ``is_temporary(name)`` holds, anywhere below base
-    # With ``is_temporary`` (a walk of every folder): the folders below base holding a settings.yaml that is not a
-    # symlink, at any depth, hidden folders included, .git excluded — what overlay_set.matched_directories lists.
-    settings_dirs: list[str] | None = None
+    temporaries: list[str]
+    settings_dirs: list[str] | None
+
+    def __init__(self, overlays: list[Overlay], misnamed: list[str], orphans: list[Overlay], temporaries: list[str],
+                 settings_dirs: list[str] | None = None) -> None:
+        self._set(overlays, misnamed, orphans, temporaries, settings_dirs)
 
 
-def _entries(path: str) -> tuple[list[str], list[str], list[str]] | None:
-    """(directories, symlinked directories, other names) of ``path`` as ``os.walk`` classifies them; None when
-    it cannot be listed (``os.walk`` skips such a directory too)."""
+def _entries(path: str) -> tuple[list[str], list[str], list[str], list[str]] | None:
+    """(directories, symlinked directories, other names, the symlinks among those) of ``path`` as ``os.walk``
+    classifies them, from the directory's own listing (``DirEntry`` file types: no stat per entry, except to
+    follow a symlink); None when it cannot be listed (``os.walk`` skips such a directory too)."""
     dirs: list[str] = []
     links: list[str] = []
     files: list[str] = []
+    file_links: list[str] = []
     try:
         with os.scandir(path) as it:
             for entry in it:
@@ -78,6 +131,8 @@ def _entries(path: str) -> tuple[list[str], list[str], list[str]] | None:
                     is_dir = False
                 if not is_dir:
                     files.append(entry.name)
+                    if entry.is_symlink():
+                        file_links.append(entry.name)
                 elif entry.is_symlink():
                     links.append(entry.name)
                 else:
@@ -86,11 +141,16 @@ def _entries(path: str) -> tuple[list[str], list[str], list[str]] | None:
         return None
     dirs.sort()
     files.sort()
-    return dirs, links, files
+    return dirs, links, files, file_links
 
 
-def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool] | None = None) -> Tree:
-    """One walk of ``root/base`` for every run-level question (see :class:`Tree`); symlinks are never followed."""
+def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool] | None = None, *,
+         memo: bool = False) -> Tree:
+    """One walk of ``root/base`` for every run-level question (see :class:`Tree`); symlinks are never followed.
+
+    Strings only in the loop (no ``Path`` per folder): at 1,000 overlays this walk is part of every ``check``.
+    ``memo`` (with ``is_temporary``, ``check``): folder listings remembered under ``.kaptain-gitops/cache/check/``
+    and trusted while the folder's stat is unchanged (:mod:`generator.write.walk_memo`); the result is the same."""
     top = root / base
     full = is_temporary is not None and not top.is_symlink()
     tree = Tree([], [], [], [], [] if full else None)
@@ -98,26 +158,40 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
         return tree
     top_text = str(top)
     top_rel = rel(root, top)
+    overlays, misnamed, orphans, found_temporaries = tree.overlays, tree.misnamed, tree.orphans, tree.temporaries
+    settings_dirs = tree.settings_dirs
+    # as find_temporaries: temporaries are not looked for through a symlinked base
+    temporaries = None if is_temporary is None or top.is_symlink() else is_temporary
+    listings = None
+    if memo and temporaries is not None:
+        from generator.write.walk_memo import ListingMemo
+
+        listings = ListingMemo(os.path.join(root, STATE_DIR, "cache", "check", "walk.json"), top_text, _entries)
+    list_folder = _entries if listings is None else listings.entries
 
     def visit(path: str, rel_path: str, mode: str, in_git: bool = False) -> None:
         # mode: "search" (no overlay above), "misnamed" (below a folder with a misnamed settings file: only
         # overlays and misnamed files count there), "inside" (in an overlay or a hidden folder: temporaries only)
-        listing = _entries(path)
+        listing = list_folder(path)
         if listing is None:
             return
-        dirs, _links, files = listing
+        dirs, _links, files, file_links = listing
         prefix = "" if rel_path == "." else rel_path + "/"
+        has_settings = SETTINGS_FILE in files
         if temporaries is not None:
-            tree.temporaries.extend(prefix + name for name in files if temporaries(name))
-            if (tree.settings_dirs is not None and not in_git and path != top_text and SETTINGS_FILE in files
-                    and not os.path.islink(os.path.join(path, SETTINGS_FILE))):
-                tree.settings_dirs.append(rel_path)
+            for name in files:
+                if temporaries(name):
+                    found_temporaries.append(prefix + name)
+            if settings_dirs is not None and has_settings and not in_git and path != top_text \
+                    and SETTINGS_FILE not in file_links:
+                settings_dirs.append(rel_path)
         child_mode = mode
         if mode != "inside":
-            has_settings = SETTINGS_FILE in files
-            tree.misnamed.extend(prefix + name for name in files if name in MISNAMED_SETTINGS)
+            for name in _MISNAMED_SORTED:
+                if name in files:
+                    misnamed.append(prefix + name)
             if has_settings:
-                tree.overlays.append(Overlay(Path(path), rel_path))
+                overlays.append(Overlay(path, rel_path))
                 child_mode = "inside"
             elif mode == "search" and any(name in MISNAMED_SETTINGS for name in files):
                 child_mode = "misnamed"
@@ -125,18 +199,18 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
                 for name in files:
                     full = os.path.join(path, name)
                     if name.endswith(YAML_SUFFIXES) and not os.path.islink(full) and os.path.isfile(full) \
-                            and _has_header(Path(full)):
-                        tree.orphans.append(Overlay(Path(path), rel_path))
+                            and _has_header(full):
+                        orphans.append(Overlay(path, rel_path))
                         break
         if temporaries is None and child_mode == "inside":
             return
         for name in dirs:
             hidden = child_mode != "inside" and name.startswith(".")
-            visit(os.path.join(path, name), prefix + name, "inside" if hidden else child_mode, in_git or name == ".git")
+            visit(f"{path}/{name}", prefix + name, "inside" if hidden else child_mode, in_git or name == ".git")
 
-    # as find_temporaries: temporaries are not looked for through a symlinked base
-    temporaries = None if is_temporary is None or top.is_symlink() else is_temporary
     visit(top_text, top_rel, "search")
+    if listings is not None:
+        listings.save()
     return tree
 
 
@@ -153,9 +227,9 @@ def overlay_holding(root: Path, path: str, base: str = "overlays") -> Overlay | 
         listing = _entries(current)
         if listing is None:
             return None
-        dirs, _links, files = listing
+        dirs, _links, files, _file_links = listing
         if SETTINGS_FILE in files:
-            return Overlay(Path(current), current_rel)
+            return Overlay(current, current_rel)
         if depth == len(names):
             return None
         name = names[depth]
@@ -183,7 +257,7 @@ def find_orphan_dirs(root: Path, base: str = "overlays") -> list[Overlay]:
     return scan(root, base).orphans
 
 
-def _has_header(path: Path) -> bool:
+def _has_header(path: str) -> bool:
     try:
         with open(path, "rb") as fh:
             return fh.read(64).startswith(b"# Generated by kaptain-gitops")
@@ -195,7 +269,7 @@ def select(root: Path, overlays: list[Overlay], patterns: list[str]) -> list[Ove
     """Overlays matching any of ``patterns`` (paths or globs, relative to the repo root or absolute)."""
     if not patterns:
         return overlays
-    import fnmatch
+    from pathlib import Path
 
     chosen: dict[str, Overlay] = {}
     unmatched = []
@@ -206,8 +280,14 @@ def select(root: Path, overlays: list[Overlay], patterns: list[str]) -> list[Ove
         pattern = pattern.rstrip("/")
         if pattern.endswith("/" + SETTINGS_FILE) or pattern == SETTINGS_FILE:
             pattern = pattern[: -len(SETTINGS_FILE)].rstrip("/") or "."
-        hits = [o for o in overlays if o.rel == pattern or fnmatch.fnmatchcase(o.rel, pattern)
-                or o.rel.startswith(pattern + "/")]
+        below = pattern + "/"
+        if any(c in pattern for c in "*?["):
+            import fnmatch
+
+            hits = [o for o in overlays if o.rel == pattern or fnmatch.fnmatchcase(o.rel, pattern)
+                    or o.rel.startswith(below)]
+        else:  # no wildcard: fnmatchcase is equality
+            hits = [o for o in overlays if o.rel == pattern or o.rel.startswith(below)]
         if not hits:
             unmatched.append(pattern)
         for o in hits:
@@ -248,6 +328,8 @@ def user_files(root: Path, overlay: Overlay, sub: str) -> tuple[str, ...]:
             raise OverlayError(f"{overlay.rel}/{sub} is a symlink", file=f"{overlay.rel}/{sub}", rule="symlink",
                                hint="use a real directory inside the overlay")
         return ()
+    from pathlib import Path
+
     out = []
     for dirpath, dirnames, filenames in os.walk(d, followlinks=False):
         dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))

@@ -8,28 +8,40 @@ refused unless ``force``; a foreign file is never touched.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from generator.errors import OverlayError
 from generator.layout import SETTINGS_FILE
-from generator.render.overlay import RenderedFile, is_untouched, split_header
+from generator.records import Record
 from generator.write.discovery import YAML_SUFFIXES, Overlay
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
+if TYPE_CHECKING:
+    from pathlib import Path
 
-@dataclass(frozen=True)
-class Change:
+    from generator.render.overlay import RenderedFile
+
+
+class Change(Record):
+    """One file to write or delete (a frozen record: no ``dataclasses`` import on a warm check's path, #16)."""
+
+    _fields = ("path", "action", "text")
+    __slots__ = _fields
     path: str  # overlay-relative
     action: str  # "create" | "update" | "delete"
-    text: str | None = None
+    text: str | None
+
+    def __init__(self, path: str, action: str, text: str | None = None) -> None:
+        self._set(path, action, text)
 
 
-@dataclass
 class DiskDiff:
     """How an overlay on disk differs from a fresh render."""
 
-    changes: list[Change] = field(default_factory=list)
-    conflicts: list[OverlayError] = field(default_factory=list)
+    __slots__ = ("changes", "conflicts")
+
+    def __init__(self) -> None:
+        self.changes: list[Change] = []
+        self.conflicts: list[OverlayError] = []
 
 
 def _read_text(path: Path) -> str | None:
@@ -46,6 +58,8 @@ def compare(overlay: Overlay, files: list[RenderedFile], *, force: bool = False,
 
     ``owned`` lists the generator's existing files there (default: the overlay's top-level ones).
     """
+    from generator.render.overlay import is_untouched, split_header
+
     diff = DiskDiff()
     wanted = {f.path: f.text for f in files}
     for path, text in wanted.items():
@@ -101,6 +115,8 @@ def owned_tree(directory: Path) -> list[str]:
     out: list[str] = []
     if not directory.is_dir() or directory.is_symlink():
         return out
+    from pathlib import Path
+
     for dirpath, dirnames, filenames in os.walk(directory, followlinks=False):
         dirnames.sort()
         for name in sorted(filenames):

@@ -14,17 +14,20 @@ import fcntl
 import json
 import os
 import signal
-import threading
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Self
 
 from generator.errors import OverlayError
 from generator.layout import DEPLOY_DIR
 from generator.write.discovery import STATE_DIR, Overlay, Tree, rel, scan
-from generator.write.ownership import Change
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+    from typing import Self
+
+    from generator.write.ownership import Change
 
 TMP_MARK = ".kgtmp-"
 
@@ -137,6 +140,8 @@ def find_temporaries(root: Path, tree: Tree | None = None) -> list[str]:
     except those a committed journal still needs (``recover`` renames them into place).
 
     ``tree``: this run's :func:`~generator.write.discovery.scan` of overlays/ (made with :func:`is_temporary`)."""
+    from pathlib import Path
+
     needed = _journal_temporaries(root)
     if tree is None:
         tree = scan(root, "overlays", is_temporary)
@@ -191,6 +196,8 @@ def stage(root: Path, overlay: Overlay, changes: list[Change], *, durable: bool 
 @contextmanager
 def signals_deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM back (main thread only) until the block is done; they are delivered right after."""
+    import threading
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return

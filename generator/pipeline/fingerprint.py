@@ -1,0 +1,268 @@
+"""Fingerprints of what ``check``'s result caches depend on (:mod:`.deploy_cache`, :mod:`.overlay_cache`).
+
+Content digests: the tool (every file of the ``generator`` package, the templates, the schemas every run reads), the
+libraries (path, size and modification time of each of their files, as the kubectl build cache fingerprints kubectl),
+Python, the options that change a finding, a Kubernetes schema folder. They are portable (a CI cache restored on
+another machine still matches), but reading and hashing ~3 MB (schemas/crds alone is 2.5 MB) cost every warm check
+~10 ms (#16). So each content digest is remembered under ``.kaptain-gitops/cache/check/memo/<what>/`` by a
+*signature* of the same files: their names and ``lstat`` (size, mtime, ctime, inode, device), plus everything else
+the content digest hashes. The same signature later means the same bytes, by the "racily clean" rule git's index
+uses: a memo is written only when every file's mtime and ctime are more than :data:`RACY_NS` older than the moment
+the signature was taken. Any later write to a file sets its ctime to the time of that write (no call can set ctime
+back), which is then newer than the recorded ctime, so the signature changes; a file written within the last
+seconds is hashed by content every time until it is old enough. A symlink makes the digest unavailable in both
+forms, as it always did.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from generator.resources import templates_dir
+from generator.write.discovery import STATE_DIR
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
+if TYPE_CHECKING:
+    import hashlib
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from generator.pipeline.records import Options
+
+LIBRARIES = ("jinja2", "yaml", "jsonschema_rs")
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # the generator package: the tool's code
+RACY_NS = 2_000_000_000  # a file changed this recently is not trusted by its stat (mtime/ctime granularity)
+MEMO_FORMAT = b"kaptain-gitops fingerprint memo 1\0"
+
+
+class Uncacheable(Exception):
+    pass
+
+
+_builtin_sha256: list[Callable[[bytes], hashlib._Hash] | None] = []
+
+
+def sha256(data: bytes = b"", *, large: bool = False) -> hashlib._Hash:
+    """A sha256 hash: the interpreter's own for small inputs, OpenSSL's (``hashlib``) for ``large`` ones.
+
+    Importing ``hashlib`` loads OpenSSL's libcrypto (~2 ms of a warm one-overlay check, #16); the built-in module is
+    loaded with the interpreter but hashes ~8x slower, so it takes only what a cache hit hashes (signatures, one
+    overlay's files, a zone file). Both give the same digest."""
+    if not large:
+        if not _builtin_sha256:
+            import importlib
+
+            made: Callable[[bytes], hashlib._Hash] | None = None
+            for name in ("_sha256", "_sha2"):  # CPython 3.11; 3.12 and later
+                try:
+                    made = importlib.import_module(name).sha256
+                    break
+                except (ImportError, AttributeError):
+                    continue
+            _builtin_sha256.append(made)
+        builtin = _builtin_sha256[0]
+        if builtin is not None:
+            return builtin(data)
+    import hashlib
+
+    return hashlib.sha256(data)
+
+
+def tzpath() -> tuple[str, ...]:
+    """``zoneinfo.TZPATH`` without importing ``zoneinfo`` (it loads ``datetime``, #16): the module's own value once it
+    is imported (it can be reset), else what its import computes (``PYTHONTZPATH``, else the ``TZPATH`` Python was
+    built with; an entry that is not absolute makes that import warn, so then it is imported).
+    ``tests/test_fingerprint.py`` compares them."""
+    module = sys.modules.get("zoneinfo")
+    if module is not None:
+        return tuple(module.TZPATH)
+    raw = os.environ.get("PYTHONTZPATH", None)
+    if raw is None:
+        import sysconfig
+
+        raw = sysconfig.get_config_var("TZPATH")
+    if not raw:
+        return ()
+    entries = raw.split(os.pathsep)
+    if all(os.path.isabs(entry) for entry in entries):
+        return tuple(entries)
+    import zoneinfo
+
+    return tuple(zoneinfo.TZPATH)
+
+
+def _now_ns() -> int:
+    return time.time_ns()
+
+
+class Stats:
+    """Signature mode: files are hashed by ``lstat`` instead of bytes; ``newest`` is the latest mtime/ctime seen."""
+
+    __slots__ = ("newest",)
+
+    def __init__(self) -> None:
+        self.newest = 0
+
+    def add(self, h: hashlib._Hash, path: str, rel: str) -> None:
+        st = os.lstat(path)
+        self.newest = max(self.newest, st.st_mtime_ns, st.st_ctime_ns)
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_dev}\0{st.st_mode}\0"
+                 .encode("utf-8", "surrogateescape"))
+
+
+def add_file(h: hashlib._Hash, path: str, label: str, stats: Stats | None = None) -> None:
+    if os.path.islink(path):
+        raise Uncacheable(path)
+    if stats is not None:
+        try:
+            stats.add(h, path, f"{label}\0{path}")
+        except FileNotFoundError:
+            h.update(f"{label}\0absent\0".encode())
+        return
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        h.update(f"{label}\0absent\0".encode())
+        return
+    except OSError:
+        raise Uncacheable(path) from None
+    h.update(f"{label}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+    h.update(data)
+
+
+def add_tree(h: hashlib._Hash, directory: str | os.PathLike[str], label: str, *, stat_only: bool = False,
+             stats: Stats | None = None) -> None:
+    """Names and bytes (or size and mtime) of every file below ``directory``, in a fixed order; a symlink anywhere
+    makes the run uncacheable. ``stats``: the signature of the same walk (:class:`Stats`), not the bytes."""
+    top = os.fspath(directory)
+    if os.path.islink(top):
+        raise Uncacheable(top)
+    if not os.path.isdir(top):
+        h.update(f"{label}\0no folder\0".encode("utf-8", "surrogateescape"))
+        return
+    if stats is not None:
+        h.update(f"{label}\0{top}\0".encode("utf-8", "surrogateescape"))
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        if links and not stat_only:
+            raise Uncacheable(os.path.join(dirpath, links[0]))
+        for name in sorted([*filenames, *links]):
+            path = os.path.join(dirpath, name)
+            rel = f"{label}/{path[len(top) + 1:]}"
+            if stat_only:  # a symlink (the tz database has many) by its target, a file by size and mtime
+                if os.path.islink(path):
+                    h.update(f"{rel}\0->{os.readlink(path)}\0".encode("utf-8", "surrogateescape"))
+                    continue
+                st = os.stat(path)
+                h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+            elif stats is not None:
+                if os.path.islink(path):
+                    raise Uncacheable(path)
+                stats.add(h, path, rel)
+            else:
+                add_file(h, path, rel)
+
+
+def add_libraries(h: hashlib._Hash) -> None:
+    from importlib.util import find_spec
+
+    h.update(f"python\0{sys.version}\0{sys.implementation.cache_tag}\0".encode())
+    for name in LIBRARIES:
+        spec = find_spec(name)
+        if spec is None or spec.origin is None:
+            raise Uncacheable(name)
+        origin = spec.origin
+        if spec.submodule_search_locations:
+            add_tree(h, os.path.dirname(origin), name, stat_only=True)
+        else:
+            st = os.stat(origin)
+            h.update(f"{name}\0{origin}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+
+
+def crd_folder(location: str) -> Path:
+    """The folder holding every file a ``--crd-schemas`` location can name (the part before any template variable)."""
+    from pathlib import Path
+
+    local = location.removeprefix("file://")
+    static = local.split("{{", 1)[0]
+    path = Path(static)
+    return path if static.endswith("/") or path.is_dir() else path.parent
+
+
+def add_tool(h: hashlib._Hash, opts: Options, stats: Stats | None = None) -> None:
+    """The tool (code, templates, the schemas every run reads, libraries, Python) and the options that change what a
+    check finds (``--kubernetes-version``, ``--skip``, ``--crd-schemas`` and its files, ``--strict``)."""
+    add_tree(h, PACKAGE_DIR, "generator", stats=stats)
+    add_tree(h, templates_dir(), "templates", stats=stats)
+    schemas = opts.schema_root
+    for name in ("settings.schema.json", "gitops.schema.json"):
+        add_file(h, str(schemas / name), f"schemas/{name}", stats)
+    add_tree(h, schemas / "crds", "schemas/crds", stats=stats)
+    add_libraries(h)
+    h.update(repr((opts.kubernetes_version, sorted(opts.skip), opts.crd_location, opts.strict)).encode())
+    if opts.crd_location is not None:
+        if "://" in opts.crd_location and not opts.crd_location.startswith("file://"):
+            raise Uncacheable(opts.crd_location)
+        add_tree(h, crd_folder(opts.crd_location), "crd-schemas", stats=stats)
+
+
+def remembered(opts: Options, what: str, add: Callable[[hashlib._Hash, Stats | None], None]) -> str | None:
+    """The content digest ``add(h, None)`` makes, through the memo of its signature ``add(h, Stats())`` (see the
+    module's docstring); None when it cannot be made (a symlink, an unreadable file)."""
+    sig = sha256(MEMO_FORMAT)
+    stats = Stats()
+    started = _now_ns()
+    try:
+        add(sig, stats)
+    except (Uncacheable, OSError):
+        return None
+    memo = os.path.join(opts.root, STATE_DIR, "cache", "check", "memo", what, sig.hexdigest())
+    try:
+        with open(memo, "rb") as fh:
+            known = fh.read()
+        if len(known) == 64 and all(c in b"0123456789abcdef" for c in known):
+            return known.decode()
+    except OSError:
+        pass
+    h = sha256(large=True)
+    try:
+        add(h, None)
+    except (Uncacheable, OSError):
+        return None
+    digest = h.hexdigest()
+    if stats.newest < started - RACY_NS:  # every file older than any stat granularity: its stat names its bytes
+        write_entry(memo, digest.encode())
+    return digest
+
+
+def tool_digest(opts: Options) -> str | None:
+    """The digest of :func:`add_tool` (both caches of a run share it), or None when it cannot be made."""
+    return remembered(opts, "tool", lambda h, stats: add_tool(h, opts, stats))
+
+
+def tree_digest(opts: Options, directory: Path, label: str) -> str | None:
+    """The content digest of :func:`add_tree` of ``directory`` (a schema folder: ~1 MB), or None."""
+    name = sha256(label.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return remembered(opts, f"tree-{name}", lambda h, stats: add_tree(h, directory, label, stats=stats))
+
+
+def write_entry(path: str, data: bytes) -> None:
+    """Write a cache entry whole (temporary file, then rename) and drop the older entries of its folder (one folder
+    per overlay, one for deploy/, one per memo: the cache keeps the latest of each, so it does not grow with every
+    change). A cache that cannot be written only costs speed."""
+    folder, name = os.path.split(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tmp = f"{folder}/.{name}.{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        for old in os.listdir(folder):
+            if old != name and not old.startswith("."):
+                os.unlink(os.path.join(folder, old))
+    except OSError:
+        pass

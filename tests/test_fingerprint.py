@@ -1,0 +1,225 @@
+"""The result caches' fingerprints (generator.pipeline.fingerprint): a content digest remembered by a stat signature
+is always the digest the content gives, every change of a file forgets it, and files written within the last
+seconds are never remembered (the "racily clean" rule)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.pipeline import fingerprint, overlay_cache
+from generator.pipeline.records import Options
+from generator.resources import schemas_dir, templates_dir
+
+VERSION = "v1.35.0-standalone-strict"
+
+
+def _content_tool(opts: Options) -> str:
+    h = hashlib.sha256()
+    fingerprint.add_tool(h, opts)
+    return h.hexdigest()
+
+
+def _content_tree(directory: Path, label: str) -> str:
+    h = hashlib.sha256()
+    fingerprint.add_tree(h, directory, label)
+    return h.hexdigest()
+
+
+def _memos(root: Path, what: str) -> list[str]:
+    folder = root / ".kaptain-gitops" / "cache" / "check" / "memo" / what
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.fixture
+def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Options, Path, Path, Path]:
+    """A copy of the tool (package, templates, schemas) the fingerprint reads, and options naming it."""
+    package = shutil.copytree(fingerprint.PACKAGE_DIR, tmp_path / "generator",
+                              ignore=shutil.ignore_patterns("__pycache__"))
+    templates = shutil.copytree(templates_dir(), tmp_path / "templates")
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    for name in ("settings.schema.json", "gitops.schema.json"):
+        shutil.copy2(schemas_dir() / name, schemas / name)
+    shutil.copytree(schemas_dir() / "crds", schemas / "crds")
+    shutil.copytree(schemas_dir() / "kubernetes" / VERSION, schemas / "kubernetes" / VERSION)
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", str(package))
+    monkeypatch.setattr(fingerprint, "templates_dir", lambda: templates)
+    root = tmp_path / "repo"
+    root.mkdir()
+    return Options(root=root, schema_root=schemas), package, templates, schemas
+
+
+def _pretend_old(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as written long ago (the clock runs a minute ahead): signatures may be remembered."""
+    monkeypatch.setattr(fingerprint, "_now_ns", lambda: time.time_ns() + 60_000_000_000)
+
+
+def _after_a_tick(folder: Path) -> None:
+    """Wait until the file-system clock has moved past every ctime below ``folder``, so that the next write gives the
+    written file a new ctime (as it always has outside a test, where only files older than RACY_NS are trusted)."""
+    newest = max(os.lstat(p).st_ctime_ns for p in [folder, *folder.rglob("*")])
+    probe = folder.parent / "tick-probe"
+    for _ in range(2000):
+        probe.write_bytes(b"x")
+        if os.lstat(probe).st_ctime_ns > newest:
+            return
+        time.sleep(0.001)
+    raise AssertionError("the file-system clock did not move")
+
+
+def test_a_remembered_digest_is_the_content_digest_and_skips_reading(
+        tool: tuple[Options, Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    opts, _package, _templates, schemas = tool
+    _pretend_old(monkeypatch)
+    first = fingerprint.tool_digest(opts)
+    version = fingerprint.tree_digest(opts, schemas / "kubernetes" / VERSION, VERSION)
+    assert first == _content_tool(opts) and version == _content_tree(schemas / "kubernetes" / VERSION, VERSION)
+    assert len(_memos(opts.root, "tool")) == 1
+
+    real = fingerprint.add_file
+
+    def no_reading(h: hashlib._Hash, path: str, label: str, stats: fingerprint.Stats | None = None) -> None:
+        assert stats is not None, "content read although the signature was remembered"
+        real(h, path, label, stats)
+
+    monkeypatch.setattr(fingerprint, "add_file", no_reading)
+    assert fingerprint.tool_digest(opts) == first
+    assert fingerprint.tree_digest(opts, schemas / "kubernetes" / VERSION, VERSION) == version
+
+
+def test_files_written_within_the_last_seconds_are_never_remembered(tool: tuple[Options, Path, Path, Path]) -> None:
+    opts, _package, _templates, schemas = tool  # just copied: every file is racy
+    assert fingerprint.tool_digest(opts) == _content_tool(opts)
+    assert fingerprint.tree_digest(opts, schemas / "kubernetes" / VERSION, VERSION) is not None
+    memo = opts.root / ".kaptain-gitops" / "cache" / "check" / "memo"
+    assert not memo.exists() or not any(p.is_file() for p in memo.rglob("*"))
+
+
+def _same_size_edit(path: Path) -> None:
+    data = path.read_bytes()
+    flipped = data[:-2] + (b"\n" if data[-2:-1] != b"\n" else b" ") + data[-1:]
+    assert len(flipped) == len(data) and flipped != data
+    stat = os.lstat(path)
+    with open(path, "r+b") as fh:  # in place: same inode, same size
+        fh.write(flipped)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old modification time back
+
+
+def _replaced(path: Path) -> None:
+    """Another file of the same size and modification time renamed over ``path`` (as an installer writes)."""
+    tmp = path.with_suffix(".tmp")
+    shutil.copy2(path, tmp)
+    _same_size_edit(tmp)
+    os.utime(tmp, ns=(os.lstat(path).st_atime_ns, os.lstat(path).st_mtime_ns))
+    os.replace(tmp, path)
+
+
+CHANGES: dict[str, Callable[[Path, Path, Path], None]] = {
+    "same-size edit of code, old mtime put back": lambda p, t, s: _same_size_edit(p / "pipeline" / "fleet.py"),
+    "new module": lambda p, t, s: (p / "render" / "new.py").write_text("", encoding="utf-8") and None,
+    "removed module": lambda p, t, s: (p / "pipeline" / "trigger.py").unlink(),
+    "renamed module": lambda p, t, s: (p / "pipeline" / "verify.py").rename(p / "pipeline" / "verify2.py"),
+    "replaced through a rename (new inode)": lambda p, t, s: _replaced(p / "errors.py"),
+    "template edit": lambda p, t, s: _same_size_edit(t / "cronjob.yaml.j2"),
+    "settings schema edit": lambda p, t, s: _same_size_edit(s / "settings.schema.json"),
+    "CRD schema edit": lambda p, t, s: _same_size_edit(next((s / "crds").rglob("*.json"))),
+    "new CRD schema": lambda p, t, s: (s / "crds" / "extra.json").write_text("{}", encoding="utf-8") and None,
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_every_change_of_a_file_forgets_the_remembered_digest(
+        change: str, tool: tuple[Options, Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    opts, package, templates, schemas = tool
+    _pretend_old(monkeypatch)
+    before = fingerprint.tool_digest(opts)
+    assert before == _content_tool(opts) and len(_memos(opts.root, "tool")) == 1
+    _after_a_tick(opts.root.parent)
+    CHANGES[change](package, templates, schemas)
+    after = fingerprint.tool_digest(opts)
+    assert after == _content_tool(opts) and after != before
+    assert fingerprint.tool_digest(opts) == after  # remembered again (the latest only)
+    assert len(_memos(opts.root, "tool")) == 1
+
+
+def test_a_changed_schema_folder_is_seen(tool: tuple[Options, Path, Path, Path],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    opts, _package, _templates, schemas = tool
+    folder = schemas / "kubernetes" / VERSION
+    _pretend_old(monkeypatch)
+    before = fingerprint.tree_digest(opts, folder, VERSION)
+    _after_a_tick(opts.root.parent)
+    _same_size_edit(folder / "configmap-v1.json")
+    after = fingerprint.tree_digest(opts, folder, VERSION)
+    assert after == _content_tree(folder, VERSION) and after != before
+
+
+def test_a_symlink_makes_the_tool_unfingerprinted_even_when_remembered(
+        tool: tuple[Options, Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    opts, package, _templates, _schemas = tool
+    _pretend_old(monkeypatch)
+    assert fingerprint.tool_digest(opts) is not None
+    (package / "link.py").symlink_to(package / "errors.py")
+    assert fingerprint.tool_digest(opts) is None
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Australia/Lord_Howe", "UTC", "America/Santiago", "Etc/GMT+5",
+                                  "Nowhere/Atlantis"])
+@pytest.mark.parametrize("tzpath", ["system", "none"])
+def test_zone_bytes_are_the_analysis_zone_bytes(zone: str, tzpath: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """overlay_cache.tzif_bytes (no schedule import on a hit) reads what tzfile.read_tzif reads."""
+    import zoneinfo
+
+    from generator.schedule.tzfile import read_tzif
+
+    if tzpath == "none":  # the tzdata package, when installed
+        monkeypatch.setattr(zoneinfo, "TZPATH", ())
+    assert overlay_cache.tzif_bytes(zone) == read_tzif(zone)
+    if tzpath == "system" and zone != "Nowhere/Atlantis":
+        assert overlay_cache.tzif_bytes(zone)
+
+
+def test_the_small_and_the_large_sha256_agree() -> None:
+    """fingerprint.sha256: the built-in module for small inputs (no OpenSSL load on a warm check), OpenSSL's for large
+    ones; the same digests."""
+    data = bytes(range(256)) * 1000
+    small, large = fingerprint.sha256(data), fingerprint.sha256(data, large=True)
+    assert small.hexdigest() == large.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert type(large) is type(hashlib.sha256())
+    if fingerprint._builtin_sha256 and fingerprint._builtin_sha256[0] is not None:
+        assert type(small) is not type(large)
+    h = fingerprint.sha256(b"a")
+    h.update(b"bc")
+    assert h.hexdigest() == hashlib.sha256(b"abc").hexdigest()
+
+
+@pytest.mark.parametrize("env", [None, "", "/usr/share/zoneinfo", "/a:/b/c", "relative:/abs"])
+def test_tzpath_without_zoneinfo_is_zoneinfo_tzpath(env: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fingerprint.tzpath() (no zoneinfo import on a hit) gives what importing zoneinfo computes."""
+    import sys
+    import warnings
+    import zoneinfo
+
+    if env is None:
+        monkeypatch.delenv("PYTHONTZPATH", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONTZPATH", env)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            zoneinfo.reset_tzpath()  # what the import computes, under this environment
+            expected = zoneinfo.TZPATH
+            assert fingerprint.tzpath() == expected  # zoneinfo imported: its own value
+            monkeypatch.delitem(sys.modules, "zoneinfo")
+            assert fingerprint.tzpath() == expected  # not imported: computed the same way
+            assert ("zoneinfo" in sys.modules) == (env == "relative:/abs")  # imported only to warn as it does
+    finally:
+        monkeypatch.undo()
+        zoneinfo.reset_tzpath()
