@@ -9,6 +9,7 @@ run (``recover``), so an overlay is never left mixed. A lock file serialises con
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -48,6 +49,7 @@ class Lock:
         except OSError as exc:
             raise OverlayError(f"cannot create {rel(self.root, state)}: {exc.strerror}", rule="lock",
                                hint="run from a writable checkout") from None
+        _ignore_in_git(state)
         path = state / "lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
@@ -81,6 +83,26 @@ class Lock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+STATE_GITIGNORE = "# Created by kaptain-gitops: its lock, journal and caches are local state, never committed.\n*\n"
+
+
+def _ignore_in_git(state: Path) -> None:
+    """Make the state folder ignore itself in Git (as pytest's and ruff's caches do), so ``git add -A`` in a user's
+    repository never commits a lock, a journal or a result cache. Written whole (temporary + rename) or not at all;
+    a folder that cannot be written loses nothing but this convenience."""
+    target = os.path.join(state, ".gitignore")
+    if os.path.lexists(target):
+        return
+    temporary = os.path.join(state, f".gitignore{TMP_MARK}{os.getpid()}")
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(STATE_GITIGNORE)
+        os.replace(temporary, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
 
 
 def _fsync_dir(path: Path) -> None:
