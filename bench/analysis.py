@@ -1,0 +1,79 @@
+"""Worst-case-delay analysis alone: ``python -m bench.analysis`` (section 5 of ``make bench``, plus DST cases).
+
+Every schedule gets a fresh interpreter, so its first call includes its zone's one-time setup (reading the TZif
+file, the eras); the median is over further calls with the ``parse``/``analyze`` memos cleared (zone setup stays
+cached, as in a real run). ``--tree DIR`` measures another checkout of the repository (e.g. ``git worktree add
+/tmp/base main``) with the same interpreter, so two versions can be compared in one run. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.__main__ import ANALYSIS_CASES
+
+REPO = Path(__file__).resolve().parent.parent
+
+EXTRA_CASES: tuple[tuple[str, str | None], ...] = (
+    ("15 3 1,15 * *", "Australia/Lord_Howe"),
+    ("15 3 1,15 * *", "Europe/London"),
+)
+
+# Runs in the measured tree (cwd): prints "first_ms median_ms" for argv[1] (schedule) in argv[2] (zone or "").
+_PROBE = r"""
+import sys, time, statistics
+start = time.perf_counter()
+from generator.schedule.analysis import analyze
+from generator.schedule.cron import parse
+expr, zone, n = sys.argv[1], sys.argv[2] or None, int(sys.argv[3])
+t = time.perf_counter()
+analyze(parse(expr, zone))
+first = (time.perf_counter() - t) * 1000
+samples = []
+for _ in range(n):
+    parse.cache_clear(); analyze.cache_clear()
+    t = time.perf_counter()
+    analyze(parse(expr, zone))
+    samples.append((time.perf_counter() - t) * 1000)
+print(first, statistics.median(samples))
+"""
+
+
+def measure(tree: Path, expr: str, zone: str | None, iterations: int, rounds: int) -> tuple[float, float]:
+    """(median over ``rounds`` fresh processes of the first call, median of the later calls), in ms."""
+    firsts, medians = [], []
+    for _ in range(rounds):
+        out = subprocess.run([sys.executable, "-c", _PROBE, expr, zone or "", str(iterations)], cwd=tree,
+                             capture_output=True, text=True, check=True).stdout.split()
+        firsts.append(float(out[0]))
+        medians.append(float(out[1]))
+    return statistics.median(firsts), statistics.median(medians)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.analysis", description=__doc__.split("\n\n")[0])
+    p.add_argument("--tree", type=Path, action="append", default=None,
+                   help="repository checkout to measure (repeatable; default: this one)")
+    p.add_argument("--iterations", type=int, default=30, help="memo-cleared calls per process (default 30)")
+    p.add_argument("--rounds", type=int, default=5, help="fresh processes per schedule (default 5)")
+    a = p.parse_args(argv)
+    trees: list[Path] = a.tree or [REPO]
+    header = "| schedule | time zone | " + " | ".join(f"{t.name}: first ms | {t.name}: median ms" for t in trees)
+    print(header + " |")
+    print("|---|---|" + "---|---|" * len(trees))
+    for expr, zone in (*ANALYSIS_CASES, *EXTRA_CASES):
+        cells = []
+        for tree in trees:
+            first, median = measure(tree, expr, zone, a.iterations, a.rounds)
+            cells += [f"{first:.2f}", f"{median:.2f}"]
+        print(f"| `{expr}` | {zone or '(none)'} | " + " | ".join(cells) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
