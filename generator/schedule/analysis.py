@@ -37,15 +37,14 @@ from functools import lru_cache
 from generator.records import Record
 from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
 from generator.schedule.describe import describe
-from generator.schedule.golang import is_leap
-from generator.schedule.robfig import next_after
+from generator.schedule.golang import is_leap, jan1_day, year_of_day
+from generator.schedule.robfig import next_after, plainly_advances
 from generator.schedule.spec import Schedule
 from generator.schedule.zones import UTC
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
+    from generator.schedule.robfig import Known
     from generator.schedule.tzfile import ZoneModel
 
 __all__ = ["HORIZON_START", "Analysis", "analyze"]
@@ -56,21 +55,49 @@ _CYCLE_S = _CYCLE_DAYS * 86400
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-def _eras(schedule: Schedule) -> tuple[tuple[tuple[int, int, int], ...], ZoneModel | None]:
-    """Real-time eras ``(start, end, offset)`` covering the horizon, and the zone model used."""
+#: per era, what the era loop needs that does not depend on the schedule: ``(start, end, offset, base, next base,
+#: walk class, era class)`` -- ``base`` is 1 January 00:00 (wall seconds) of the year ``start`` falls in (wall time),
+#: ``next base`` that of the next year; the classes number the distinct ``(year type, position, offset)`` keys of
+#: the walk and era memos (the era class is ``None`` when the era does not end within the next year)
+EraInfo = tuple[int, int, int, int, int, int, "int | None"]
+
+
+class _ZoneEras(Record):
+    """A zone's eras over the horizon, cached per zone (see :func:`_zone_eras`)."""
+
+    _fields = ("eras", "model", "known", "infos", "era_classes", "monotone")
+    __slots__ = _fields
+    eras: tuple[tuple[int, int, int], ...]
+    model: ZoneModel
+    #: its offset changes for :func:`.robfig.next_after` (``None`` when they were only sampled from zoneinfo)
+    known: Known | None
+    infos: tuple[EraInfo, ...]
+    era_classes: dict[tuple[bool, int, bool, int, int], int]
+    #: the zone's offsets from the horizon on never differ by 12 hours or more (see :func:`.robfig.plainly_advances`)
+    monotone: bool
+
+    def __init__(self, eras: tuple[tuple[int, int, int], ...], model: ZoneModel, known: Known | None,
+                 infos: tuple[EraInfo, ...], era_classes: dict[tuple[bool, int, bool, int, int], int],
+                 monotone: bool) -> None:
+        self._set(eras, model, known, infos, era_classes, monotone)
+
+
+def _eras(schedule: Schedule) -> _ZoneEras | None:
+    """The eras of the schedule's zone; ``None`` for UTC (one era, the horizon, offset 0)."""
     if schedule.time_zone is None or schedule.zone is UTC:
-        w0 = (HORIZON_START.toordinal() - _EPOCH_ORDINAL) * 86400
-        return ((w0, w0 + _CYCLE_S, 0),), None
+        return None
     return _zone_eras(schedule.time_zone, schedule.zone)
 
 
 @lru_cache(maxsize=64)
-def _zone_eras(key: str, zone: dt.tzinfo) -> tuple[tuple[tuple[int, int, int], ...], ZoneModel]:
+def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
+    """Real-time eras ``(start, end, offset)`` of constant offset covering the horizon."""
     w0 = (HORIZON_START.toordinal() - _EPOCH_ORDINAL) * 86400
     w1 = w0 + _CYCLE_S
     from generator.schedule.tzfile import probe_model, zone_model  # only zones with offsets need it (start-up)
 
     model = zone_model(key)
+    sampled = model is None
     if model is None:
         model = probe_model(zone, w0 - 2 * 86400, w1 + 2 * 86400)
     h0 = w0 - model.offset_at(w0 - model.offset_at(w0))
@@ -81,7 +108,23 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> tuple[tuple[tuple[int, int, int], .
         eras.append((start, t, offset))
         start, offset = t, new
     eras.append((start, h1, offset))
-    return tuple(eras), model
+    margin = max(abs(era[2]) for era in eras) + 1
+    known = None if sampled else (tuple(era[0] for era in eras[1:]), h0, h1, margin)
+    walk_classes: dict[tuple[bool, int, bool, int, int], int] = {}
+    era_classes: dict[tuple[bool, int, bool, int, int], int] = {}
+    infos: list[EraInfo] = []
+    for a, b, offset in eras:
+        base, leap, weekday, next_leap, two_years = _year_info(year_of_day((a + offset) // 86400))
+        wclass = walk_classes.setdefault((leap, weekday, next_leap, a - base, offset), len(walk_classes))
+        end = b + offset - base
+        eclass = era_classes.setdefault((leap, weekday, next_leap, end, offset), len(era_classes)) \
+            if end <= two_years else None
+        infos.append((a, b, offset, base, base + (365 + leap) * 86400, wclass, eclass))
+    offsets = {era[2] for era in eras}
+    if model.rule is not None:  # past the horizon (walks search on) only the footer rule applies
+        offsets.update((model.rule.std, model.rule.dst if model.rule.dst is not None else model.rule.std))
+    monotone = not sampled and max(offsets) - min(offsets) < 12 * 3600
+    return _ZoneEras(tuple(eras), model, known, tuple(infos), era_classes, monotone)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -149,18 +192,19 @@ def analyze(schedule: Schedule) -> Analysis:
     assert wall_days is not None  # fires => some day matches in every 400-year cycle
     wall = scale(cal.days_to_minutes(wall_days), 60, 0)
     wall_worst = max(wall[3], wall[1] + _CYCLE_S - wall[2])
-    eras, model = _eras(schedule)
+    zoned = _eras(schedule)
     stall: int | None = None
-    if model is None:
+    if zoned is None:
         total: Agg | None = wall
     else:
-        total, stall = _zoned_total(cal, eras, schedule)
+        total, stall = _zoned_total(cal, zoned, schedule)
     if total is None or total[0] == 0:
         return Analysis(description, False, 0.0, 0.0, None, None)
     count, first, last, max_gap, max_at, min_gap = total
-    if model is None:
+    if zoned is None:
         wrap = first + _CYCLE_S - last
     else:
+        model = zoned.model
         first_wall = first + model.offset_at(first)
         shifted = first_wall + _CYCLE_S
         wrap = shifted - model.offset_at(shifted - model.offset_at(shifted)) - last
@@ -168,7 +212,7 @@ def analyze(schedule: Schedule) -> Analysis:
         max_gap, max_at = wrap, last
     min_gap = min(min_gap, wrap)
     # a stalled schedule: the rate while the controller still schedules it (from the horizon start to the stall)
-    per_day = count / (_CYCLE_DAYS if stall is None else (stall - eras[0][0]) / 86400)
+    per_day = count / (_CYCLE_DAYS if stall is None or zoned is None else (stall - zoned.eras[0][0]) / 86400)
     return Analysis(
         description=description,
         fires=True,
@@ -186,34 +230,39 @@ def analyze(schedule: Schedule) -> Analysis:
 @lru_cache(maxsize=1024)
 def _year_info(year: int) -> tuple[int, bool, int, bool, int]:
     """(wall seconds of 1 January, leap, weekday of 1 January, next year leap, seconds in this and next year)."""
-    base = (dt.date(year, 1, 1).toordinal() - _EPOCH_ORDINAL) * 86400
+    base = jan1_day(year)
     leap, next_leap = is_leap(year), is_leap(year + 1)
-    return base, leap, dt.date(year, 1, 1).weekday(), next_leap, (730 + leap + next_leap) * 86400
+    return base * 86400, leap, (base + 3) % 7, next_leap, (730 + leap + next_leap) * 86400
 
 
-def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]],
-                 schedule: Schedule) -> tuple[Agg | None, int | None]:
-    """The runs over the eras, and the instant the controller stalls at (``None`` if it does not)."""
-    memo: dict[tuple[bool, int, bool, int, int, int], Agg | None] = {}
-    walks: dict[tuple[bool, int, bool, int, int, int], int | None] = {}
-    stalled: set[tuple[bool, int, bool, int, int, int]] = set()
+def _zoned_total(cal: WallCalendar, zoned: _ZoneEras, schedule: Schedule) -> tuple[Agg | None, int | None]:
+    """The runs over the eras, and the instant the controller stalls at (``None`` if it does not).
+
+    Walks and era aggregates are memoised by (year type, position in the year, offset): the keys are the per-zone
+    classes of :data:`EraInfo` plus the schedule-dependent position.
+    """
+    walks: dict[tuple[int, int], int | None] = {}
+    stalled: set[tuple[int, int]] = set()
+    memo: dict[tuple[object, int], Agg | None] = {}
     times = frozenset(schedule.times_of_day)
+    zone, known, era_classes, minutes = schedule.zone, zoned.known, zoned.era_classes, cal.minutes
+    monotone = zoned.monotone
     total: Agg | None = None
-    for index, (a, b, offset) in enumerate(eras):
+    for a, b, offset, base, next_base, wclass, eclass in zoned.infos:
         start, crossing = a, None
-        if index and total is not None:  # the run after the change: robfig's Next of the last run before it
+        if total is not None:  # the run after the change: robfig's Next of the last run before it
             last = total[2]
-            base, leap, weekday, next_leap, _ = _year_info(dt.datetime.fromtimestamp(a + offset, UTC).year)
-            wkey = (leap, weekday, next_leap, last - base, a - base, offset)
-            if wkey not in walks:
-                found = next_after(schedule, schedule.zone, last)
-                if found is not None:
-                    # the controller makes the run ``found`` only if the Next after it advances
-                    following = next_after(schedule, schedule.zone, found) if found > last else found
+            wkey = (wclass, last - base)
+            if wkey in walks:
+                rel_next = walks[wkey]
+            else:
+                found = next_after(schedule, zone, last, known)
+                # the controller makes the run ``found`` only if the Next after it advances
+                if found is not None and not (monotone and found > last and plainly_advances(schedule, zone, found)):
+                    following = next_after(schedule, zone, found, known) if found > last else found
                     if following is not None and following <= found:
                         stalled.add(wkey)
-                walks[wkey] = None if found is None else found - base
-            rel_next = walks[wkey]
+                rel_next = walks[wkey] = None if found is None else found - base
             if rel_next is None:
                 break
             if wkey in stalled:  # the controller makes no further run: the aggregate ends here
@@ -226,17 +275,24 @@ def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]],
                 if (start + offset) % 60 or minute not in times or not cal.day_matches(day):
                     crossing = (1, start, start, -1, start, BIG)  # a run the wall clock would not make
         wa, wb = start + offset, b + offset  # wall seconds
-        base, leap, weekday, next_leap, two_years = _year_info(dt.datetime.fromtimestamp(wa, UTC).year)
-        if wb - base <= two_years:
-            key = (leap, weekday, next_leap, wa - base, wb - base, offset)
-            if key in memo:
-                rel = memo[key]
+        key: object = eclass
+        if wa >= next_base:  # the walk moved the start into the next year: classify it afresh
+            base, leap, weekday, next_leap, two_years = _year_info(year_of_day(wa // 86400))
+            if wb - base <= two_years:
+                full = (leap, weekday, next_leap, wb - base, offset)
+                key = era_classes.get(full, full)
             else:
-                got = cal.minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
-                rel = memo[key] = None if got is None else scale(got, 60, offset + base)
-            era = None if rel is None else shift(rel, base)
-        else:
-            got = cal.minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
+                key = None
+        if key is None:
+            got = minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
             era = None if got is None else scale(got, 60, offset)
+        else:
+            mkey = (key, wa - base)
+            if mkey in memo:
+                rel = memo[mkey]
+            else:
+                got = minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
+                rel = memo[mkey] = None if got is None else scale(got, 60, offset + base)
+            era = None if rel is None else shift(rel, base)
         total = combine(total, combine(crossing, era))
     return total, None
