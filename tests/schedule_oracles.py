@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -364,3 +365,23 @@ def _zoned_total_unmemoised(cal: WallCalendar, eras: Sequence[tuple[int, int, in
         era = None if got is None else scale(got, 60, offset)
         total = combine(total, combine(crossing, era))
     return total, None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The POSIX TZ footer grammar as a regular expression (tzfile parses it with a scanner now)
+# --------------------------------------------------------------------------------------------------------------
+
+_TZ_TIME = r"[+-]?\d{1,3}(?::\d{1,2}(?::\d{1,2})?)?"
+_TZ_NAME = r"(?:<[^>]*>|[A-Za-z]{3,})"
+_TZ_DATE = r"(?:J\d{1,3}|\d{1,3}|M\d{1,2}\.\d\.\d)"
+TZ_STRING = re.compile(
+    rf"(?P<std>{_TZ_NAME})(?P<stdoff>{_TZ_TIME})"
+    rf"(?:(?P<dst>{_TZ_NAME})(?P<dstoff>{_TZ_TIME})?"
+    rf"(?:,(?P<start>{_TZ_DATE})(?:/(?P<starttime>{_TZ_TIME}))?,(?P<end>{_TZ_DATE})(?:/(?P<endtime>{_TZ_TIME}))?)?)?"
+)
+
+
+def posix_parts_oracle(text: str) -> dict[str, str] | None:
+    """The groups the regular expression matched (absent ones left out), or ``None``."""
+    m = TZ_STRING.fullmatch(text)
+    return None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}

@@ -28,10 +28,16 @@ from generator.schedule.robfig import next_after, plainly_advances
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
     from schedule_cases import expressions
-    from schedule_oracles import analyze_oracle, changes_oracle, next_after_oracle, offset_at_oracle
+    from schedule_oracles import analyze_oracle, changes_oracle, next_after_oracle, offset_at_oracle, posix_parts_oracle
 except ImportError:  # pragma: no cover - tests/ is a package and the repository root is on sys.path
     from tests.schedule_cases import expressions
-    from tests.schedule_oracles import analyze_oracle, changes_oracle, next_after_oracle, offset_at_oracle
+    from tests.schedule_oracles import (
+        analyze_oracle,
+        changes_oracle,
+        next_after_oracle,
+        offset_at_oracle,
+        posix_parts_oracle,
+    )
 
 UTC = dt.UTC
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -204,3 +210,37 @@ def test_analysis_matches_the_era_loop_without_memoisation(expression: str, key:
     analyze.cache_clear()
     got, expected = analyze(parse(expression, key)), analyze_oracle(parse(expression, key), memo=False)
     assert got._values(got) == expected._values(expected)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The POSIX TZ footer scanner
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def test_posix_scanner_matches_the_regex_on_every_installed_footer() -> None:
+    footers = set()
+    for key in sorted(zoneinfo.available_timezones()):
+        data = tzfile.read_tzif(key)
+        assert data is not None
+        footers.add(data.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("ascii", "replace"))
+    assert len(footers) > 50
+    for text in footers:
+        assert tzfile._posix_tz(text) == posix_parts_oracle(text) is not None, text
+
+
+_TZ_PIECES = ["<", ">", "+", "-", ":", ",", ".", "/", "J", "M", "0", "1", "2", "5", "9", "10", "123", "1234",
+              "A", "EST", "EDT", "ab", "<+0330>", "M3.2.0", "M10.5.0/3", "J60", "\u0663", "\n", " "]
+
+
+@given(st.lists(st.sampled_from(_TZ_PIECES), max_size=12).map("".join))
+@settings(max_examples=3000, deadline=None)
+def test_posix_scanner_matches_the_regex(text: str) -> None:
+    assert tzfile._posix_tz(text) == posix_parts_oracle(text)
+
+
+@pytest.mark.parametrize("text", ["EST5EDT,M3.2.0,M11.1.0", "<-03>3<-02>,M3.2.0,M11.1.0", "IST-2IDT,M3.4.4/26,M10.5.0",
+                                  "<+1245>-12:45<+1345>,M9.5.0/2:45,M4.1.0/3:45", "EST5EDT", "XXX3YYY4",
+                                  "EST5EDT4,J60/2,300/25", "AAA1BBB,0,365", "EST5EDT,M3.2.0", "EST5:", "EST1234",
+                                  "<A>1<B>2:3:4,M1.1.1/-1:2,J1/+3", "ES5", "<A1", "EST5EDT,M3.2.0/,M11.1.0"])
+def test_posix_scanner_examples(text: str) -> None:
+    assert tzfile._posix_tz(text) == posix_parts_oracle(text)

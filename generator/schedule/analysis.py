@@ -35,7 +35,7 @@ import datetime as dt
 from functools import lru_cache
 
 from generator.records import Record
-from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
+from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale
 from generator.schedule.describe import describe
 from generator.schedule.golang import is_leap, jan1_day, year_of_day
 from generator.schedule.robfig import next_after, plainly_advances
@@ -56,10 +56,10 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 #: per era, what the era loop needs that does not depend on the schedule: ``(start, end, offset, base, next base,
-#: walk class, era class)`` -- ``base`` is 1 January 00:00 (wall seconds) of the year ``start`` falls in (wall time),
-#: ``next base`` that of the next year; the classes number the distinct ``(year type, position, offset)`` keys of
+#: span, walk class, era class)`` -- ``base`` is 1 January 00:00 (wall seconds) of the year ``start`` falls in (wall
+#: time), ``next base`` that of the next year, ``span`` the seconds of that year and the next; the classes number the distinct ``(year type, position, offset)`` keys of
 #: the walk and era memos (the era class is ``None`` when the era does not end within the next year)
-EraInfo = tuple[int, int, int, int, int, int, "int | None"]
+EraInfo = tuple[int, int, int, int, int, int, int, "int | None"]
 
 
 class _ZoneEras(Record):
@@ -113,13 +113,16 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
     walk_classes: dict[tuple[bool, int, bool, int, int], int] = {}
     era_classes: dict[tuple[bool, int, bool, int, int], int] = {}
     infos: list[EraInfo] = []
+    base = next_base = 0
     for a, b, offset in eras:
-        base, leap, weekday, next_leap, two_years = _year_info(year_of_day((a + offset) // 86400))
+        if not base <= a + offset < next_base:  # about every other era
+            base, leap, weekday, next_leap, two_years = _year_info(year_of_day((a + offset) // 86400))
+            next_base = base + (365 + leap) * 86400
         wclass = walk_classes.setdefault((leap, weekday, next_leap, a - base, offset), len(walk_classes))
         end = b + offset - base
         eclass = era_classes.setdefault((leap, weekday, next_leap, end, offset), len(era_classes)) \
             if end <= two_years else None
-        infos.append((a, b, offset, base, base + (365 + leap) * 86400, wclass, eclass))
+        infos.append((a, b, offset, base, next_base, two_years, wclass, eclass))
     offsets = {era[2] for era in eras}
     if model.rule is not None:  # past the horizon (walks search on) only the footer rule applies
         offsets.update((model.rule.std, model.rule.dst if model.rule.dst is not None else model.rule.std))
@@ -239,46 +242,48 @@ def _zoned_total(cal: WallCalendar, zoned: _ZoneEras, schedule: Schedule) -> tup
     """The runs over the eras, and the instant the controller stalls at (``None`` if it does not).
 
     Walks and era aggregates are memoised by (year type, position in the year, offset): the keys are the per-zone
-    classes of :data:`EraInfo` plus the schedule-dependent position.
+    classes of :data:`EraInfo` plus the schedule-dependent position. A walk's memo also says whether its run is
+    one the wall clock would not make, when that run lies in the year or the next (whose calendar the key fixes).
     """
-    walks: dict[tuple[int, int], int | None] = {}
-    stalled: set[tuple[int, int]] = set()
+    walks: dict[tuple[int, int], tuple[int | None, bool, bool | None]] = {}
     memo: dict[tuple[object, int], Agg | None] = {}
     times = frozenset(schedule.times_of_day)
     zone, known, era_classes, minutes = schedule.zone, zoned.known, zoned.era_classes, cal.minutes
     monotone = zoned.monotone
     total: Agg | None = None
-    for a, b, offset, base, next_base, wclass, eclass in zoned.infos:
+    for a, b, offset, base, next_base, span, wclass, eclass in zoned.infos:
         start, crossing = a, None
         if total is not None:  # the run after the change: robfig's Next of the last run before it
             last = total[2]
             wkey = (wclass, last - base)
-            if wkey in walks:
-                rel_next = walks[wkey]
-            else:
+            walk = walks.get(wkey)
+            if walk is None:
                 found = next_after(schedule, zone, last, known)
+                stall = False
                 # the controller makes the run ``found`` only if the Next after it advances
                 if found is not None and not (monotone and found > last and plainly_advances(schedule, zone, found)):
                     following = next_after(schedule, zone, found, known) if found > last else found
-                    if following is not None and following <= found:
-                        stalled.add(wkey)
-                rel_next = walks[wkey] = None if found is None else found - base
+                    stall = following is not None and following <= found
+                odd = None
+                if found is not None and found + offset - base < span:
+                    odd = _odd_run(cal, times, found + offset)
+                walk = walks[wkey] = (None if found is None else found - base, stall, odd)
+            rel_next, stall, odd = walk
             if rel_next is None:
                 break
-            if wkey in stalled:  # the controller makes no further run: the aggregate ends here
+            if stall:  # the controller makes no further run: the aggregate ends here
                 return total, rel_next + base
             if rel_next + base >= b:
                 continue  # that walk runs next in a later era: nothing runs in this one
             if rel_next + base >= a:
                 start = rel_next + base
-                day, minute = divmod((start + offset) // 60, 1440)
-                if (start + offset) % 60 or minute not in times or not cal.day_matches(day):
+                if odd or (odd is None and _odd_run(cal, times, start + offset)):
                     crossing = (1, start, start, -1, start, BIG)  # a run the wall clock would not make
         wa, wb = start + offset, b + offset  # wall seconds
         key: object = eclass
         if wa >= next_base:  # the walk moved the start into the next year: classify it afresh
-            base, leap, weekday, next_leap, two_years = _year_info(year_of_day(wa // 86400))
-            if wb - base <= two_years:
+            base, leap, weekday, next_leap, span = _year_info(year_of_day(wa // 86400))
+            if wb - base <= span:
                 full = (leap, weekday, next_leap, wb - base, offset)
                 key = era_classes.get(full, full)
             else:
@@ -293,6 +298,26 @@ def _zoned_total(cal: WallCalendar, zoned: _ZoneEras, schedule: Schedule) -> tup
             else:
                 got = minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
                 rel = memo[mkey] = None if got is None else scale(got, 60, offset + base)
-            era = None if rel is None else shift(rel, base)
-        total = combine(total, combine(crossing, era))
+            era = None if rel is None else (rel[0], rel[1] + base, rel[2] + base, rel[3], rel[4] + base, rel[5])
+        if crossing is not None:
+            era = combine(crossing, era)
+        if era is None:
+            continue
+        if total is None:
+            total = era
+            continue
+        # total = combine(total, era), inline (the loop's hottest call)
+        junction = era[1] - total[2]
+        max_gap, max_at = total[3], total[4]
+        if junction > max_gap:
+            max_gap, max_at = junction, total[2]
+        if era[3] > max_gap:
+            max_gap, max_at = era[3], era[4]
+        total = (total[0] + era[0], total[1], era[2], max_gap, max_at, min(total[5], era[5], junction))
     return total, None
+
+
+def _odd_run(cal: WallCalendar, times: frozenset[int], wall: int) -> bool:
+    """Whether a run at ``wall`` (wall seconds) is one the wall-clock calendar would not make."""
+    day, minute = divmod(wall // 60, 1440)
+    return wall % 60 != 0 or minute not in times or not cal.day_matches(day)
