@@ -1,6 +1,6 @@
 """Oracles for the fast paths of the schedule analysis: the simple implementations as they were before #16.
 
-Kept verbatim (only renamed) from ``generator/schedule/robfig.py``, ``tzfile.py`` and ``analysis.py`` at the
+Kept verbatim (only renamed; the wall calendar's day aggregation as a subclass) from ``generator/schedule/robfig.py``, ``tzfile.py`` and ``analysis.py`` at the
 commit before the speed-up, so the differential tests in ``test_schedule_fast_paths.py`` compare the fast code with
 what it replaced: robfig's ``Next`` walked one day / one month at a time with zoneinfo, a zone's offset changes
 found by trying every footer-rule bound with ``dt.date`` arithmetic and ``offset_at`` per candidate, and the era
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
+from generator.schedule.aggregate import BIG, Agg, WallCalendar, agg_of, combine, scale, shift
 from generator.schedule.analysis import HORIZON_START, Analysis
 from generator.schedule.describe import describe
 from generator.schedule.golang import days_in, is_leap
@@ -203,6 +204,61 @@ def changes_oracle(model: ZoneModel, a: int, b: int) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# The wall-clock calendar, a year and a month at a time with datetime dates
+# --------------------------------------------------------------------------------------------------------------
+
+
+class OldWallCalendar(WallCalendar):
+    """:class:`.WallCalendar` with its day aggregation as it was (year by year, month by month, ``dt.date``)."""
+
+    def __init__(self, schedule: Schedule) -> None:
+        super().__init__(schedule)
+        self._old_years: dict[tuple[bool, int], Agg | None] = {}
+
+    def _old_month(self, year: int, month: int, lo: int, hi: int) -> Agg | None:
+        if month not in self.s.months:
+            return None
+        first_weekday = (dt.date(year, month, 1).weekday() + 1) % 7
+        days = self.s.month_days(days_in(year, month), first_weekday)
+        diffs = [b - a for a, b in itertools.pairwise(days)]
+        return agg_of(days, diffs, bisect.bisect_left(days, lo), bisect.bisect_right(days, hi))
+
+    def _old_year(self, year: int) -> Agg | None:
+        key = (is_leap(year), dt.date(year, 1, 1).weekday())
+        if key not in self._old_years:
+            res: Agg | None = None
+            start = 0
+            for month in range(1, 13):
+                got = self._old_month(year, month, 1, 31)
+                if got is not None:
+                    res = combine(res, shift(got, start - 1))
+                start += days_in(year, month)
+            self._old_years[key] = res
+        return self._old_years[key]
+
+    def days(self, da: int, db: int) -> Agg | None:
+        res: Agg | None = None
+        d = da
+        while d < db:
+            day = dt.date.fromordinal(d + _EPOCH_ORDINAL)
+            if day.month == 1 and day.day == 1:
+                length = 366 if is_leap(day.year) else 365
+                if d + length <= db:
+                    got = self._old_year(day.year)
+                    if got is not None:
+                        res = combine(res, shift(got, d))
+                    d += length
+                    continue
+            month_start = d - day.day + 1
+            stop = min(month_start + days_in(day.year, day.month), db)
+            got = self._old_month(day.year, day.month, day.day, stop - month_start)
+            if got is not None:
+                res = combine(res, shift(got, month_start - 1))
+            d = stop
+        return res
+
+
+# --------------------------------------------------------------------------------------------------------------
 # The analysis: eras from changes_oracle, the era loop with next_after_oracle
 # --------------------------------------------------------------------------------------------------------------
 
@@ -238,7 +294,7 @@ def analyze_oracle(schedule: Schedule, memo: bool = True) -> Analysis:
                         wall_worst_case_delay=schedule.every)
     if not schedule.fires:
         return Analysis(description, False, 0.0, 0.0, None, None)
-    cal = WallCalendar(schedule)
+    cal = OldWallCalendar(schedule)
     day0 = HORIZON_START.toordinal() - _EPOCH_ORDINAL
     wall_days = cal.days(day0, day0 + _CYCLE_DAYS)
     assert wall_days is not None

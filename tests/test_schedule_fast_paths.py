@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from generator.schedule import analysis, tzfile
+from generator.schedule.aggregate import WallCalendar
 from generator.schedule.analysis import analyze
 from generator.schedule.cron import parse
 from generator.schedule.golang import jan1_day, year_of_day
@@ -28,10 +29,18 @@ from generator.schedule.robfig import next_after, plainly_advances
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
     from schedule_cases import expressions
-    from schedule_oracles import analyze_oracle, changes_oracle, next_after_oracle, offset_at_oracle, posix_parts_oracle
+    from schedule_oracles import (
+        OldWallCalendar,
+        analyze_oracle,
+        changes_oracle,
+        next_after_oracle,
+        offset_at_oracle,
+        posix_parts_oracle,
+    )
 except ImportError:  # pragma: no cover - tests/ is a package and the repository root is on sys.path
     from tests.schedule_cases import expressions
     from tests.schedule_oracles import (
+        OldWallCalendar,
         analyze_oracle,
         changes_oracle,
         next_after_oracle,
@@ -177,10 +186,27 @@ def test_every_run_around_every_transition_2026_2030(key: str) -> None:
 # The analysis
 # ----------------------------------------------------------------------------------------------------------------
 
+DAY0 = W0 // 86400
+
+
+@given(expressions(), st.integers(DAY0 - 800, DAY0 + 146097), st.integers(0, 3000))
+@settings(max_examples=300, deadline=None)
+def test_wall_calendar_days_match_the_oracle(case: tuple[str, object], start: int, length: int) -> None:
+    schedule = parse(case[0])
+    assert WallCalendar(schedule).days(start, start + length) == OldWallCalendar(schedule).days(start, start + length)
+
+
+def test_wall_calendar_whole_cycle_matches_the_oracle() -> None:
+    for expression in ANALYSED:
+        schedule = parse(expression)
+        for start in (DAY0, DAY0 + 59, DAY0 - 365 * 30 - 7):
+            assert WallCalendar(schedule).days(start, start + 146097) == \
+                OldWallCalendar(schedule).days(start, start + 146097)
+
 ANALYSED = ["15 3 1,15 * *", "0 0 1 1 *", "30 2 * * *", "0 1 * * *", "*/7 3-5 */3 * 1-5", "45 3 * * *",
             "0 2 * * *", "0 0 29 2 *", "30 0 * * 0", "0,30 * * * *", "0 0 1 * *", "0 12 31 * *"]
 ANALYSED_ZONES = ["Australia/Lord_Howe", "Europe/London", "Europe/Berlin", "America/Santiago", "Pacific/Chatham",
-                  "America/New_York", "Africa/Casablanca", "America/Asuncion", "Asia/Tokyo", "Asia/Gaza"]
+                  "America/New_York", "Africa/Casablanca", "America/Asuncion", "Asia/Tokyo", "Asia/Gaza", None]
 
 
 def _fresh(expression: str, key: str | None) -> tuple[analysis.Analysis, analysis.Analysis]:
@@ -190,7 +216,7 @@ def _fresh(expression: str, key: str | None) -> tuple[analysis.Analysis, analysi
 
 
 @pytest.mark.parametrize("key", ANALYSED_ZONES)
-def test_analysis_matches_the_oracle(key: str) -> None:
+def test_analysis_matches_the_oracle(key: str | None) -> None:
     for expression in ANALYSED:
         got, expected = _fresh(expression, key)
         assert got._values(got) == expected._values(expected), expression  # every field, detail fields too

@@ -77,6 +77,7 @@ class WallCalendar:
         self.day_agg = agg_of(self.times, self.tdiffs, 0, self.n)
         self._patterns: dict[tuple[int, int], tuple[tuple[int, ...], list[int], Agg | None]] = {}
         self._years: dict[tuple[bool, int], Agg | None] = {}
+        self._blocks: dict[tuple[tuple[bool, ...], int], tuple[Agg | None, int]] = {}
 
     # -- days ---------------------------------------------------------------------------------------------------
 
@@ -90,19 +91,21 @@ class WallCalendar:
             self._patterns[key] = pat
         return pat
 
-    def _month(self, year: int, month: int, lo: int, hi: int) -> Agg | None:
-        """Matching days ``lo..hi`` (1-based, inclusive) of a month, as day numbers within the month."""
+    def _month(self, year: int, month: int, lo: int, hi: int, first_weekday: int | None = None) -> Agg | None:
+        """Matching days ``lo..hi`` (1-based, inclusive) of a month, as day numbers within the month
+        (``first_weekday``: cron weekday of its day 1, when the caller knows it)."""
         if month not in self.s.months:
             return None
-        first_weekday = (dt.date(year, month, 1).weekday() + 1) % 7
+        if first_weekday is None:
+            first_weekday = (dt.date(year, month, 1).weekday() + 1) % 7
         days, diffs, whole = self._pattern(days_in(year, month), first_weekday)
         if lo <= 1 and hi >= 31:
             return whole
         return agg_of(days, diffs, bisect.bisect_left(days, lo), bisect.bisect_right(days, hi))
 
-    def _year(self, year: int) -> Agg | None:
-        """Matching days of a whole year, relative to 1 January (0-based)."""
-        key = (is_leap(year), dt.date(year, 1, 1).weekday())
+    def _year(self, year: int, weekday: int | None = None) -> Agg | None:
+        """Matching days of a whole year, relative to 1 January (0-based; ``weekday``: of 1 January, Monday 0)."""
+        key = (is_leap(year), dt.date(year, 1, 1).weekday() if weekday is None else weekday)
         if key not in self._years:
             res: Agg | None = None
             start = 0
@@ -114,26 +117,54 @@ class WallCalendar:
             self._years[key] = res
         return self._years[key]
 
+    def _four_years(self, year: int, weekday: int) -> tuple[Agg | None, int]:
+        """Matching days of ``year`` and the three after it, relative to its 1 January, and their length in days."""
+        leaps = (is_leap(year), is_leap(year + 1), is_leap(year + 2), is_leap(year + 3))
+        key = (leaps, weekday)
+        got = self._blocks.get(key)
+        if got is None:
+            res: Agg | None = None
+            start = 0
+            for i in range(4):
+                one = self._year(year + i, (weekday + start) % 7)
+                if one is not None:
+                    res = combine(res, shift(one, start))
+                start += 366 if leaps[i] else 365
+            got = self._blocks[key] = (res, start)
+        return got
+
     def days(self, da: int, db: int) -> Agg | None:
-        """Matching days in ``[da, db)``."""
+        """Matching days in ``[da, db)``: whole years four at a time, whole months, then the days at either end."""
         res: Agg | None = None
         d = da
+        day = dt.date.fromordinal(d + _EPOCH_ORDINAL)
+        year, month, dom = day.year, day.month, day.day
         while d < db:
-            day = dt.date.fromordinal(d + _EPOCH_ORDINAL)
-            if day.month == 1 and day.day == 1:
-                length = 366 if is_leap(day.year) else 365
+            if month == 1 and dom == 1:
+                weekday = (d + 3) % 7  # 1970-01-01 was a Thursday
+                block, length = self._four_years(year, weekday)
                 if d + length <= db:
-                    got = self._year(day.year)
+                    if block is not None:
+                        res = combine(res, shift(block, d))
+                    d += length
+                    year += 4
+                    continue
+                length = 366 if is_leap(year) else 365
+                if d + length <= db:
+                    got = self._year(year, weekday)
                     if got is not None:
                         res = combine(res, shift(got, d))
                     d += length
+                    year += 1
                     continue
-            month_start = d - day.day + 1
-            stop = min(month_start + days_in(day.year, day.month), db)
-            got = self._month(day.year, day.month, day.day, stop - month_start)
+            month_start = d - dom + 1
+            month_end = month_start + days_in(year, month)
+            stop = min(month_end, db)
+            got = self._month(year, month, dom, stop - month_start, (month_start + 4) % 7)
             if got is not None:
                 res = combine(res, shift(got, month_start - 1))
-            d = stop
+            d, dom = stop, 1
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return res
 
     def day_matches(self, d: int) -> bool:
