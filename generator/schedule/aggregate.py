@@ -142,8 +142,8 @@ class WallCalendar:
         while d < db:
             if month == 1 and dom == 1:
                 weekday = (d + 3) % 7  # 1970-01-01 was a Thursday
-                block, length = self._four_years(year, weekday)
-                if d + length <= db:
+                if d + 1461 <= db:  # four years are 1460 or 1461 days
+                    block, length = self._four_years(year, weekday)
                     if block is not None:
                         res = combine(res, shift(block, d))
                     d += length

@@ -35,7 +35,7 @@ import datetime as dt
 from functools import lru_cache
 
 from generator.records import Record
-from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale
+from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
 from generator.schedule.describe import describe
 from generator.schedule.golang import is_leap, jan1_day, year_of_day
 from generator.schedule.robfig import next_after, plainly_advances
@@ -65,7 +65,7 @@ EraInfo = tuple[int, int, int, int, int, int, int, "int | None"]
 class _ZoneEras(Record):
     """A zone's eras over the horizon, cached per zone (see :func:`_zone_eras`)."""
 
-    _fields = ("eras", "model", "known", "infos", "era_classes", "monotone")
+    _fields = ("eras", "model", "known", "infos", "era_classes", "groups", "monotone")
     __slots__ = _fields
     eras: tuple[tuple[int, int, int], ...]
     model: ZoneModel
@@ -73,13 +73,16 @@ class _ZoneEras(Record):
     known: Known | None
     infos: tuple[EraInfo, ...]
     era_classes: dict[tuple[bool, int, bool, int, int], int]
+    #: ``(base, group class, first, end)``: the eras ``infos[first:end]`` share ``base``; equal classes mean equal
+    #: eras relative to their bases (year type, positions, offsets, memo classes)
+    groups: tuple[tuple[int, int, int, int], ...]
     #: the zone's offsets from the horizon on never differ by 12 hours or more (see :func:`.robfig.plainly_advances`)
     monotone: bool
 
     def __init__(self, eras: tuple[tuple[int, int, int], ...], model: ZoneModel, known: Known | None,
                  infos: tuple[EraInfo, ...], era_classes: dict[tuple[bool, int, bool, int, int], int],
-                 monotone: bool) -> None:
-        self._set(eras, model, known, infos, era_classes, monotone)
+                 groups: tuple[tuple[int, int, int, int], ...], monotone: bool) -> None:
+        self._set(eras, model, known, infos, era_classes, groups, monotone)
 
 
 def _eras(schedule: Schedule) -> _ZoneEras | None:
@@ -123,11 +126,24 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
         eclass = era_classes.setdefault((leap, weekday, next_leap, end, offset), len(era_classes)) \
             if end <= two_years else None
         infos.append((a, b, offset, base, next_base, two_years, wclass, eclass))
+    # consecutive eras of one base form a group; a group's class is everything about its eras relative to base
+    group_classes: dict[tuple[tuple[int, ...], ...], int] = {}
+    groups: list[tuple[int, int, int, int]] = []
+    i = 0
+    while i < len(infos):
+        j = i + 1
+        while j < len(infos) and infos[j][3] == infos[i][3]:
+            j += 1
+        base = infos[i][3]
+        shape = tuple((x[0] - base, x[1] - base, x[2], x[4] - base, x[5], x[6], -1 if x[7] is None else x[7])
+                      for x in infos[i:j])
+        groups.append((base, group_classes.setdefault(shape, len(group_classes)), i, j))
+        i = j
     offsets = {era[2] for era in eras}
     if model.rule is not None:  # past the horizon (walks search on) only the footer rule applies
         offsets.update((model.rule.std, model.rule.dst if model.rule.dst is not None else model.rule.std))
     monotone = not sampled and max(offsets) - min(offsets) < 12 * 3600
-    return _ZoneEras(tuple(eras), model, known, tuple(infos), era_classes, monotone)
+    return _ZoneEras(tuple(eras), model, known, tuple(infos), era_classes, tuple(groups), monotone)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -244,77 +260,94 @@ def _zoned_total(cal: WallCalendar, zoned: _ZoneEras, schedule: Schedule) -> tup
     Walks and era aggregates are memoised by (year type, position in the year, offset): the keys are the per-zone
     classes of :data:`EraInfo` plus the schedule-dependent position. A walk's memo also says whether its run is
     one the wall clock would not make, when that run lies in the year or the next (whose calendar the key fixes).
+    A year's group of eras is memoised as a whole by its class and the last run before it (relative to its base)
+    when everything in it came from those memos: a later year of that class, entered the same way, looks up the
+    same memo entries and so adds the same runs.
     """
     walks: dict[tuple[int, int], tuple[int | None, bool, bool | None]] = {}
     memo: dict[tuple[object, int], Agg | None] = {}
+    years: dict[tuple[int, int | None], Agg | None] = {}
     times = frozenset(schedule.times_of_day)
-    zone, known, era_classes, minutes = schedule.zone, zoned.known, zoned.era_classes, cal.minutes
+    zone, known, era_classes, minutes, infos = schedule.zone, zoned.known, zoned.era_classes, cal.minutes, zoned.infos
     monotone = zoned.monotone
     total: Agg | None = None
-    for a, b, offset, base, next_base, span, wclass, eclass in zoned.infos:
-        start, crossing = a, None
-        if total is not None:  # the run after the change: robfig's Next of the last run before it
-            last = total[2]
-            wkey = (wclass, last - base)
-            walk = walks.get(wkey)
-            if walk is None:
-                found = next_after(schedule, zone, last, known)
-                stall = False
-                # the controller makes the run ``found`` only if the Next after it advances
-                if found is not None and not (monotone and found > last and plainly_advances(schedule, zone, found)):
-                    following = next_after(schedule, zone, found, known) if found > last else found
-                    stall = following is not None and following <= found
-                odd = None
-                if found is not None and found + offset - base < span:
-                    odd = _odd_run(cal, times, found + offset)
-                walk = walks[wkey] = (None if found is None else found - base, stall, odd)
-            rel_next, stall, odd = walk
-            if rel_next is None:
-                break
-            if stall:  # the controller makes no further run: the aggregate ends here
-                return total, rel_next + base
-            if rel_next + base >= b:
-                continue  # that walk runs next in a later era: nothing runs in this one
-            if rel_next + base >= a:
-                start = rel_next + base
-                if odd or (odd is None and _odd_run(cal, times, start + offset)):
-                    crossing = (1, start, start, -1, start, BIG)  # a run the wall clock would not make
-        wa, wb = start + offset, b + offset  # wall seconds
-        key: object = eclass
-        if wa >= next_base:  # the walk moved the start into the next year: classify it afresh
-            base, leap, weekday, next_leap, span = _year_info(year_of_day(wa // 86400))
-            if wb - base <= span:
-                full = (leap, weekday, next_leap, wb - base, offset)
-                key = era_classes.get(full, full)
-            else:
-                key = None
-        if key is None:
-            got = minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
-            era = None if got is None else scale(got, 60, offset)
-        else:
-            mkey = (key, wa - base)
-            if mkey in memo:
-                rel = memo[mkey]
-            else:
+    for group_base, group_class, first, end in zoned.groups:
+        gkey = (group_class, None if total is None else total[2] - group_base)
+        if gkey in years:
+            rel = years[gkey]
+            if rel is not None:
+                total = combine(total, (rel[0], rel[1] + group_base, rel[2] + group_base, rel[3], rel[4] + group_base,
+                                        rel[5]))
+            continue
+        pure, group = True, None
+        for a, b, offset, base, next_base, span, wclass, eclass in infos[first:end]:
+            start, crossing = a, None
+            if total is not None:  # the run after the change: robfig's Next of the last run before it
+                last = total[2]
+                wkey = (wclass, last - base)
+                walk = walks.get(wkey)
+                if walk is None:
+                    walk = walks[wkey] = _walk(schedule, zone, known, monotone, cal, times, last, base, offset, span)
+                rel_next, stall, odd = walk
+                if rel_next is None:
+                    return total, None
+                if stall:  # the controller makes no further run: the aggregate ends here
+                    return total, rel_next + base
+                if rel_next + base >= b:
+                    continue  # that walk runs next in a later era: nothing runs in this one
+                if rel_next + base >= a:
+                    start = rel_next + base
+                    if odd is None:
+                        pure = False
+                        odd = _odd_run(cal, times, start + offset)
+                    if odd:
+                        crossing = (1, start, start, -1, start, BIG)  # a run the wall clock would not make
+            wa, wb = start + offset, b + offset  # wall seconds
+            key: object = eclass
+            if wa >= next_base:  # the walk moved the start into the next year: classify it afresh
+                pure = False
+                base, leap, weekday, next_leap, span = _year_info(year_of_day(wa // 86400))
+                if wb - base <= span:
+                    full = (leap, weekday, next_leap, wb - base, offset)
+                    key = era_classes.get(full, full)
+                else:
+                    key = None
+            if key is None:
+                pure = False
                 got = minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
-                rel = memo[mkey] = None if got is None else scale(got, 60, offset + base)
-            era = None if rel is None else (rel[0], rel[1] + base, rel[2] + base, rel[3], rel[4] + base, rel[5])
-        if crossing is not None:
-            era = combine(crossing, era)
-        if era is None:
-            continue
-        if total is None:
-            total = era
-            continue
-        # total = combine(total, era), inline (the loop's hottest call)
-        junction = era[1] - total[2]
-        max_gap, max_at = total[3], total[4]
-        if junction > max_gap:
-            max_gap, max_at = junction, total[2]
-        if era[3] > max_gap:
-            max_gap, max_at = era[3], era[4]
-        total = (total[0] + era[0], total[1], era[2], max_gap, max_at, min(total[5], era[5], junction))
+                era = None if got is None else scale(got, 60, offset)
+            else:
+                mkey = (key, wa - base)
+                if mkey in memo:
+                    rel = memo[mkey]
+                else:
+                    got = minutes(_ceil_div(wa, 60), _ceil_div(wb, 60))
+                    rel = memo[mkey] = None if got is None else scale(got, 60, offset + base)
+                era = None if rel is None else (rel[0], rel[1] + base, rel[2] + base, rel[3], rel[4] + base, rel[5])
+            if crossing is not None:
+                era = combine(crossing, era)
+            if era is not None:
+                group = combine(group, era)
+                total = combine(total, era)
+        if pure:
+            years[gkey] = None if group is None else shift(group, -group_base)
     return total, None
+
+
+def _walk(schedule: Schedule, zone: dt.tzinfo, known: Known | None, monotone: bool, cal: WallCalendar,
+          times: frozenset[int], last: int, base: int, offset: int, span: int) -> tuple[int | None, bool, bool | None]:
+    """The walk memo's entry: robfig's Next of ``last`` relative to ``base``, whether the controller stalls there,
+    and whether it is a run the wall clock would not make (``None`` past ``span``, the two years the key fixes)."""
+    found = next_after(schedule, zone, last, known)
+    if found is None:
+        return None, False, None
+    stall = False
+    # the controller makes the run ``found`` only if the Next after it advances
+    if not (monotone and found > last and plainly_advances(schedule, zone, found)):
+        following = next_after(schedule, zone, found, known) if found > last else found
+        stall = following is not None and following <= found
+    odd = _odd_run(cal, times, found + offset) if found + offset - base < span else None
+    return found - base, stall, odd
 
 
 def _odd_run(cal: WallCalendar, times: frozenset[int], wall: int) -> bool:
