@@ -116,9 +116,18 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
     walk_classes: dict[tuple[bool, int, bool, int, int], int] = {}
     era_classes: dict[tuple[bool, int, bool, int, int], int] = {}
     infos: list[EraInfo] = []
+    # consecutive eras of one base form a group; its class is its eras' classes (which fix the year type, positions
+    # and offsets relative to the base; an era without an era class by its end relative to the base)
+    group_classes: dict[tuple[int, ...], int] = {}
+    groups: list[tuple[int, int, int, int]] = []
+    shape: list[int] = []
     base = next_base = 0
     for a, b, offset in eras:
         if not base <= a + offset < next_base:  # about every other era
+            if shape:
+                groups.append((base, group_classes.setdefault(tuple(shape), len(group_classes)),
+                               groups[-1][3] if groups else 0, len(infos)))
+                shape = []
             base, leap, weekday, next_leap, two_years = _year_info(year_of_day((a + offset) // 86400))
             next_base = base + (365 + leap) * 86400
         wclass = walk_classes.setdefault((leap, weekday, next_leap, a - base, offset), len(walk_classes))
@@ -126,19 +135,9 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
         eclass = era_classes.setdefault((leap, weekday, next_leap, end, offset), len(era_classes)) \
             if end <= two_years else None
         infos.append((a, b, offset, base, next_base, two_years, wclass, eclass))
-    # consecutive eras of one base form a group; a group's class is everything about its eras relative to base
-    group_classes: dict[tuple[tuple[int, ...], ...], int] = {}
-    groups: list[tuple[int, int, int, int]] = []
-    i = 0
-    while i < len(infos):
-        j = i + 1
-        while j < len(infos) and infos[j][3] == infos[i][3]:
-            j += 1
-        base = infos[i][3]
-        shape = tuple((x[0] - base, x[1] - base, x[2], x[4] - base, x[5], x[6], -1 if x[7] is None else x[7])
-                      for x in infos[i:j])
-        groups.append((base, group_classes.setdefault(shape, len(group_classes)), i, j))
-        i = j
+        shape += (wclass, -1 - (b - base) if eclass is None else eclass)
+    groups.append((base, group_classes.setdefault(tuple(shape), len(group_classes)),
+                   groups[-1][3] if groups else 0, len(infos)))
     offsets = {era[2] for era in eras}
     if model.rule is not None:  # past the horizon (walks search on) only the footer rule applies
         offsets.update((model.rule.std, model.rule.dst if model.rule.dst is not None else model.rule.std))
