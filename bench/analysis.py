@@ -50,17 +50,28 @@ print(first, statistics.median(samples))
 """
 
 
-def measure(tree: Path, expr: str, zone: str | None, iterations: int, rounds: int,
-            env: dict[str, str]) -> tuple[float, float]:
-    """(median over ``rounds`` fresh processes of the first call, median of the later calls), in ms."""
-    firsts, medians = [], []
-    for i in range(rounds + 1):
-        out = subprocess.run([sys.executable, "-c", _PROBE, expr, zone or "", str(iterations)], cwd=tree,
-                             capture_output=True, text=True, check=True, env=env).stdout.split()
-        if i:  # the first process fills the bytecode cache
-            firsts.append(float(out[0]))
-            medians.append(float(out[1]))
-    return statistics.median(firsts), statistics.median(medians)
+def _probe(tree: Path, expr: str, zone: str | None, iterations: int, env: dict[str, str]) -> tuple[float, float]:
+    out = subprocess.run([sys.executable, "-c", _PROBE, expr, zone or "", str(iterations)], cwd=tree,
+                         capture_output=True, text=True, check=True, env=env).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def measure(trees: Sequence[Path], expr: str, zone: str | None, iterations: int, rounds: int,
+            envs: Sequence[dict[str, str]]) -> list[tuple[list[float], list[float]]]:
+    """Per tree, the first-call ms and the median ms of the later calls of each of ``rounds`` fresh processes.
+
+    The trees take turns round by round, so a busy spell of the machine hits all of them alike; a first process per
+    tree fills its bytecode cache.
+    """
+    for tree, env in zip(trees, envs, strict=True):
+        _probe(tree, expr, zone, 1, env)
+    got: list[tuple[list[float], list[float]]] = [([], []) for _ in trees]
+    for _ in range(rounds):
+        for n, (tree, env) in enumerate(zip(trees, envs, strict=True)):
+            first, median = _probe(tree, expr, zone, iterations, env)
+            got[n][0].append(first)
+            got[n][1].append(median)
+    return got
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,17 +82,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=5, help="fresh processes per schedule (default 5)")
     a = p.parse_args(argv)
     trees: list[Path] = a.tree or [REPO]
-    header = "| schedule | time zone | " + " | ".join(f"{t.resolve().name}: first ms | median ms" for t in trees)
+    print("Figures: median over the rounds (minimum in brackets).\n")
+    header = "| schedule | time zone | " + " | ".join(f"{t.resolve().name}: first call ms | later calls ms"
+                                                     for t in trees)
     print(header + " |")
     print("|---|---|" + "---|---|" * len(trees))
     with tempfile.TemporaryDirectory() as cache:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        envs = [{**base, "PYTHONPYCACHEPREFIX": os.path.join(cache, str(n))} for n in range(len(trees))]
         for expr, zone in (*ANALYSIS_CASES, *EXTRA_CASES):
             cells = []
-            for n, tree in enumerate(trees):
-                env["PYTHONPYCACHEPREFIX"] = os.path.join(cache, str(n))
-                first, median = measure(tree, expr, zone, a.iterations, a.rounds, env)
-                cells += [f"{first:.2f}", f"{median:.2f}"]
+            for firsts, medians in measure(trees, expr, zone, a.iterations, a.rounds, envs):
+                cells += [f"{statistics.median(firsts):.2f} ({min(firsts):.2f})",
+                          f"{statistics.median(medians):.2f} ({min(medians):.2f})"]
             print(f"| `{expr}` | {zone or '(none)'} | " + " | ".join(cells) + " |", flush=True)
     return 0
 
