@@ -11,9 +11,11 @@ Everything is computed from the field sets over *days*, never by walking every r
   the zone's TZif file and its POSIX footer rule). Inside an era the runs are the wall-clock runs of the era's
   wall-time window shifted by the offset; consecutive eras overlap in wall time at a fall-back (runs twice) and
   leave a hole at a spring-forward (runs skipped). Era results are memoised by (year type, position in year,
-  offset), so ~800 transitions cost a few dozen real computations.
+  offset), and a year's eras as a group by their classes and the last run before them, so ~800 transitions cost a
+  few dozen real computations and ~400 look-ups (the per-zone classes are computed once, with the eras).
 * Controller parity: the one run after each offset change is robfig's ``Next`` of the last run before it (walked
-  step by step, :mod:`.robfig`), and the era's runs start there. Where the change is a whole hour at a whole hour
+  step by step, :mod:`.robfig`, jumping whole months and days away from the zone's changes), and the era's runs
+  start there. Where the change is a whole hour at a whole hour
   that is the wall-clock answer; in Lord Howe (30 minutes), Chatham (at :45) or where midnight does not exist it
   is the run the controller really makes (e.g. ``0 12 * * *`` in Lord Howe skips the spring-forward day).
 * Stalls: where ``Next`` of that run does not advance (``45 3 * * *`` in Pacific/Chatham on the night the clocks go
@@ -21,7 +23,8 @@ Everything is computed from the field sets over *days*, never by walking every r
   The aggregate ends with the last run before the stall, exactly as ``next_runs`` ends there, and
   :attr:`Analysis.stalls_at` says when. The worst-case delay is then the gap from that run to the first run of the
   next cycle (about 400 years): no run the controller can be predicted to make follows. Runs per day are then
-  counted up to the stall (the rate while the controller still schedules it).
+  counted up to the stall (the rate while the controller still schedules it). ``Next`` of a run is only walked
+  where :func:`.robfig.plainly_advances` cannot vouch that it advances.
 
 Horizon (decision): the Gregorian cycle starting at local 2026-01-01 00:00, i.e. [2026-01-01, 2426-01-01); the
 gap from the last run of the cycle to the first run of the next cycle is included (exact in UTC, and assuming the
@@ -138,7 +141,8 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
         shape += (wclass, -1 - (b - base) if eclass is None else eclass)
     groups.append((base, group_classes.setdefault(tuple(shape), len(group_classes)),
                    groups[-1][3] if groups else 0, len(infos)))
-    offsets = {era[2] for era in eras}
+    offsets = {era[2] for era in eras}  # with those of the day or two before the horizon a walk may look at
+    offsets.update((model.offset_at(h0 - 2 * 86400), *(new for _, new in model.changes(h0 - 2 * 86400, h0))))
     if model.rule is not None:  # past the horizon (walks search on) only the footer rule applies
         offsets.update((model.rule.std, model.rule.dst if model.rule.dst is not None else model.rule.std))
     monotone = not sampled and max(offsets) - min(offsets) < 12 * 3600

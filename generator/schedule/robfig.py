@@ -23,8 +23,14 @@ is its "time difference between two schedules is less than 1 second" error) and 
   absolute time (the zero time is a whole number of minutes before the Unix epoch).
 
 Loops that add whole minutes or hours are fast-forwarded when the offset is the same at both ends of the jump
-(no zone changes its offset twice within a day), which is the same result the one-step loop gives. Only the
-five-field standard spec is modelled (the seconds field is always ``{0}``).
+(no zone changes its offset twice within a day), which is the same result the one-step loop gives. Given the
+zone's offset changes over a stretch of time (``known``, from its TZif file: the analysis passes its eras), the
+month and day loops jump too -- straight to the next wanted month or matching day, or to the wrap -- but only as far
+as no change lies within ``margin`` (more than any offset of the zone) of the jumped stretch: there every step adds
+whole days of absolute time, midnight exists and each ``go_date`` look-up reads the same offset, so the jump lands
+where the steps would (a zone can change twice within a few days, e.g. Africa/Casablanca around Ramadan, so the
+offsets at both ends would not do). Near a change the loops step as before. Only the five-field standard spec is
+modelled (the seconds field is always ``{0}``).
 
 Decision: robfig gives up after five years (returning Go's zero time); this walk searches a whole Gregorian cycle
 so ``0 0 29 2 *`` evaluated in 2097-2103 finds 2104-02-29, as ``Schedule.next_runs`` documents.
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from functools import lru_cache
 
 from generator.schedule.zones import offset_at
 
@@ -87,10 +94,7 @@ def go_date(zone: dt.tzinfo, year: int, month: int, day: int, hour: int, minute:
 def _fast_forward(zone: dt.tzinfo, t: int, unit: int, value: int, modulo: int, wanted: frozenset[int],
                   known: Known | None = None) -> int:
     """``t`` after the loop "add ``unit`` until the local field is wanted or wraps to 0" (field now ``value``)."""
-    steps = 1
-    while steps < modulo and (value + steps) % modulo not in wanted and (value + steps) % modulo != 0:
-        steps += 1
-    jumped = t + steps * unit
+    jumped = t + _steps(wanted, modulo)[value] * unit
     if (known is not None and _steady(known, t, jumped)) or offset_at(zone, jumped) == offset_at(zone, t):
         return jumped
     while True:  # an offset change inside the jump: step exactly as robfig does
@@ -99,6 +103,18 @@ def _fast_forward(zone: dt.tzinfo, t: int, unit: int, value: int, modulo: int, w
         got = local.minute if unit == 60 else local.hour
         if got in wanted or got == 0:
             return t
+
+
+@lru_cache(maxsize=256)
+def _steps(wanted: frozenset[int], modulo: int) -> tuple[int, ...]:
+    """Per field value, how many units the loop adds until the field is wanted or wraps to 0."""
+    out = []
+    for value in range(modulo):
+        steps = 1
+        while steps < modulo and (value + steps) % modulo not in wanted and (value + steps) % modulo != 0:
+            steps += 1
+        out.append(steps)
+    return tuple(out)
 
 
 def _steady(known: Known, t: int, u: int) -> bool:
@@ -122,14 +138,27 @@ def _clear_until(known: Known, t: int) -> int:
 
 def _days_to_stop(spec: Fields, local: dt.datetime) -> int:
     """Days from ``local`` to the next day that matches or to the 1st of the next month, whichever comes first."""
-    day, weekday = local.day, (local.weekday() + 1) % 7
+    day = local.day
     month_days = 29 if local.month == 2 and _leap(local.year) else _DAYS_IN[local.month]
-    doms, dows, anded = spec.days_of_month, spec.days_of_week, spec.days_anded
-    for j in range(1, month_days - day + 1):
-        dom, dow = day + j in doms, (weekday + j) % 7 in dows
-        if (dom and dow) if anded else (dom or dow):
-            return j
-    return month_days - day + 1
+    first_weekday = (local.weekday() + 2 - day) % 7  # cron weekday of day 1
+    return _month_stops(spec.days_of_month, spec.days_of_week, spec.days_anded, month_days, first_weekday)[day]
+
+
+@lru_cache(maxsize=512)
+def _month_stops(doms: frozenset[int], dows: frozenset[int], anded: bool, month_days: int,
+                 first_weekday: int) -> tuple[int, ...]:
+    """Per day of such a month (index 1..), the days to the next matching day or to the 1st of the next month."""
+    out = [0]
+    for day in range(1, month_days + 1):
+        weekday = (first_weekday + day - 1) % 7
+        stop = month_days - day + 1
+        for j in range(1, month_days - day + 1):
+            dom, dow = day + j in doms, (weekday + j) % 7 in dows
+            if (dom and dow) if anded else (dom or dow):
+                stop = j
+                break
+        out.append(stop)
+    return tuple(out)
 
 
 def _months_ahead(spec: Fields, t: int, local: dt.datetime, limit: int) -> int:
