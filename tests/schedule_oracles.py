@@ -1,10 +1,12 @@
 """Oracles for the fast paths of the schedule analysis: the simple implementations as they were before #16.
 
-Kept verbatim (only renamed; the wall calendar's day aggregation as a subclass) from ``generator/schedule/robfig.py``, ``tzfile.py`` and ``analysis.py`` at the
-commit before the speed-up, so the differential tests in ``test_schedule_fast_paths.py`` compare the fast code with
-what it replaced: robfig's ``Next`` walked one day / one month at a time with zoneinfo, a zone's offset changes
-found by trying every footer-rule bound with ``dt.date`` arithmetic and ``offset_at`` per candidate, and the era
-loop of the analysis. Do not optimise this file.
+Kept verbatim (only renamed; the wall calendar's day aggregation as a subclass) from ``generator/schedule/robfig.py``,
+``tzfile.py``, ``aggregate.py`` and ``analysis.py`` at the commit before the speed-up, so the differential tests in
+``test_schedule_fast_paths.py`` compare the fast code with what it replaced: robfig's ``Next`` walked one day / one
+month at a time with zoneinfo, a zone's offset changes found by trying every footer-rule bound with ``dt.date``
+arithmetic and ``offset_at`` per candidate, the POSIX TZ footer parsed by a regular expression, the wall calendar's
+days a year and a month at a time, and the era loop of the analysis (memoised per era, as it was, and without any
+memo). Do not optimise this file.
 """
 
 from __future__ import annotations

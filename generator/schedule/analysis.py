@@ -60,8 +60,9 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 #: per era, what the era loop needs that does not depend on the schedule: ``(start, end, offset, base, next base,
 #: span, walk class, era class)`` -- ``base`` is 1 January 00:00 (wall seconds) of the year ``start`` falls in (wall
-#: time), ``next base`` that of the next year, ``span`` the seconds of that year and the next; the classes number the distinct ``(year type, position, offset)`` keys of
-#: the walk and era memos (the era class is ``None`` when the era does not end within the next year)
+#: time), ``next base`` that of the next year, ``span`` the seconds of that year and the next; the classes number
+#: the distinct ``(year type, position, offset)`` keys of the walk and era memos (the era class is ``None`` when the
+#: era does not end within the next year)
 EraInfo = tuple[int, int, int, int, int, int, int, "int | None"]
 
 

@@ -4,8 +4,8 @@
 ASCII names (:func:`go_lower`), ``time.ParseDuration`` (:func:`go_parse_duration`), ``time.Duration.String``
 (:func:`go_duration_string`) and the Gregorian calendar's ``isLeap``/``daysIn`` (:func:`is_leap`, :func:`days_in`:
 ``calendar`` imports ``locale``, which the light commands do without, #16), with Go's ``daysSinceEpoch`` as
-:func:`jan1_day` / :func:`year_of_day` (integer day numbers, no ``datetime`` objects: the analysis's hot loops). Pure functions: no I/O, nothing
-computed at import.
+:func:`jan1_day` / :func:`year_of_day` (integer day numbers, no ``datetime`` objects: the analysis's hot loops).
+Pure functions: no I/O, nothing computed at import.
 """
 
 from __future__ import annotations
