@@ -270,3 +270,19 @@ def test_posix_scanner_matches_the_regex(text: str) -> None:
                                   "<A>1<B>2:3:4,M1.1.1/-1:2,J1/+3", "ES5", "<A1", "EST5EDT,M3.2.0/,M11.1.0"])
 def test_posix_scanner_examples(text: str) -> None:
     assert tzfile._posix_tz(text) == posix_parts_oracle(text)
+
+
+def test_analysis_without_a_tzif_file_walks_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the zone's changes are only sampled from zoneinfo, robfig gets no known changes (no jumps) and every
+    "Next of the run" is walked; the result is still the oracle's (which reads the TZif file)."""
+    monkeypatch.setattr(tzfile, "zone_model", lambda key: None)
+    analysis._zone_eras.cache_clear()
+    try:
+        zoned = analysis._zone_eras("Europe/London", ZoneInfo("Europe/London"))
+        assert zoned.known is None and not zoned.monotone
+        for expression in ("30 1 * * *", "15 3 1,15 * *"):
+            got, expected = _fresh(expression, "Europe/London")
+            assert got._values(got) == expected._values(expected)
+    finally:
+        analysis._zone_eras.cache_clear()
+        analyze.cache_clear()
