@@ -58,35 +58,37 @@ _CYCLE_S = _CYCLE_DAYS * 86400
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-#: per era, what the era loop needs that does not depend on the schedule: ``(start, end, offset, base, next base,
-#: span, walk class, era class)`` -- ``base`` is 1 January 00:00 (wall seconds) of the year ``start`` falls in (wall
-#: time), ``next base`` that of the next year, ``span`` the seconds of that year and the next; the classes number
-#: the distinct ``(year type, position, offset)`` keys of the walk and era memos (the era class is ``None`` when the
-#: era does not end within the next year)
-EraInfo = tuple[int, int, int, int, int, int, int, "int | None"]
+#: per era of a group, what the era loop needs that does not depend on the schedule: ``(start, end, offset, walk
+#: class, era class)`` with ``start`` and ``end`` relative to the group's base; the classes number the distinct
+#: ``(year type, position, offset)`` keys of the walk and era memos (the era class is ``None`` when the era does not
+#: end within the next year)
+EraTemplate = tuple[int, int, int, int, "int | None"]
 
 
 class _ZoneEras(Record):
     """A zone's eras over the horizon, cached per zone (see :func:`_zone_eras`)."""
 
-    _fields = ("eras", "model", "known", "infos", "era_classes", "groups", "monotone")
+    _fields = ("eras", "model", "known", "templates", "era_classes", "groups", "monotone")
     __slots__ = _fields
     eras: tuple[tuple[int, int, int], ...]
     model: ZoneModel
     #: its offset changes for :func:`.robfig.next_after` (``None`` when they were only sampled from zoneinfo)
     known: Known | None
-    infos: tuple[EraInfo, ...]
+    #: per group class, its eras relative to the base
+    templates: tuple[tuple[EraTemplate, ...], ...]
     era_classes: dict[tuple[bool, int, bool, int, int], int]
-    #: ``(base, group class, first, end)``: the eras ``infos[first:end]`` share ``base``; equal classes mean equal
-    #: eras relative to their bases (year type, positions, offsets, memo classes)
+    #: ``(base, next base, span, group class)`` per year: the eras that start in it (wall time) -- ``base`` is
+    #: 1 January 00:00 (wall seconds), ``next base`` that of the next year, ``span`` the seconds of the two; equal
+    #: classes mean equal year types and equal eras relative to the base
     groups: tuple[tuple[int, int, int, int], ...]
     #: the zone's offsets from the horizon on never differ by 12 hours or more (see :func:`.robfig.plainly_advances`)
     monotone: bool
 
     def __init__(self, eras: tuple[tuple[int, int, int], ...], model: ZoneModel, known: Known | None,
-                 infos: tuple[EraInfo, ...], era_classes: dict[tuple[bool, int, bool, int, int], int],
+                 templates: tuple[tuple[EraTemplate, ...], ...],
+                 era_classes: dict[tuple[bool, int, bool, int, int], int],
                  groups: tuple[tuple[int, int, int, int], ...], monotone: bool) -> None:
-        self._set(eras, model, known, infos, era_classes, groups, monotone)
+        self._set(eras, model, known, templates, era_classes, groups, monotone)
 
 
 def _eras(schedule: Schedule) -> _ZoneEras | None:
@@ -119,35 +121,40 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
     known = None if sampled else (tuple(era[0] for era in eras[1:]), h0, h1, margin)
     walk_classes: dict[tuple[bool, int, bool, int, int], int] = {}
     era_classes: dict[tuple[bool, int, bool, int, int], int] = {}
-    infos: list[EraInfo] = []
-    # consecutive eras of one base form a group; its class is its eras' classes (which fix the year type, positions
-    # and offsets relative to the base; an era without an era class by its end relative to the base)
     group_classes: dict[tuple[int, ...], int] = {}
+    templates: list[tuple[EraTemplate, ...]] = []
     groups: list[tuple[int, int, int, int]] = []
-    shape: list[int] = []
-    base = next_base = 0
-    for a, b, offset in eras:
-        if not base <= a + offset < next_base:  # about every other era
-            if shape:
-                groups.append((base, group_classes.setdefault(tuple(shape), len(group_classes)),
-                               groups[-1][3] if groups else 0, len(infos)))
-                shape = []
-            base, leap, weekday, next_leap, two_years = _year_info(year_of_day((a + offset) // 86400))
-            next_base = base + (365 + leap) * 86400
-        wclass = walk_classes.setdefault((leap, weekday, next_leap, a - base, offset), len(walk_classes))
-        end = b + offset - base
-        eclass = era_classes.setdefault((leap, weekday, next_leap, end, offset), len(era_classes)) \
-            if end <= two_years else None
-        infos.append((a, b, offset, base, next_base, two_years, wclass, eclass))
-        shape += (wclass, -1 - (b - base) if eclass is None else eclass)
-    groups.append((base, group_classes.setdefault(tuple(shape), len(group_classes)),
-                   groups[-1][3] if groups else 0, len(infos)))
+    i, n = 0, len(eras)
+    while i < n:  # a group: the eras that start (wall time) in one year; its class: the year type and the eras
+        a, b, offset = eras[i]
+        base, leap, weekday, next_leap, span = _year_info(year_of_day((a + offset) // 86400))
+        next_base = base + (365 + leap) * 86400
+        shape = [leap, weekday, next_leap]
+        j = i
+        while j < n and base <= eras[j][0] + eras[j][2] < next_base:
+            a, b, offset = eras[j]
+            shape += (a - base, b - base, offset)
+            j += 1
+        signature = tuple(shape)
+        group_class = group_classes.get(signature)
+        if group_class is None:
+            group_class = group_classes[signature] = len(templates)
+            template: list[EraTemplate] = []
+            for a, b, offset in eras[i:j]:
+                end = b + offset - base
+                template.append((a - base, b - base, offset,
+                                 walk_classes.setdefault((leap, weekday, next_leap, a - base, offset), len(walk_classes)),
+                                 era_classes.setdefault((leap, weekday, next_leap, end, offset), len(era_classes))
+                                 if end <= span else None))
+            templates.append(tuple(template))
+        groups.append((base, next_base, span, group_class))
+        i = j
     offsets = {era[2] for era in eras}  # with those of the day or two before the horizon a walk may look at
     offsets.update((model.offset_at(h0 - 2 * 86400), *(new for _, new in model.changes(h0 - 2 * 86400, h0))))
     if model.rule is not None:  # past the horizon (walks search on) only the footer rule applies
         offsets.update((model.rule.std, model.rule.dst if model.rule.dst is not None else model.rule.std))
     monotone = not sampled and max(offsets) - min(offsets) < 12 * 3600
-    return _ZoneEras(tuple(eras), model, known, tuple(infos), era_classes, tuple(groups), monotone)
+    return _ZoneEras(tuple(eras), model, known, tuple(templates), era_classes, tuple(groups), monotone)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -262,7 +269,7 @@ def _zoned_total(cal: WallCalendar, zoned: _ZoneEras, schedule: Schedule) -> tup
     """The runs over the eras, and the instant the controller stalls at (``None`` if it does not).
 
     Walks and era aggregates are memoised by (year type, position in the year, offset): the keys are the per-zone
-    classes of :data:`EraInfo` plus the schedule-dependent position. A walk's memo also says whether its run is
+    classes of :data:`EraTemplate` plus the schedule-dependent position. A walk's memo also says whether its run is
     one the wall clock would not make, when that run lies in the year or the next (whose calendar the key fixes).
     A year's group of eras is memoised as a whole by its class and the last run before it (relative to its base)
     when everything in it came from those memos: a later year of that class, entered the same way, looks up the
@@ -272,10 +279,10 @@ def _zoned_total(cal: WallCalendar, zoned: _ZoneEras, schedule: Schedule) -> tup
     memo: dict[tuple[object, int], Agg | None] = {}
     years: dict[tuple[int, int | None], Agg | None] = {}
     times = frozenset(schedule.times_of_day)
-    zone, known, era_classes, minutes, infos = schedule.zone, zoned.known, zoned.era_classes, cal.minutes, zoned.infos
-    monotone = zoned.monotone
+    zone, known, era_classes, minutes = schedule.zone, zoned.known, zoned.era_classes, cal.minutes
+    monotone, templates = zoned.monotone, zoned.templates
     total: Agg | None = None
-    for group_base, group_class, first, end in zoned.groups:
+    for group_base, group_next_base, group_span, group_class in zoned.groups:
         gkey = (group_class, None if total is None else total[2] - group_base)
         if gkey in years:
             rel = years[gkey]
@@ -284,7 +291,8 @@ def _zoned_total(cal: WallCalendar, zoned: _ZoneEras, schedule: Schedule) -> tup
                                         rel[5]))
             continue
         pure, group = True, None
-        for a, b, offset, base, next_base, span, wclass, eclass in infos[first:end]:
+        for a_rel, b_rel, offset, wclass, eclass in templates[group_class]:
+            a, b, base, next_base, span = a_rel + group_base, b_rel + group_base, group_base, group_next_base, group_span
             start, crossing = a, None
             if total is not None:  # the run after the change: robfig's Next of the last run before it
                 last = total[2]
