@@ -1,4 +1,5 @@
-"""The fast paths of the schedule analysis (#16) against the simple code they replaced (tests/schedule_oracles.py).
+"""The fast paths of the schedule analysis (#16) against the simple code they replaced (tests/schedule_oracles.py,
+tests/analysis_oracle.py).
 
 * ``ZoneModel.changes`` (integer footer-rule bounds per year type, bisected explicit transitions) against the
   candidate-by-candidate version, over the whole horizon, for every zone of the machine's tz database;
@@ -28,20 +29,18 @@ from generator.schedule.golang import jan1_day, year_of_day
 from generator.schedule.robfig import next_after, plainly_advances
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
+    from analysis_oracle import OldWallCalendar, analyze_oracle
     from schedule_cases import expressions
     from schedule_oracles import (
-        OldWallCalendar,
-        analyze_oracle,
         changes_oracle,
         next_after_oracle,
         offset_at_oracle,
         posix_parts_oracle,
     )
 except ImportError:  # pragma: no cover - tests/ is a package and the repository root is on sys.path
+    from tests.analysis_oracle import OldWallCalendar, analyze_oracle
     from tests.schedule_cases import expressions
     from tests.schedule_oracles import (
-        OldWallCalendar,
-        analyze_oracle,
         changes_oracle,
         next_after_oracle,
         offset_at_oracle,
