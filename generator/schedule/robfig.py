@@ -29,8 +29,9 @@ month and day loops jump too -- straight to the next wanted month or matching da
 as no change lies within ``margin`` (more than any offset of the zone) of the jumped stretch: there every step adds
 whole days of absolute time, midnight exists and each ``go_date`` look-up reads the same offset, so the jump lands
 where the steps would (a zone can change twice within a few days, e.g. Africa/Casablanca around Ramadan, so the
-offsets at both ends would not do). Near a change the loops step as before. Only the five-field standard spec is
-modelled (the seconds field is always ``{0}``).
+offsets at both ends would not do). Near a change the loops step as before, except that where the hour or minute
+loop steps across a change, it jumps over the steps before and after it (a constant offset adds one to the field per
+step). Only the five-field standard spec is modelled (the seconds field is always ``{0}``).
 
 Decision: robfig gives up after five years (returning Go's zero time); this walk searches a whole Gregorian cycle
 so ``0 0 29 2 *`` evaluated in 2097-2103 finds 2104-02-29, as ``Schedule.next_runs`` documents.
@@ -103,6 +104,14 @@ def _fast_forward(zone: dt.tzinfo, t: int, unit: int, value: int, modulo: int, w
         got = local.minute if unit == 60 else local.hour
         if got in wanted or got == 0:
             return t
+        if known is not None:  # while the offset stays, each step adds one to the field: jump to where it stops,
+            steps = _steps(wanted, modulo)[got]  # or to the last step before the next change
+            if _steady(known, t, t + steps * unit):
+                return t + steps * unit
+            instants, lo = known[0], known[1]
+            i = bisect.bisect_right(instants, t)
+            if lo <= t and i < len(instants):
+                t += min(steps - 1, (instants[i] - 1 - t) // unit) * unit
 
 
 @lru_cache(maxsize=256)
