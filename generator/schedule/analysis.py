@@ -125,9 +125,18 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
     templates: list[tuple[EraTemplate, ...]] = []
     groups: list[tuple[int, int, int, int]] = []
     i, n = 0, len(eras)
+    year = next_base = base = weekday = span = 0
+    leap = next_leap = False
     while i < n:  # a group: the eras that start (wall time) in one year; its class: the year type and the eras
         a, b, offset = eras[i]
-        base, leap, weekday, next_leap, span = _year_info(year_of_day((a + offset) // 86400))
+        if year and next_base <= a + offset < next_base + (365 + is_leap(year + 1)) * 86400:
+            year += 1  # the next year, as almost always: no look-up
+            base, leap, weekday = next_base, next_leap, (weekday + 365 + leap) % 7
+            next_leap = is_leap(year + 1)
+            span = (730 + leap + next_leap) * 86400
+        else:
+            year = year_of_day((a + offset) // 86400)
+            base, leap, weekday, next_leap, span = _year_info(year)
         next_base = base + (365 + leap) * 86400
         shape = [leap, weekday, next_leap]
         j = i
