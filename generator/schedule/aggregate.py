@@ -19,6 +19,9 @@ __all__ = ["BIG", "Agg", "WallCalendar", "agg_of", "combine", "scale", "shift"]
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _DAYS_IN = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_ALL_DAYS = frozenset(range(1, 32))
+_ALL_WEEKDAYS = frozenset(range(7))
+_ALL_MONTHS = frozenset(range(1, 13))
 BIG = 1 << 62  # "no gap" sentinel for minimum gaps
 
 # An aggregate: (count, first, last, max_gap, max_gap_start, min_gap). max_gap is -1 and min_gap BIG when there
@@ -80,6 +83,9 @@ class WallCalendar:
         self._patterns: dict[tuple[int, int], Agg | None] = {}
         self._years: dict[tuple[bool, int], Agg | None] = {}
         self._blocks: dict[tuple[tuple[bool, ...], int], tuple[Agg | None, int]] = {}
+        doms, dows = schedule.days_of_month >= _ALL_DAYS, schedule.days_of_week >= _ALL_WEEKDAYS
+        #: every day matches (``M H * * *``): the matching days of a range are the range
+        self.every_day = schedule.months >= _ALL_MONTHS and ((doms and dows) if schedule.days_anded else (doms or dows))
 
     # -- days ---------------------------------------------------------------------------------------------------
 
@@ -144,6 +150,8 @@ class WallCalendar:
 
     def days(self, da: int, db: int) -> Agg | None:
         """Matching days in ``[da, db)``: whole years four at a time or one at a time, else the part of a year."""
+        if self.every_day:  # consecutive days: every gap is one day
+            return None if da >= db else (db - da, da, db - 1, 1 if db - da > 1 else -1, da, 1 if db - da > 1 else BIG)
         res: Agg | None = None
         d = da
         year = year_of_day(d)
