@@ -326,7 +326,9 @@ def _zoned_total(cal: WallCalendar, zoned: _ZoneEras, schedule: Schedule) -> tup
             wa, wb = start + offset, b + offset  # wall seconds
             key: object = eclass
             if wa >= next_base:  # the walk moved the start into the next year: classify it afresh
-                pure = False
+                # (its runs still follow from the group's class when the era ends within the next year, whose
+                # calendar the class fixes: the group stays pure)
+                pure = pure and wb <= base + span
                 base, leap, weekday, next_leap, span = _year_info(year_of_day(wa // 86400))
                 if wb - base <= span:
                     full = (leap, weekday, next_leap, wb - base, offset)
