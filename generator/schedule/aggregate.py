@@ -12,12 +12,16 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 
-from generator.schedule.golang import days_in, is_leap
+from generator.schedule.golang import is_leap, jan1_day, year_of_day
 from generator.schedule.spec import Schedule
 
 __all__ = ["BIG", "Agg", "WallCalendar", "agg_of", "combine", "scale", "shift"]
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_DAYS_IN = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_ALL_DAYS = frozenset(range(1, 32))
+_ALL_WEEKDAYS = frozenset(range(7))
+_ALL_MONTHS = frozenset(range(1, 13))
 BIG = 1 << 62  # "no gap" sentinel for minimum gaps
 
 # An aggregate: (count, first, last, max_gap, max_gap_start, min_gap). max_gap is -1 and min_gap BIG when there
@@ -75,65 +79,111 @@ class WallCalendar:
         self.n = len(self.times)
         self.tdiffs = [b - a for a, b in itertools.pairwise(self.times)]
         self.day_agg = agg_of(self.times, self.tdiffs, 0, self.n)
-        self._patterns: dict[tuple[int, int], tuple[tuple[int, ...], list[int], Agg | None]] = {}
+        self._points: dict[tuple[bool, int], tuple[list[int], list[int]]] = {}
+        self._patterns: dict[tuple[int, int], Agg | None] = {}
         self._years: dict[tuple[bool, int], Agg | None] = {}
+        self._blocks: dict[tuple[tuple[bool, ...], int], tuple[Agg | None, int]] = {}
+        doms, dows = schedule.days_of_month >= _ALL_DAYS, schedule.days_of_week >= _ALL_WEEKDAYS
+        #: every day matches (``M H * * *``): the matching days of a range are the range
+        self.every_day = schedule.months >= _ALL_MONTHS and ((doms and dows) if schedule.days_anded else (doms or dows))
 
     # -- days ---------------------------------------------------------------------------------------------------
 
-    def _pattern(self, length: int, first_weekday: int) -> tuple[tuple[int, ...], list[int], Agg | None]:
+    def _year_points(self, leap: bool, weekday: int) -> tuple[list[int], list[int]]:
+        """The matching days of a year of that type (0-based from 1 January; ``weekday``: of 1 January, Monday 0)
+        and their differences, built once per type from the schedule's month patterns (for parts of years: whole
+        years combine month aggregates, which is cheaper for dense schedules)."""
+        key = (leap, weekday)
+        got = self._points.get(key)
+        if got is None:
+            points: list[int] = []
+            start = 0
+            months = self.s.months
+            for month in range(1, 13):
+                length = 29 if month == 2 and leap else _DAYS_IN[month]
+                if month in months:
+                    first_weekday = (weekday + 1 + start) % 7  # cron weekday (Sunday 0) of day 1
+                    points += [start + d - 1 for d in self.s.month_days(length, first_weekday)]
+                start += length
+            got = self._points[key] = (points, [b - a for a, b in itertools.pairwise(points)])
+        return got
+
+    def _pattern(self, length: int, first_weekday: int) -> Agg | None:
+        """Matching days of a whole month of that shape, as day numbers within the month."""
         key = (length, first_weekday)
-        pat = self._patterns.get(key)
-        if pat is None:
+        if key not in self._patterns:
             days = self.s.month_days(length, first_weekday)
-            diffs = [b - a for a, b in itertools.pairwise(days)]
-            pat = (days, diffs, agg_of(days, diffs, 0, len(days)))
-            self._patterns[key] = pat
-        return pat
+            self._patterns[key] = agg_of(days, [b - a for a, b in itertools.pairwise(days)], 0, len(days))
+        return self._patterns[key]
 
-    def _month(self, year: int, month: int, lo: int, hi: int) -> Agg | None:
-        """Matching days ``lo..hi`` (1-based, inclusive) of a month, as day numbers within the month."""
-        if month not in self.s.months:
-            return None
-        first_weekday = (dt.date(year, month, 1).weekday() + 1) % 7
-        days, diffs, whole = self._pattern(days_in(year, month), first_weekday)
-        if lo <= 1 and hi >= 31:
-            return whole
-        return agg_of(days, diffs, bisect.bisect_left(days, lo), bisect.bisect_right(days, hi))
-
-    def _year(self, year: int) -> Agg | None:
-        """Matching days of a whole year, relative to 1 January (0-based)."""
-        key = (is_leap(year), dt.date(year, 1, 1).weekday())
+    def _year(self, leap: bool, weekday: int) -> Agg | None:
+        """Matching days of a whole year of that type, relative to 1 January (0-based), month by month."""
+        key = (leap, weekday)
         if key not in self._years:
             res: Agg | None = None
             start = 0
             for month in range(1, 13):
-                got = self._month(year, month, 1, 31)
-                if got is not None:
-                    res = combine(res, shift(got, start - 1))
-                start += days_in(year, month)
+                length = 29 if month == 2 and leap else _DAYS_IN[month]
+                if month in self.s.months:
+                    got = self._pattern(length, (weekday + 1 + start) % 7)
+                    if got is not None:
+                        res = combine(res, shift(got, start - 1))
+                start += length
             self._years[key] = res
         return self._years[key]
 
+    def _four_years(self, year: int, weekday: int) -> tuple[Agg | None, int]:
+        """Matching days of ``year`` and the three after it, relative to its 1 January, and their length in days."""
+        leaps = (is_leap(year), is_leap(year + 1), is_leap(year + 2), is_leap(year + 3))
+        key = (leaps, weekday)
+        got = self._blocks.get(key)
+        if got is None:
+            res: Agg | None = None
+            start = 0
+            for leap in leaps:
+                one = self._year(leap, (weekday + start) % 7)
+                if one is not None:
+                    res = combine(res, shift(one, start))
+                start += 366 if leap else 365
+            got = self._blocks[key] = (res, start)
+        return got
+
     def days(self, da: int, db: int) -> Agg | None:
-        """Matching days in ``[da, db)``."""
+        """Matching days in ``[da, db)``: whole years four at a time or one at a time, else the part of a year."""
+        if self.every_day:  # consecutive days: every gap is one day
+            return None if da >= db else (db - da, da, db - 1, 1 if db - da > 1 else -1, da, 1 if db - da > 1 else BIG)
         res: Agg | None = None
         d = da
+        year = year_of_day(d)
+        jan1 = jan1_day(year)
         while d < db:
-            day = dt.date.fromordinal(d + _EPOCH_ORDINAL)
-            if day.month == 1 and day.day == 1:
-                length = 366 if is_leap(day.year) else 365
+            leap = is_leap(year)
+            length = 366 if leap else 365
+            weekday = (jan1 + 3) % 7  # of 1 January, Monday 0 (1970-01-01 was a Thursday)
+            if d == jan1:
+                if d + 1461 <= db:  # four years are 1460 or 1461 days
+                    block, span = self._four_years(year, weekday)
+                    if block is not None:
+                        res = combine(res, shift(block, d))
+                    d = jan1 = d + span
+                    year += 4
+                    continue
                 if d + length <= db:
-                    got = self._year(day.year)
+                    got = self._year(leap, weekday)
                     if got is not None:
                         res = combine(res, shift(got, d))
-                    d += length
+                    d = jan1 = d + length
+                    year += 1
                     continue
-            month_start = d - day.day + 1
-            stop = min(month_start + days_in(day.year, day.month), db)
-            got = self._month(day.year, day.month, day.day, stop - month_start)
+            stop = min(jan1 + length, db)
+            points, diffs = self._year_points(leap, weekday)
+            got = agg_of(points, diffs, bisect.bisect_left(points, d - jan1), bisect.bisect_left(points, stop - jan1))
             if got is not None:
-                res = combine(res, shift(got, month_start - 1))
+                res = combine(res, shift(got, jan1))
             d = stop
+            if d == jan1 + length:
+                jan1 = d
+                year += 1
         return res
 
     def day_matches(self, d: int) -> bool:

@@ -3,8 +3,9 @@
 ``strings.Fields`` (:func:`fields_with_columns`), ``strconv.Atoi`` (:func:`go_atoi`), ``strings.ToLower`` for
 ASCII names (:func:`go_lower`), ``time.ParseDuration`` (:func:`go_parse_duration`), ``time.Duration.String``
 (:func:`go_duration_string`) and the Gregorian calendar's ``isLeap``/``daysIn`` (:func:`is_leap`, :func:`days_in`:
-``calendar`` imports ``locale``, which the light commands do without, #16). Pure functions: no I/O, nothing
-computed at import.
+``calendar`` imports ``locale``, which the light commands do without, #16), with Go's ``daysSinceEpoch`` as
+:func:`jan1_day` / :func:`year_of_day` (integer day numbers, no ``datetime`` objects: the analysis's hot loops).
+Pure functions: no I/O, nothing computed at import.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 __all__ = ["GO_WHITESPACE", "days_in", "fields_with_columns", "go_atoi", "go_duration_string", "go_lower",
-           "go_parse_duration", "is_leap"]
+           "go_parse_duration", "is_leap", "jan1_day", "year_of_day"]
 
 _DAYS_IN = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -27,6 +28,20 @@ def days_in(year: int, month: int) -> int:
     if not 1 <= month <= 12:
         raise ValueError(f"bad month number {month}; must be 1-12")
     return 29 if month == 2 and is_leap(year) else _DAYS_IN[month]
+
+def jan1_day(year: int) -> int:
+    """Days from 1970-01-01 to 1 January of ``year`` (proleptic Gregorian; negative before 1970)."""
+    y = year - 1
+    return 365 * y + y // 4 - y // 100 + y // 400 - 719162
+
+
+def year_of_day(day: int) -> int:
+    """The Gregorian year of day number ``day`` (days from 1970-01-01), without ``datetime`` objects."""
+    year = 1970 + day * 400 // 146097  # at most one year off
+    if jan1_day(year) > day:
+        return year - 1
+    return year + 1 if jan1_day(year + 1) <= day else year
+
 
 #: Go ``unicode.IsSpace`` (what ``strings.Fields`` splits on). Python's ``str.split()`` also splits on
 #: U+001C..U+001F (file/group/record/unit separators), which Go does not; everything else is the same set.

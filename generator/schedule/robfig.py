@@ -23,8 +23,15 @@ is its "time difference between two schedules is less than 1 second" error) and 
   absolute time (the zero time is a whole number of minutes before the Unix epoch).
 
 Loops that add whole minutes or hours are fast-forwarded when the offset is the same at both ends of the jump
-(no zone changes its offset twice within a day), which is the same result the one-step loop gives. Only the
-five-field standard spec is modelled (the seconds field is always ``{0}``).
+(no zone changes its offset twice within a day), which is the same result the one-step loop gives. Given the
+zone's offset changes over a stretch of time (``known``, from its TZif file: the analysis passes its eras), the
+month and day loops jump too -- straight to the next wanted month or matching day, or to the wrap -- but only as far
+as no change lies within ``margin`` (more than any offset of the zone) of the jumped stretch: there every step adds
+whole days of absolute time, midnight exists and each ``go_date`` look-up reads the same offset, so the jump lands
+where the steps would (a zone can change twice within a few days, e.g. Africa/Casablanca around Ramadan, so the
+offsets at both ends would not do). Near a change the loops step as before, except that where the hour or minute
+loop steps across a change, it jumps over the steps before and after it (a constant offset adds one to the field per
+step). Only the five-field standard spec is modelled (the seconds field is always ``{0}``).
 
 Decision: robfig gives up after five years (returning Go's zero time); this walk searches a whole Gregorian cycle
 so ``0 0 29 2 *`` evaluated in 2097-2103 finds 2104-02-29, as ``Schedule.next_runs`` documents.
@@ -32,7 +39,9 @@ so ``0 0 29 2 *`` evaluated in 2097-2103 finds 2104-02-29, as ``Schedule.next_ru
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from functools import lru_cache
 
 from generator.schedule.zones import offset_at
 
@@ -57,10 +66,17 @@ if TYPE_CHECKING:
         def days_anded(self) -> bool: ...
 
 
-__all__ = ["Fields", "go_date", "next_after"]
+    from collections.abc import Sequence
+
+    #: ``(instants, lo, hi, margin)``: every instant at which the zone's offset changes within ``(lo, hi)``, sorted,
+    #: and a margin larger than any offset the zone has there (a wall time read as UTC is within it of its instant)
+    Known = tuple[Sequence[int], int, int, int]
+
+__all__ = ["Fields", "Known", "go_date", "next_after", "plainly_advances"]
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _SEARCH_YEARS = 400 + 10
+_DAYS_IN = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def go_date(zone: dt.tzinfo, year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:
@@ -76,13 +92,11 @@ def go_date(zone: dt.tzinfo, year: int, month: int, day: int, hour: int, minute:
     return wall - offset_at(zone, wall - offset_at(zone, wall))
 
 
-def _fast_forward(zone: dt.tzinfo, t: int, unit: int, value: int, modulo: int, wanted: frozenset[int]) -> int:
+def _fast_forward(zone: dt.tzinfo, t: int, unit: int, value: int, modulo: int, wanted: frozenset[int],
+                  known: Known | None = None) -> int:
     """``t`` after the loop "add ``unit`` until the local field is wanted or wraps to 0" (field now ``value``)."""
-    steps = 1
-    while steps < modulo and (value + steps) % modulo not in wanted and (value + steps) % modulo != 0:
-        steps += 1
-    jumped = t + steps * unit
-    if offset_at(zone, jumped) == offset_at(zone, t):
+    jumped = t + _steps(wanted, modulo)[value] * unit
+    if (known is not None and _steady(known, t, jumped)) or offset_at(zone, jumped) == offset_at(zone, t):
         return jumped
     while True:  # an offset change inside the jump: step exactly as robfig does
         t += unit
@@ -90,6 +104,91 @@ def _fast_forward(zone: dt.tzinfo, t: int, unit: int, value: int, modulo: int, w
         got = local.minute if unit == 60 else local.hour
         if got in wanted or got == 0:
             return t
+        if known is not None:  # while the offset stays, each step adds one to the field: jump to where it stops,
+            steps = _steps(wanted, modulo)[got]  # or to the last step before the next change
+            if _steady(known, t, t + steps * unit):
+                return t + steps * unit
+            instants, lo = known[0], known[1]
+            i = bisect.bisect_right(instants, t)
+            if lo <= t and i < len(instants):
+                t += min(steps - 1, (instants[i] - 1 - t) // unit) * unit
+
+
+@lru_cache(maxsize=256)
+def _steps(wanted: frozenset[int], modulo: int) -> tuple[int, ...]:
+    """Per field value, how many units the loop adds until the field is wanted or wraps to 0."""
+    out = []
+    for value in range(modulo):
+        steps = 1
+        while steps < modulo and (value + steps) % modulo not in wanted and (value + steps) % modulo != 0:
+            steps += 1
+        out.append(steps)
+    return tuple(out)
+
+
+def _steady(known: Known, t: int, u: int) -> bool:
+    """Whether the offset is the same from ``t`` to ``u`` (``t <= u``; no change in ``(t, u]``)."""
+    instants, lo, hi, _ = known
+    if not lo <= t <= u < hi:
+        return False
+    i = bisect.bisect_right(instants, t)
+    return i == len(instants) or instants[i] > u
+
+
+def _clear_until(known: Known, t: int) -> int:
+    """The last instant ``u`` such that the offset is constant over ``[t - margin, u + margin]`` (< ``t``: none):
+    every look-up ``go_date`` makes for a wall time of that stretch then reads the same offset."""
+    instants, lo, hi, margin = known
+    if t - margin < lo:
+        return t - 1
+    i = bisect.bisect_left(instants, t - margin)
+    return (instants[i] if i < len(instants) and instants[i] < hi else hi) - margin - 1
+
+
+def _days_to_stop(spec: Fields, local: dt.datetime) -> int:
+    """Days from ``local`` to the next day that matches or to the 1st of the next month, whichever comes first."""
+    day = local.day
+    month_days = 29 if local.month == 2 and _leap(local.year) else _DAYS_IN[local.month]
+    first_weekday = (local.weekday() + 2 - day) % 7  # cron weekday of day 1
+    return _month_stops(spec.days_of_month, spec.days_of_week, spec.days_anded, month_days, first_weekday)[day]
+
+
+@lru_cache(maxsize=512)
+def _month_stops(doms: frozenset[int], dows: frozenset[int], anded: bool, month_days: int,
+                 first_weekday: int) -> tuple[int, ...]:
+    """Per day of such a month (index 1..), the days to the next matching day or to the 1st of the next month."""
+    out = [0]
+    for day in range(1, month_days + 1):
+        weekday = (first_weekday + day - 1) % 7
+        stop = month_days - day + 1
+        for j in range(1, month_days - day + 1):
+            dom, dow = day + j in doms, (weekday + j) % 7 in dows
+            if (dom and dow) if anded else (dom or dow):
+                stop = j
+                break
+        out.append(stop)
+    return tuple(out)
+
+
+def _months_ahead(spec: Fields, t: int, local: dt.datetime, limit: int) -> int:
+    """Where the month loop's steps from ``local`` (day <= 28) stop -- at a wanted month or at January -- or as
+    far as ``limit`` allows towards it (``t`` itself when not even one step fits)."""
+    year, month = local.year, local.month
+    leap = _leap(year)
+    at = t
+    while month < 12:
+        nxt = at + (29 if month == 2 and leap else _DAYS_IN[month]) * 86400
+        if nxt > limit:
+            return at
+        at, month = nxt, month + 1
+        if month in spec.months:
+            return at
+    nxt = at + 31 * 86400  # December to January: the wrap
+    return nxt if nxt <= limit else at
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def _day_matches(spec: Fields, local: dt.datetime) -> bool:
@@ -98,8 +197,26 @@ def _day_matches(spec: Fields, local: dt.datetime) -> bool:
     return (dom and dow) if spec.days_anded else (dom or dow)
 
 
-def next_after(spec: Fields, zone: dt.tzinfo, after: int) -> int | None:
-    """robfig's ``Next`` for epoch second ``after`` (already floored): the next run, or ``None`` within the search."""
+def plainly_advances(spec: Fields, zone: dt.tzinfo, run: int) -> bool:
+    """Whether ``next_after(spec, zone, run) > run`` is certain without walking, in a zone whose offsets never differ
+    by 12 hours or more (the caller's part).
+
+    It is when the local time one second after ``run`` is in a month, day, hour and minute that match: then the
+    walk's first move is the seconds step (no reset to an earlier month, day, hour or minute start), which passes
+    ``run``, and from there every move goes forward -- months and days by at least a day less the largest offset
+    difference, less 12 hours for the midnight correction; hours, minutes and seconds by adding.
+    """
+    local = dt.datetime.fromtimestamp(run + 1, zone)
+    return local.month in spec.months and _day_matches(spec, local) and local.hour in spec.hours \
+        and local.minute in spec.minutes
+
+
+def next_after(spec: Fields, zone: dt.tzinfo, after: int, known: Known | None = None) -> int | None:
+    """robfig's ``Next`` for epoch second ``after`` (already floored): the next run, or ``None`` within the search.
+
+    With ``known`` (the zone's offset changes over a stretch of time, from its TZif file) the month and day loops
+    jump over whole months and days where no offset change is near, landing where the step-by-step walk lands.
+    """
     t = after + 1
     added = False
     year_limit = dt.datetime.fromtimestamp(t, zone).year + _SEARCH_YEARS
@@ -114,6 +231,15 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int) -> int | None:
                 added = True
                 t = go_date(zone, local.year, local.month, 1, 0, 0, 0)
                 local = dt.datetime.fromtimestamp(t, zone)
+            if known is not None and local.day <= 28:
+                jumped = _months_ahead(spec, t, local, _clear_until(known, t))
+                if jumped != t:
+                    t = jumped
+                    local = dt.datetime.fromtimestamp(t, zone)
+                    if local.month == 1:
+                        wrapped = True
+                        break
+                    continue
             t = go_date(zone, local.year, local.month + 1, local.day, local.hour, local.minute, local.second)
             local = dt.datetime.fromtimestamp(t, zone)
             if local.month == 1:
@@ -126,6 +252,15 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int) -> int | None:
                 added = True
                 t = go_date(zone, local.year, local.month, local.day, 0, 0, 0)
                 local = dt.datetime.fromtimestamp(t, zone)
+            if known is not None and local.hour == 0:
+                days = min(_days_to_stop(spec, local), (_clear_until(known, t) - t) // 86400)
+                if days > 0:  # no offset change near: every step adds 86400 s and midnight exists
+                    t += days * 86400
+                    local = dt.datetime.fromtimestamp(t, zone)
+                    if local.day == 1:
+                        wrapped = True
+                        break
+                    continue
             t = go_date(zone, local.year, local.month, local.day + 1, local.hour, local.minute, local.second)
             local = dt.datetime.fromtimestamp(t, zone)
             if local.hour != 0:  # robfig: midnight may not exist; move back to (or on to) hour 0
@@ -141,7 +276,7 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int) -> int | None:
                 added = True
                 t = go_date(zone, local.year, local.month, local.day, local.hour, 0, 0)
                 local = dt.datetime.fromtimestamp(t, zone)
-            t = _fast_forward(zone, t, 3600, local.hour, 24, hours)
+            t = _fast_forward(zone, t, 3600, local.hour, 24, hours, known)
             local = dt.datetime.fromtimestamp(t, zone)
             if local.hour == 0:
                 continue
@@ -150,7 +285,7 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int) -> int | None:
                 added = True
                 t -= t % 60
                 local = dt.datetime.fromtimestamp(t, zone)
-            t = _fast_forward(zone, t, 60, local.minute, 60, minutes)
+            t = _fast_forward(zone, t, 60, local.minute, 60, minutes, known)
             local = dt.datetime.fromtimestamp(t, zone)
             if local.minute == 0:
                 continue
@@ -159,7 +294,9 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int) -> int | None:
             # is the next whole minute of absolute time.
             added = True
             jumped = t + 60 - local.second
-            if offset_at(zone, jumped) == offset_at(zone, t) and dt.datetime.fromtimestamp(jumped, zone).second == 0:
+            if known is not None and _steady(known, t, jumped):
+                t = jumped  # one offset throughout: its local second is (t + offset + 60 - second) % 60 = 0
+            elif offset_at(zone, jumped) == offset_at(zone, t) and dt.datetime.fromtimestamp(jumped, zone).second == 0:
                 t = jumped
             else:  # pragma: no cover - only historic offsets with seconds (LMT) get here
                 t += 1

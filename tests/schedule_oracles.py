@@ -1,0 +1,213 @@
+"""Oracles for the fast paths of the schedule analysis: the simple implementations as they were before #16.
+
+Kept verbatim (only renamed) from ``generator/schedule/robfig.py`` and ``tzfile.py`` at the commit before the
+speed-up, so the differential tests in ``test_schedule_fast_paths.py`` compare the fast code with what it replaced:
+robfig's ``Next`` walked one day / one month at a time with zoneinfo, a zone's offset changes found by trying every
+footer-rule bound with ``dt.date`` arithmetic and ``offset_at`` per candidate, and the POSIX TZ footer parsed by a
+regular expression. The analysis as it was is in ``analysis_oracle.py``. Do not optimise this file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+
+from generator.schedule.golang import days_in, is_leap
+from generator.schedule.tzfile import ZoneModel
+from generator.schedule.zones import UTC, offset_at
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from generator.schedule.robfig import Fields
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_SEARCH_YEARS = 400 + 10
+# --------------------------------------------------------------------------------------------------------------
+# robfig's Next, one step at a time
+# --------------------------------------------------------------------------------------------------------------
+
+
+def go_date(zone: dt.tzinfo, year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:
+    year += (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    days = dt.date(year, month, 1).toordinal() - _EPOCH_ORDINAL + day - 1
+    wall = days * 86400 + hour * 3600 + minute * 60 + second
+    return wall - offset_at(zone, wall - offset_at(zone, wall))
+
+
+def _fast_forward(zone: dt.tzinfo, t: int, unit: int, value: int, modulo: int, wanted: frozenset[int]) -> int:
+    steps = 1
+    while steps < modulo and (value + steps) % modulo not in wanted and (value + steps) % modulo != 0:
+        steps += 1
+    jumped = t + steps * unit
+    if offset_at(zone, jumped) == offset_at(zone, t):
+        return jumped
+    while True:
+        t += unit
+        local = dt.datetime.fromtimestamp(t, zone)
+        got = local.minute if unit == 60 else local.hour
+        if got in wanted or got == 0:
+            return t
+
+
+def _day_matches(spec: Fields, local: dt.datetime) -> bool:
+    dom = local.day in spec.days_of_month
+    dow = (local.weekday() + 1) % 7 in spec.days_of_week
+    return (dom and dow) if spec.days_anded else (dom or dow)
+
+
+def next_after_oracle(spec: Fields, zone: dt.tzinfo, after: int) -> int | None:
+    t = after + 1
+    added = False
+    year_limit = dt.datetime.fromtimestamp(t, zone).year + _SEARCH_YEARS
+    months, hours, minutes = spec.months, spec.hours, spec.minutes
+    while True:  # WRAP
+        local = dt.datetime.fromtimestamp(t, zone)
+        if local.year > year_limit:
+            return None
+        wrapped = False
+        while local.month not in months:
+            if not added:
+                added = True
+                t = go_date(zone, local.year, local.month, 1, 0, 0, 0)
+                local = dt.datetime.fromtimestamp(t, zone)
+            t = go_date(zone, local.year, local.month + 1, local.day, local.hour, local.minute, local.second)
+            local = dt.datetime.fromtimestamp(t, zone)
+            if local.month == 1:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        while not _day_matches(spec, local):
+            if not added:
+                added = True
+                t = go_date(zone, local.year, local.month, local.day, 0, 0, 0)
+                local = dt.datetime.fromtimestamp(t, zone)
+            t = go_date(zone, local.year, local.month, local.day + 1, local.hour, local.minute, local.second)
+            local = dt.datetime.fromtimestamp(t, zone)
+            if local.hour != 0:
+                t += (24 - local.hour) * 3600 if local.hour > 12 else -local.hour * 3600
+                local = dt.datetime.fromtimestamp(t, zone)
+            if local.day == 1:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        if local.hour not in hours:
+            if not added:
+                added = True
+                t = go_date(zone, local.year, local.month, local.day, local.hour, 0, 0)
+                local = dt.datetime.fromtimestamp(t, zone)
+            t = _fast_forward(zone, t, 3600, local.hour, 24, hours)
+            local = dt.datetime.fromtimestamp(t, zone)
+            if local.hour == 0:
+                continue
+        if local.minute not in minutes:
+            if not added:
+                added = True
+                t -= t % 60
+                local = dt.datetime.fromtimestamp(t, zone)
+            t = _fast_forward(zone, t, 60, local.minute, 60, minutes)
+            local = dt.datetime.fromtimestamp(t, zone)
+            if local.minute == 0:
+                continue
+        if local.second != 0:
+            added = True
+            jumped = t + 60 - local.second
+            if offset_at(zone, jumped) == offset_at(zone, t) and dt.datetime.fromtimestamp(jumped, zone).second == 0:
+                t = jumped
+            else:  # pragma: no cover
+                t += 1
+                while dt.datetime.fromtimestamp(t, zone).second != 0:
+                    t += 1
+            continue
+        return t
+
+
+# --------------------------------------------------------------------------------------------------------------
+# A zone's offset changes: every footer-rule bound, dt.date arithmetic, offset_at per candidate
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _rule_day(spec: str, year: int) -> dt.date:
+    if spec.startswith("J"):
+        n = int(spec[1:])
+        day = dt.date(year, 1, 1) + dt.timedelta(days=n - 1)
+        if is_leap(year) and n >= 60:
+            day += dt.timedelta(days=1)
+        return day
+    if spec.startswith("M"):
+        month, week, weekday = (int(p) for p in spec[1:].split("."))
+        first = (dt.date(year, month, 1).weekday() + 1) % 7
+        d = 1 + (weekday - first) % 7 + (week - 1) * 7
+        length = days_in(year, month)
+        while d > length:
+            d -= 7
+        return dt.date(year, month, d)
+    return dt.date(year, 1, 1) + dt.timedelta(days=int(spec))
+
+
+def _year_bounds(model: ZoneModel, year: int) -> tuple[int, int]:
+    rule = model.rule
+    assert rule is not None and rule.dst is not None
+    s = (_rule_day(rule.start, year).toordinal() - _EPOCH_ORDINAL) * 86400 + rule.start_time - rule.std
+    e = (_rule_day(rule.end, year).toordinal() - _EPOCH_ORDINAL) * 86400 + rule.end_time - rule.dst
+    return s, e
+
+
+def offset_at_oracle(model: ZoneModel, stamp: int) -> int:
+    times, rule = model.times, model.rule
+    i = bisect.bisect_right(times, stamp)
+    if i == 0 and (times or rule is None):
+        return model.initial
+    if 0 < i < len(times) or (i and rule is None):
+        return model.offsets[i - 1]
+    assert rule is not None
+    if rule.dst is None:
+        return rule.std
+    s, e = _year_bounds(model, dt.datetime.fromtimestamp(stamp, UTC).year)
+    is_dst = s <= stamp < e if s < e else not e <= stamp < s
+    return rule.dst if is_dst else rule.std
+
+
+def changes_oracle(model: ZoneModel, a: int, b: int) -> list[tuple[int, int]]:
+    """``(instant, new offset)`` for every offset change in ``(a, b)``."""
+    candidates = [t for t in model.times if a < t < b]
+    rule = model.rule
+    last = model.times[-1] if model.times else None
+    if rule is not None and rule.dst is not None:
+        y0 = dt.datetime.fromtimestamp(max(a, last if last is not None else a), UTC).year - 1
+        y1 = dt.datetime.fromtimestamp(b, UTC).year + 1
+        for year in range(y0, y1 + 1):
+            for t in _year_bounds(model, year):
+                if a < t < b and (last is None or t > last):
+                    candidates.append(t)
+    out: list[tuple[int, int]] = []
+    current = offset_at_oracle(model, a)
+    for t in sorted(set(candidates)):
+        new = offset_at_oracle(model, t)
+        if new != current:
+            out.append((t, new))
+            current = new
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The POSIX TZ footer grammar as a regular expression (tzfile parses it with a scanner now)
+# --------------------------------------------------------------------------------------------------------------
+
+_TZ_TIME = r"[+-]?\d{1,3}(?::\d{1,2}(?::\d{1,2})?)?"
+_TZ_NAME = r"(?:<[^>]*>|[A-Za-z]{3,})"
+_TZ_DATE = r"(?:J\d{1,3}|\d{1,3}|M\d{1,2}\.\d\.\d)"
+TZ_STRING = re.compile(
+    rf"(?P<std>{_TZ_NAME})(?P<stdoff>{_TZ_TIME})"
+    rf"(?:(?P<dst>{_TZ_NAME})(?P<dstoff>{_TZ_TIME})?"
+    rf"(?:,(?P<start>{_TZ_DATE})(?:/(?P<starttime>{_TZ_TIME}))?,(?P<end>{_TZ_DATE})(?:/(?P<endtime>{_TZ_TIME}))?)?)?"
+)
+
+
+def posix_parts_oracle(text: str) -> dict[str, str] | None:
+    """The groups the regular expression matched (absent ones left out), or ``None``."""
+    m = TZ_STRING.fullmatch(text)
+    return None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
