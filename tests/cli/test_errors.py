@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.write.transaction import STATE_GITIGNORE
 from tests.conftest import run_cli
 
 
@@ -96,6 +97,7 @@ def test_hostile_yaml_in_one_overlay_writes_nothing(body: str, repo: Path) -> No
     dev_settings.write_text(dev_settings.read_text().replace('"0 */6 * * *"', '"0 */4 * * *"'))
     (repo / ".kaptain-gitops").mkdir()
     (repo / ".kaptain-gitops/lock").write_bytes(b"")
+    (repo / ".kaptain-gitops/.gitignore").write_text(STATE_GITIGNORE)  # the state folder's own, made on first use
     compiled = repo / ".kaptain-gitops/templates"  # Jinja2's bytecode cache: not repository content
 
     def files() -> dict[Path, bytes]:
