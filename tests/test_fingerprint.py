@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import fingerprint, overlay_cache
+from generator.pipeline import fingerprint
 from generator.pipeline.records import Options
 from generator.resources import schemas_dir, templates_dir
+from generator.tzif_source import read_tzif, tzpath
 
 VERSION = "v1.35.0-standalone-strict"
 
@@ -173,17 +174,32 @@ def test_a_symlink_makes_the_tool_unfingerprinted_even_when_remembered(
 @pytest.mark.parametrize("zone", ["Europe/Berlin", "Australia/Lord_Howe", "UTC", "America/Santiago", "Etc/GMT+5",
                                   "Nowhere/Atlantis"])
 @pytest.mark.parametrize("tzpath", ["system", "none"])
-def test_zone_bytes_are_the_analysis_zone_bytes(zone: str, tzpath: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """overlay_cache.tzif_bytes (no schedule import on a hit) reads what tzfile.read_tzif reads."""
+def test_zone_bytes_are_the_file_zoneinfo_loads(zone: str, tzpath: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tzif_source.read_tzif (the bytes the analysis parses and the overlay cache fingerprints) is the file zoneinfo
+    loads for the zone: the first TZPATH entry that has it, else the tzdata package; None where neither has it."""
+    import importlib.resources
     import zoneinfo
-
-    from generator.schedule.tzfile import read_tzif
 
     if tzpath == "none":  # the tzdata package, when installed
         monkeypatch.setattr(zoneinfo, "TZPATH", ())
-    assert overlay_cache.tzif_bytes(zone) == read_tzif(zone)
-    if tzpath == "system" and zone != "Nowhere/Atlantis":
-        assert overlay_cache.tzif_bytes(zone)
+    found = next((os.path.join(base, zone) for base in zoneinfo.TZPATH if os.path.isfile(os.path.join(base, zone))),
+                 None)
+    if found is not None:
+        with open(found, "rb") as handle:
+            expected: bytes | None = handle.read()
+    else:
+        try:
+            expected = importlib.resources.files("tzdata").joinpath("zoneinfo", *zone.split("/")).read_bytes()
+        except (ImportError, OSError, ValueError):
+            expected = None
+    assert read_tzif(zone) == expected
+    if tzpath == "system":  # (zoneinfo's own search reads its private copy of TZPATH, not the patched one)
+        try:
+            zoneinfo.ZoneInfo.no_cache(zone)
+            loads = True
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            loads = False
+        assert (expected is not None) == loads == (zone != "Nowhere/Atlantis")  # found where zoneinfo finds it
 
 
 def test_the_small_and_the_large_sha256_agree() -> None:
@@ -202,7 +218,7 @@ def test_the_small_and_the_large_sha256_agree() -> None:
 
 @pytest.mark.parametrize("env", [None, "", "/usr/share/zoneinfo", "/a:/b/c", "relative:/abs"])
 def test_tzpath_without_zoneinfo_is_zoneinfo_tzpath(env: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """fingerprint.tzpath() (no zoneinfo import on a hit) gives what importing zoneinfo computes."""
+    """tzif_source.tzpath() (no zoneinfo import on a hit) gives what importing zoneinfo computes."""
     import sys
     import warnings
     import zoneinfo
@@ -216,9 +232,9 @@ def test_tzpath_without_zoneinfo_is_zoneinfo_tzpath(env: str | None, monkeypatch
             warnings.simplefilter("ignore")
             zoneinfo.reset_tzpath()  # what the import computes, under this environment
             expected = zoneinfo.TZPATH
-            assert fingerprint.tzpath() == expected  # zoneinfo imported: its own value
+            assert tzpath() == expected  # zoneinfo imported: its own value
             monkeypatch.delitem(sys.modules, "zoneinfo")
-            assert fingerprint.tzpath() == expected  # not imported: computed the same way
+            assert tzpath() == expected  # not imported: computed the same way
             assert ("zoneinfo" in sys.modules) == (env == "relative:/abs")  # imported only to warn as it does
     finally:
         monkeypatch.undo()
