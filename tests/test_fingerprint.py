@@ -17,6 +17,7 @@ from generator.pipeline import fingerprint
 from generator.pipeline.records import Options
 from generator.resources import schemas_dir, templates_dir
 from generator.tzif_source import read_tzif, tzpath
+from tests.conftest import after_a_tick
 
 VERSION = "v1.35.0-standalone-strict"
 
@@ -60,19 +61,6 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Options, Path
 def _pretend_old(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file counts as written long ago (the clock runs a minute ahead): signatures may be remembered."""
     monkeypatch.setattr(fingerprint, "_now_ns", lambda: time.time_ns() + 60_000_000_000)
-
-
-def _after_a_tick(folder: Path) -> None:
-    """Wait until the file-system clock has moved past every ctime below ``folder``, so that the next write gives the
-    written file a new ctime (as it always has outside a test, where only files older than RACY_NS are trusted)."""
-    newest = max(os.lstat(p).st_ctime_ns for p in [folder, *folder.rglob("*")])
-    probe = folder.parent / "tick-probe"
-    for _ in range(2000):
-        probe.write_bytes(b"x")
-        if os.lstat(probe).st_ctime_ns > newest:
-            return
-        time.sleep(0.001)
-    raise AssertionError("the file-system clock did not move")
 
 
 def test_a_remembered_digest_is_the_content_digest_and_skips_reading(
@@ -142,7 +130,7 @@ def test_every_change_of_a_file_forgets_the_remembered_digest(
     _pretend_old(monkeypatch)
     before = fingerprint.tool_digest(opts)
     assert before == _content_tool(opts) and len(_memos(opts.root, "tool")) == 1
-    _after_a_tick(opts.root.parent)
+    after_a_tick(opts.root.parent)
     CHANGES[change](package, templates, schemas)
     after = fingerprint.tool_digest(opts)
     assert after == _content_tool(opts) and after != before
@@ -156,7 +144,7 @@ def test_a_changed_schema_folder_is_seen(tool: tuple[Options, Path, Path, Path],
     folder = schemas / "kubernetes" / VERSION
     _pretend_old(monkeypatch)
     before = fingerprint.tree_digest(opts, folder, VERSION)
-    _after_a_tick(opts.root.parent)
+    after_a_tick(opts.root.parent)
     _same_size_edit(folder / "configmap-v1.json")
     after = fingerprint.tree_digest(opts, folder, VERSION)
     assert after == _content_tree(folder, VERSION) and after != before
