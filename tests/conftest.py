@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,3 +68,17 @@ def kubectl_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     wrapper.chmod(0o755)
     monkeypatch.setenv("PATH", f"{wrapper.parent}:{os.environ['PATH']}")
     return log
+
+
+def after_a_tick(root: Path) -> None:
+    """Wait until the file-system clock has moved past every ctime below ``root``, so that the next change gives what
+    it changes a new ctime (outside a test only files and folders older than two seconds are trusted by the stat
+    memos, so it always has)."""
+    newest = max(os.lstat(p).st_ctime_ns for p in [root, *root.rglob("*")])
+    probe = root.parent / f"{root.name}-tick-probe"
+    for _ in range(2000):
+        probe.write_bytes(b"x")
+        if os.lstat(probe).st_ctime_ns > newest:
+            return
+        time.sleep(0.001)
+    raise AssertionError("the file-system clock did not move")

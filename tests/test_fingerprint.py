@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import fingerprint, overlay_cache
+from generator.pipeline import fingerprint
 from generator.pipeline.records import Options
 from generator.resources import schemas_dir, templates_dir
+from generator.tzif_source import read_tzif, tzpath
+from tests.conftest import after_a_tick
 
 VERSION = "v1.35.0-standalone-strict"
 
@@ -59,19 +61,6 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Options, Path
 def _pretend_old(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file counts as written long ago (the clock runs a minute ahead): signatures may be remembered."""
     monkeypatch.setattr(fingerprint, "_now_ns", lambda: time.time_ns() + 60_000_000_000)
-
-
-def _after_a_tick(folder: Path) -> None:
-    """Wait until the file-system clock has moved past every ctime below ``folder``, so that the next write gives the
-    written file a new ctime (as it always has outside a test, where only files older than RACY_NS are trusted)."""
-    newest = max(os.lstat(p).st_ctime_ns for p in [folder, *folder.rglob("*")])
-    probe = folder.parent / "tick-probe"
-    for _ in range(2000):
-        probe.write_bytes(b"x")
-        if os.lstat(probe).st_ctime_ns > newest:
-            return
-        time.sleep(0.001)
-    raise AssertionError("the file-system clock did not move")
 
 
 def test_a_remembered_digest_is_the_content_digest_and_skips_reading(
@@ -141,7 +130,7 @@ def test_every_change_of_a_file_forgets_the_remembered_digest(
     _pretend_old(monkeypatch)
     before = fingerprint.tool_digest(opts)
     assert before == _content_tool(opts) and len(_memos(opts.root, "tool")) == 1
-    _after_a_tick(opts.root.parent)
+    after_a_tick(opts.root.parent)
     CHANGES[change](package, templates, schemas)
     after = fingerprint.tool_digest(opts)
     assert after == _content_tool(opts) and after != before
@@ -155,7 +144,7 @@ def test_a_changed_schema_folder_is_seen(tool: tuple[Options, Path, Path, Path],
     folder = schemas / "kubernetes" / VERSION
     _pretend_old(monkeypatch)
     before = fingerprint.tree_digest(opts, folder, VERSION)
-    _after_a_tick(opts.root.parent)
+    after_a_tick(opts.root.parent)
     _same_size_edit(folder / "configmap-v1.json")
     after = fingerprint.tree_digest(opts, folder, VERSION)
     assert after == _content_tree(folder, VERSION) and after != before
@@ -173,17 +162,32 @@ def test_a_symlink_makes_the_tool_unfingerprinted_even_when_remembered(
 @pytest.mark.parametrize("zone", ["Europe/Berlin", "Australia/Lord_Howe", "UTC", "America/Santiago", "Etc/GMT+5",
                                   "Nowhere/Atlantis"])
 @pytest.mark.parametrize("tzpath", ["system", "none"])
-def test_zone_bytes_are_the_analysis_zone_bytes(zone: str, tzpath: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """overlay_cache.tzif_bytes (no schedule import on a hit) reads what tzfile.read_tzif reads."""
+def test_zone_bytes_are_the_file_zoneinfo_loads(zone: str, tzpath: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tzif_source.read_tzif (the bytes the analysis parses and the overlay cache fingerprints) is the file zoneinfo
+    loads for the zone: the first TZPATH entry that has it, else the tzdata package; None where neither has it."""
+    import importlib.resources
     import zoneinfo
-
-    from generator.schedule.tzfile import read_tzif
 
     if tzpath == "none":  # the tzdata package, when installed
         monkeypatch.setattr(zoneinfo, "TZPATH", ())
-    assert overlay_cache.tzif_bytes(zone) == read_tzif(zone)
-    if tzpath == "system" and zone != "Nowhere/Atlantis":
-        assert overlay_cache.tzif_bytes(zone)
+    found = next((os.path.join(base, zone) for base in zoneinfo.TZPATH if os.path.isfile(os.path.join(base, zone))),
+                 None)
+    if found is not None:
+        with open(found, "rb") as handle:
+            expected: bytes | None = handle.read()
+    else:
+        try:
+            expected = importlib.resources.files("tzdata").joinpath("zoneinfo", *zone.split("/")).read_bytes()
+        except (ImportError, OSError, ValueError):
+            expected = None
+    assert read_tzif(zone) == expected
+    if tzpath == "system":  # (zoneinfo's own search reads its private copy of TZPATH, not the patched one)
+        try:
+            zoneinfo.ZoneInfo.no_cache(zone)
+            loads = True
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            loads = False
+        assert (expected is not None) == loads == (zone != "Nowhere/Atlantis")  # found where zoneinfo finds it
 
 
 def test_the_small_and_the_large_sha256_agree() -> None:
@@ -202,7 +206,7 @@ def test_the_small_and_the_large_sha256_agree() -> None:
 
 @pytest.mark.parametrize("env", [None, "", "/usr/share/zoneinfo", "/a:/b/c", "relative:/abs"])
 def test_tzpath_without_zoneinfo_is_zoneinfo_tzpath(env: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """fingerprint.tzpath() (no zoneinfo import on a hit) gives what importing zoneinfo computes."""
+    """tzif_source.tzpath() (no zoneinfo import on a hit) gives what importing zoneinfo computes."""
     import sys
     import warnings
     import zoneinfo
@@ -216,9 +220,9 @@ def test_tzpath_without_zoneinfo_is_zoneinfo_tzpath(env: str | None, monkeypatch
             warnings.simplefilter("ignore")
             zoneinfo.reset_tzpath()  # what the import computes, under this environment
             expected = zoneinfo.TZPATH
-            assert fingerprint.tzpath() == expected  # zoneinfo imported: its own value
+            assert tzpath() == expected  # zoneinfo imported: its own value
             monkeypatch.delitem(sys.modules, "zoneinfo")
-            assert fingerprint.tzpath() == expected  # not imported: computed the same way
+            assert tzpath() == expected  # not imported: computed the same way
             assert ("zoneinfo" in sys.modules) == (env == "relative:/abs")  # imported only to warn as it does
     finally:
         monkeypatch.undo()

@@ -34,10 +34,10 @@ from generator.pipeline.fingerprint import (
     sha256,
     tool_digest,
     tree_digest,
-    tzpath,
     write_entry,
 )
 from generator.records import Record
+from generator.tzif_source import tzpath
 from generator.write import discovery
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)

@@ -70,29 +70,6 @@ def sha256(data: bytes = b"", *, large: bool = False) -> hashlib._Hash:
     return hashlib.sha256(data)
 
 
-def tzpath() -> tuple[str, ...]:
-    """``zoneinfo.TZPATH`` without importing ``zoneinfo`` (it loads ``datetime``, #16): the module's own value once it
-    is imported (it can be reset), else what its import computes (``PYTHONTZPATH``, else the ``TZPATH`` Python was
-    built with; an entry that is not absolute makes that import warn, so then it is imported).
-    ``tests/test_fingerprint.py`` compares them."""
-    module = sys.modules.get("zoneinfo")
-    if module is not None:
-        return tuple(module.TZPATH)
-    raw = os.environ.get("PYTHONTZPATH", None)
-    if raw is None:
-        import sysconfig
-
-        raw = sysconfig.get_config_var("TZPATH")
-    if not raw:
-        return ()
-    entries = raw.split(os.pathsep)
-    if all(os.path.isabs(entry) for entry in entries):
-        return tuple(entries)
-    import zoneinfo
-
-    return tuple(zoneinfo.TZPATH)
-
-
 def _now_ns() -> int:
     return time.time_ns()
 

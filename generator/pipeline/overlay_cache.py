@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 
 from generator.pipeline import fingerprint
 from generator.pipeline.records import Options, OverlayReport
 from generator.problems import Problem
+from generator.tzif_source import read_tzif
 from generator.write import discovery
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
@@ -44,26 +44,10 @@ def _load_settings(path: str, root: Path, display: str) -> Settings:
     return load_settings(path, root, display).settings
 
 
-def tzif_bytes(zone: str) -> bytes | None:
-    """:func:`generator.schedule.tzfile.read_tzif` (the bytes the analysis reads for ``zone``: TZPATH first, then
-    the tzdata package) without importing the schedule analysis; ``tests/test_fingerprint.py`` proves them equal."""
-    for base in fingerprint.tzpath():
-        path = os.path.join(base, zone)
-        if os.path.isfile(path):
-            with open(path, "rb") as handle:
-                return handle.read()
-    try:
-        import importlib.resources
-
-        return importlib.resources.files("tzdata").joinpath("zoneinfo", *zone.split("/")).read_bytes()
-    except (ImportError, OSError, ValueError):
-        return None
-
-
 def _zone_digest(zone: str | None) -> str:
     if zone is None:
         return "no zone"
-    data = tzif_bytes(zone)
+    data = read_tzif(zone)
     return "absent" if data is None else fingerprint.sha256(data).hexdigest()
 
 

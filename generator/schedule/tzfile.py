@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import os
 import struct
-import zoneinfo
 from functools import lru_cache
 
 from generator.records import Record
 from generator.schedule.golang import days_in, is_leap, jan1_day, year_of_day
+from generator.tzif_source import read_tzif
 
-__all__ = ["ZoneModel", "parse_rule", "probe_model", "zone_model"]
+__all__ = ["ZoneModel", "parse_rule", "probe_model", "read_tzif", "zone_model"]
 
 _DAYS_IN = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -303,21 +302,6 @@ def _parse_tzif(data: bytes) -> ZoneModel | None:
     if not types:
         return None
     return ZoneModel(tuple(times), tuple(types[i] for i in idx), types[0], rule)
-
-
-def read_tzif(key: str) -> bytes | None:
-    """The TZif bytes zoneinfo would load for ``key`` (TZPATH first, then the tzdata package)."""
-    for base in zoneinfo.TZPATH:
-        path = os.path.join(base, key)
-        if os.path.isfile(path):
-            with open(path, "rb") as handle:
-                return handle.read()
-    try:
-        import importlib.resources
-
-        return importlib.resources.files("tzdata").joinpath("zoneinfo", *key.split("/")).read_bytes()
-    except (ImportError, OSError, ValueError):
-        return None
 
 
 def probe_model(zone: dt.tzinfo, a: int, b: int) -> ZoneModel:
