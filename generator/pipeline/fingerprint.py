@@ -21,6 +21,7 @@ import sys
 import time
 
 from generator.resources import templates_dir
+from generator.whole_file import write_whole
 from generator.write.discovery import STATE_DIR
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
@@ -231,13 +232,10 @@ def write_entry(path: str, data: bytes) -> None:
     """Write a cache entry whole (temporary file, then rename) and drop the older entries of its folder (one folder
     per overlay, one for deploy/, one per memo: the cache keeps the latest of each, so it does not grow with every
     change). A cache that cannot be written only costs speed."""
+    if not write_whole(path, data):
+        return
     folder, name = os.path.split(path)
     try:
-        os.makedirs(folder, exist_ok=True)
-        tmp = f"{folder}/.{name}.{os.getpid()}"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
         for old in os.listdir(folder):
             if old != name and not old.startswith("."):
                 os.unlink(os.path.join(folder, old))

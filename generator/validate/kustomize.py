@@ -16,13 +16,13 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 from typing import Any, Literal
 
 from generator.errors import GeneratorError
 from generator.problems import Problem
 from generator.render.overlay import KUSTOMIZATION, RenderedFile
+from generator.whole_file import write_whole
 
 # kustomize api/resid/gvk.go: the legacy order of kinds (others go between these two lists).
 ORDER_FIRST = (
@@ -205,13 +205,7 @@ def build_kubectl_cached(overlay_dir: Path, kubectl: str | None, cache_dir: Path
     except (FileNotFoundError, UnicodeDecodeError):
         pass
     text = build_kubectl(overlay_dir, binary)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.{threading.get_ident()}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, entry)
-    except OSError:
-        pass  # a cache that cannot be written only costs speed
+    write_whole(str(entry), text.encode("utf-8"))  # a cache that cannot be written only costs speed
     return text
 
 

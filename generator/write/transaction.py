@@ -9,7 +9,6 @@ run (``recover``), so an overlay is never left mixed. A lock file serialises con
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import json
@@ -20,6 +19,7 @@ from contextlib import contextmanager
 
 from generator.errors import OverlayError
 from generator.layout import DEPLOY_DIR
+from generator.whole_file import write_whole
 from generator.write.discovery import STATE_DIR, Overlay, Tree, rel, scan
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
@@ -95,14 +95,8 @@ def _ignore_in_git(state: Path) -> None:
     target = os.path.join(state, ".gitignore")
     if os.path.lexists(target):
         return
-    temporary = os.path.join(state, f".gitignore{TMP_MARK}{os.getpid()}")
-    try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(STATE_GITIGNORE)
-        os.replace(temporary, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
+    # a TMP_MARK name: a run killed before the rename leaves a temporary the next render sweeps
+    write_whole(target, STATE_GITIGNORE.encode(), os.path.join(state, f".gitignore{TMP_MARK}{os.getpid()}"))
 
 
 def _fsync_dir(path: Path) -> None:

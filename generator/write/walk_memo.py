@@ -21,10 +21,11 @@ a memo that cannot be written only costs speed.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
+
+from generator.whole_file import write_whole
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
@@ -103,14 +104,5 @@ class ListingMemo:
                 index[pair] = len(listings)
                 listings.append([names, files])
             dirs[key] = [*stamp, index[pair]]
-        folder = os.path.dirname(self._file)
-        tmp = f"{self._file}.{os.getpid()}.tmp"
-        try:
-            os.makedirs(folder, exist_ok=True)
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump({"format": FORMAT, "top": self._top, "listings": listings, "dirs": dirs}, fh,
-                          separators=(",", ":"))
-            os.replace(tmp, self._file)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_whole(self._file, json.dumps({"format": FORMAT, "top": self._top, "listings": listings, "dirs": dirs},
+                                           separators=(",", ":")).encode("utf-8"))
