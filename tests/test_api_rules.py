@@ -7,11 +7,8 @@ from typing import Any
 
 import pytest
 
-from generator.validate.api_rules import (
-    check_api_rules,
-    label_value_errors,
-    qualified_name_errors,
-)
+from generator.validate.api_metadata import label_value_errors, qualified_name_errors
+from generator.validate.api_rules import check_api_rules
 from generator.validate.manifest_schemas import Violation
 
 

@@ -18,31 +18,30 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
 from typing import Any, TypeGuard
 
 from generator.errors import ScheduleError
-from generator.validate.manifest_schemas import Violation, format_path
+from generator.validate.api_metadata import (
+    CONFIGMAP_MAX,
+    DNS1123_SUBDOMAIN_MAX,
+    Collector,
+    Path,
+    check_labels,
+    check_name,
+    check_namespace,
+    dns1123_label_errors,
+    dns1123_subdomain_errors,
+    label_value_errors,
+    path_segment_errors,
+    qualified_name_errors,
+)
+from generator.validate.manifest_schemas import Violation
 
-DNS1123_LABEL_MAX = 63
-DNS1123_SUBDOMAIN_MAX = 253
-CRONJOB_NAME_MAX = 52  # the controller appends "-<minutes since epoch>" and Job names must fit in 63
-JOB_NAME_MAX = 63  # a Job's name becomes the value of its pods' job-name labels
-LABEL_VALUE_MAX = 63
-QUALIFIED_NAME_MAX = 63
-ANNOTATIONS_TOTAL_MAX = 256 * 1024
-CONFIGMAP_MAX = 1024 * 1024
-
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
 _CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+\Z")
 
 RESTART_POLICIES = ("OnFailure", "Never")
 CONCURRENCY_POLICIES = ("Allow", "Forbid", "Replace")
 
-Path = tuple[str | int, ...]
 
 
 def _is_int(value: Any) -> TypeGuard[int]:
@@ -57,175 +56,13 @@ def _get(doc: Any, *keys: str) -> Any:
     return doc
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.found: list[Violation] = []
-
-    def add(self, path: Path, rule: str, message: str) -> None:
-        self.found.append(Violation(format_path(path), message, rule))
-
-
-# --------------------------------------------------------------------------------------------
-# Name and label helpers (apimachinery/pkg/util/validation)
-# --------------------------------------------------------------------------------------------
-
-
-def dns1123_label_errors(value: str) -> list[str]:
-    errors = []
-    if len(value) > DNS1123_LABEL_MAX:
-        errors.append(f"must be no more than {DNS1123_LABEL_MAX} characters")
-    if not _DNS1123_LABEL.match(value):
-        errors.append(
-            "must consist of lower case alphanumeric characters or '-', and start and end with an alphanumeric"
-        )
-    return errors
-
-
-def dns1123_subdomain_errors(value: str) -> list[str]:
-    errors = []
-    if len(value) > DNS1123_SUBDOMAIN_MAX:
-        errors.append(f"must be no more than {DNS1123_SUBDOMAIN_MAX} characters")
-    if not _DNS1123_SUBDOMAIN.match(value):
-        errors.append(
-            "must consist of lower case alphanumeric characters, '-' or '.', and start and end with an alphanumeric"
-        )
-    return errors
-
-
-def path_segment_errors(value: str) -> list[str]:
-    """RBAC object names: anything that is a valid URL path segment."""
-    if value in (".", ".."):
-        return [f"may not be {value!r}"]
-    bad = [c for c in ("/", "%") if c in value]
-    return [f"may not contain {c!r}" for c in bad]
-
-
-def qualified_name_errors(key: str) -> list[str]:
-    """Label/annotation keys: ``[prefix/]name``; prefix a DNS subdomain, name ≤63 ``[A-Za-z0-9._-]``."""
-    parts = key.split("/")
-    if len(parts) > 2:
-        return ["must be a name with an optional DNS subdomain prefix and a single '/'"]
-    name = parts[-1]
-    errors: list[str] = []
-    if len(parts) == 2:
-        prefix = parts[0]
-        if not prefix:
-            errors.append("prefix part must be non-empty")
-        else:
-            errors.extend(f"prefix part {msg}" for msg in dns1123_subdomain_errors(prefix))
-    if not name:
-        errors.append("name part must be non-empty")
-        return errors
-    if len(name) > QUALIFIED_NAME_MAX:
-        errors.append(f"name part must be no more than {QUALIFIED_NAME_MAX} characters")
-    if not _QUALIFIED_NAME.match(name):
-        errors.append(
-            "name part must consist of alphanumeric characters, '-', '_' or '.', "
-            "and must start and end with an alphanumeric character"
-        )
-    return errors
-
-
-def label_value_errors(value: str) -> list[str]:
-    errors = []
-    if len(value) > LABEL_VALUE_MAX:
-        errors.append(f"must be no more than {LABEL_VALUE_MAX} characters")
-    if not _LABEL_VALUE.match(value):
-        errors.append(
-            "must be empty or consist of alphanumeric characters, '-', '_' or '.', "
-            "and must start and end with an alphanumeric character"
-        )
-    return errors
-
-
-# --------------------------------------------------------------------------------------------
-# Object metadata
-# --------------------------------------------------------------------------------------------
-
-NameCheck = Callable[[str], list[str]]
-
-# kind -> (name validator, maximum length). Unknown kinds (CRDs) get DNS-1123 subdomain / 253.
-_NAME_RULES: dict[str, tuple[NameCheck, int]] = {
-    "CronJob": (dns1123_subdomain_errors, CRONJOB_NAME_MAX),
-    "Job": (dns1123_subdomain_errors, JOB_NAME_MAX),
-    "Role": (path_segment_errors, DNS1123_SUBDOMAIN_MAX),
-    "RoleBinding": (path_segment_errors, DNS1123_SUBDOMAIN_MAX),
-    "ClusterRole": (path_segment_errors, DNS1123_SUBDOMAIN_MAX),
-    "ClusterRoleBinding": (path_segment_errors, DNS1123_SUBDOMAIN_MAX),
-}
-_LENGTH_REASONS = {
-    "CronJob": "the CronJob controller appends an 11-character suffix to make Job names",
-    "Job": "a Job's name is used as a label value on its pods",
-}
-
-
-def _check_name(kind: str, metadata: dict[str, Any], out: _Collector) -> None:
-    name = metadata.get("name")
-    path: Path = ("metadata", "name")
-    if name is None or name == "":
-        out.add(path, "invalid-name", "metadata.name is required (kustomize cannot handle generateName)")
-        return
-    if not isinstance(name, str):
-        return
-    validate, limit = _NAME_RULES.get(kind, (dns1123_subdomain_errors, DNS1123_SUBDOMAIN_MAX))
-    if len(name) > limit:
-        reason = _LENGTH_REASONS.get(kind)
-        out.add(
-            path,
-            "name-too-long",
-            f"{kind} name {name!r} is {len(name)} characters; the limit is {limit}"
-            + (f" ({reason})" if reason else ""),
-        )
-    for message in validate(name):
-        if "no more than" not in message:  # length is reported once, above, as name-too-long
-            out.add(path, "invalid-name", f"{kind} name {name!r} {message}")
-
-
-def _check_namespace(metadata: dict[str, Any], out: _Collector) -> None:
-    namespace = metadata.get("namespace")
-    if isinstance(namespace, str) and namespace:
-        for message in dns1123_label_errors(namespace):
-            out.add(("metadata", "namespace"), "invalid-name", f"namespace {namespace!r} {message}")
-
-
-def _check_labels(meta_path: Path, metadata: Any, out: _Collector) -> None:
-    if not isinstance(metadata, dict):
-        return
-    labels = metadata.get("labels")
-    if isinstance(labels, dict):
-        for key, value in labels.items():
-            path = (*meta_path, "labels", str(key))
-            if isinstance(key, str):
-                for message in qualified_name_errors(key):
-                    out.add(path, "invalid-label", f"label key {key!r}: {message}")
-            if isinstance(value, str):
-                for message in label_value_errors(value):
-                    out.add(path, "invalid-label", f"label {key!s} value {value!r}: {message}")
-    annotations = metadata.get("annotations")
-    if isinstance(annotations, dict):
-        total = 0
-        for key, value in annotations.items():
-            if isinstance(key, str):
-                total += len(key.encode("utf-8"))
-                # The API server lower-cases annotation keys before checking them.
-                for message in qualified_name_errors(key.lower()):
-                    out.add((*meta_path, "annotations", key), "invalid-label", f"annotation key {key!r}: {message}")
-            if isinstance(value, str):
-                total += len(value.encode("utf-8"))
-        if total > ANNOTATIONS_TOTAL_MAX:
-            out.add(
-                (*meta_path, "annotations"),
-                "invalid-label",
-                f"annotations total {total} bytes; the limit is {ANNOTATIONS_TOTAL_MAX} (256 KiB)",
-            )
-
 
 # --------------------------------------------------------------------------------------------
 # Workloads
 # --------------------------------------------------------------------------------------------
 
 
-def _check_non_negative(spec: Any, base: Path, fields: tuple[str, ...], out: _Collector) -> None:
+def _check_non_negative(spec: Any, base: Path, fields: tuple[str, ...], out: Collector) -> None:
     if not isinstance(spec, dict):
         return
     for field in fields:
@@ -234,7 +71,7 @@ def _check_non_negative(spec: Any, base: Path, fields: tuple[str, ...], out: _Co
             out.add((*base, field), "negative-value", f"{field} must be 0 or more, not {value}")
 
 
-def _check_positive(spec: Any, base: Path, field: str, out: _Collector) -> None:
+def _check_positive(spec: Any, base: Path, field: str, out: Collector) -> None:
     if not isinstance(spec, dict):
         return
     value = spec.get(field)
@@ -242,7 +79,7 @@ def _check_positive(spec: Any, base: Path, field: str, out: _Collector) -> None:
         out.add((*base, field), "negative-value", f"{field} must be greater than 0, not {value}")
 
 
-def _check_pod_spec(spec: Any, base: Path, out: _Collector, deployment: bool = False) -> None:
+def _check_pod_spec(spec: Any, base: Path, out: Collector, deployment: bool = False) -> None:
     if not isinstance(spec, dict):
         return
     policy = spec.get("restartPolicy")
@@ -311,18 +148,18 @@ def _check_pod_spec(spec: Any, base: Path, out: _Collector, deployment: bool = F
                         )
 
 
-def _check_job_spec(spec: Any, base: Path, out: _Collector) -> None:
+def _check_job_spec(spec: Any, base: Path, out: Collector) -> None:
     if not isinstance(spec, dict):
         return
     _check_non_negative(spec, base, ("backoffLimit", "parallelism", "completions", "ttlSecondsAfterFinished"), out)
     _check_positive(spec, base, "activeDeadlineSeconds", out)
     template = spec.get("template")
     if isinstance(template, dict):
-        _check_labels((*base, "template", "metadata"), template.get("metadata"), out)
+        check_labels((*base, "template", "metadata"), template.get("metadata"), out)
         _check_pod_spec(template.get("spec"), (*base, "template", "spec"), out)
 
 
-def _check_deployment_spec(spec: Any, out: _Collector) -> None:
+def _check_deployment_spec(spec: Any, out: Collector) -> None:
     """What the API server checks beyond the schema: the selector must select the pod template's labels."""
     if not isinstance(spec, dict):
         return
@@ -332,7 +169,7 @@ def _check_deployment_spec(spec: Any, out: _Collector) -> None:
     if not isinstance(template, dict):
         return
     metadata = template.get("metadata")
-    _check_labels((*base, "template", "metadata"), metadata, out)
+    check_labels((*base, "template", "metadata"), metadata, out)
     _check_pod_spec(template.get("spec"), (*base, "template", "spec"), out, deployment=True)
     selector = spec.get("selector")
     match = selector.get("matchLabels") if isinstance(selector, dict) else None
@@ -351,7 +188,7 @@ def _parse_schedule(expression: str, time_zone: str | None) -> None:
 _ANY_SCHEDULE = "0 0 * * *"
 
 
-def _check_cronjob_spec(spec: Any, out: _Collector) -> None:
+def _check_cronjob_spec(spec: Any, out: Collector) -> None:
     if not isinstance(spec, dict):
         return
     base: Path = ("spec",)
@@ -381,7 +218,7 @@ def _check_cronjob_spec(spec: Any, out: _Collector) -> None:
     )
     template = spec.get("jobTemplate")
     if isinstance(template, dict):
-        _check_labels((*base, "jobTemplate", "metadata"), template.get("metadata"), out)
+        check_labels((*base, "jobTemplate", "metadata"), template.get("metadata"), out)
         _check_job_spec(template.get("spec"), (*base, "jobTemplate", "spec"), out)
 
 
@@ -403,7 +240,7 @@ def _binary_size(value: str) -> int:
         return len(value) * 3 // 4
 
 
-def _check_configmap(doc: dict[str, Any], out: _Collector) -> None:
+def _check_configmap(doc: dict[str, Any], out: Collector) -> None:
     total = 0
     seen: set[str] = set()
     for field in ("data", "binaryData"):
@@ -436,7 +273,7 @@ def _check_configmap(doc: dict[str, Any], out: _Collector) -> None:
 _RBAC_GROUP = "rbac.authorization.k8s.io"
 
 
-def _check_role(doc: dict[str, Any], out: _Collector) -> None:
+def _check_role(doc: dict[str, Any], out: Collector) -> None:
     rules = doc.get("rules")
     if not isinstance(rules, list):
         return
@@ -454,7 +291,7 @@ def _check_role(doc: dict[str, Any], out: _Collector) -> None:
             out.add((*base, "resources"), "invalid-rbac", "a resource rule needs at least one resource")
 
 
-def _check_role_binding(doc: dict[str, Any], out: _Collector) -> None:
+def _check_role_binding(doc: dict[str, Any], out: Collector) -> None:
     ref = doc.get("roleRef")
     if isinstance(ref, dict):
         if ref.get("apiGroup") != _RBAC_GROUP:
@@ -495,16 +332,16 @@ def _check_role_binding(doc: dict[str, Any], out: _Collector) -> None:
 
 def check_api_rules(doc: dict[str, Any]) -> list[Violation]:
     """API-server checks for one manifest; an empty list means nothing beyond the schema was found."""
-    out = _Collector()
+    out = Collector()
     if not isinstance(doc, dict):
         return out.found
     kind = doc.get("kind")
     kind = kind if isinstance(kind, str) else ""
     metadata = doc.get("metadata")
     if isinstance(metadata, dict):
-        _check_name(kind or "object", metadata, out)
-        _check_namespace(metadata, out)
-        _check_labels(("metadata",), metadata, out)
+        check_name(kind or "object", metadata, out)
+        check_namespace(metadata, out)
+        check_labels(("metadata",), metadata, out)
     elif metadata is None:
         out.add(("metadata", "name"), "invalid-name", "metadata.name is required")
     group = str(doc.get("apiVersion", "")).rpartition("/")[0]
