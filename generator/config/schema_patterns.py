@@ -23,7 +23,7 @@ _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _ALNUM = _LETTERS | frozenset("0123456789")
 _SECRET_KEY = _ALNUM | frozenset("-._")
 _GROUP = _LOWER_DIGITS | frozenset(".-")
-_SUFFIX_LETTERS = "mkMGTPEi"
+_SUFFIX_LETTERS = "mkKMGTPEi"
 _SUFFIXES = frozenset({"", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"})
 
 

@@ -36,7 +36,7 @@ def _dollar(whole: Callable[[str], bool]) -> Callable[[str], bool]:
     """``^pattern$`` from a check of the whole text: ``$`` also matches before a final newline."""
     def check(text: str) -> bool:
         return whole(text) or (text.endswith("\n") and whole(text[:-1]))
-    check.__doc__ = whole.__doc__
+    check.__name__, check.__qualname__, check.__doc__ = whole.__name__, whole.__qualname__, whole.__doc__
     return check
 
 
