@@ -120,3 +120,11 @@ def test_the_parser_reads_plain_scalars_as_before(text: str, value: object, rule
     doc = _plain(text)
     assert doc.value == {"key": value} and type(doc.value["key"]) is type(value)
     assert [e.rule for e in doc.errors] == rules
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["yaml_fast", "PyYAML"])
+def test_a_number_too_long_for_int_is_refused_not_a_traceback(fast: bool) -> None:
+    doc = parse("key: -" + "1" * 5000 + "\nok: 12\n", "s.yaml", fast=fast)
+    assert doc.value == {"key": "-" + "1" * 5000, "ok": 12}
+    assert [(e.message, e.rule, e.line, e.col) for e in doc.errors] == [
+        ("a number of 5000 digits is too long", "yaml-number", 1, 6)]

@@ -330,8 +330,15 @@ def _plain_scalar(text: str, line: int, col: int, path: Path, doc: Document) -> 
             file=doc.file, line=line, col=col, rule="yaml11-number", hint=f"quote it (\"{text}\")",
         ))
     if yaml_scalars.integer(text):
+        try:
+            number = int(text)
+        except ValueError:  # more digits than int() reads (sys.get_int_max_str_digits(), 4300): was a traceback
+            return _refuse(doc, text, SettingsError(
+                f"a number of {len(text.strip('+-'))} digits is too long", file=doc.file, line=line, col=col,
+                rule="yaml-number", hint="settings numbers have a few digits; shorten it",
+            ))
         doc.number_text[path] = text
-        return int(text)
+        return number
     if yaml_scalars.floating(text):  # it holds an ASCII digit
         doc.number_text[path] = text
         return float(text)
