@@ -94,15 +94,15 @@ VALIDATE_FILES: dict[str, tuple[str, int]] = {  # settings.yaml text, exit code
                             "skipKinds:\n  - CronTab\n  - stable.example.com/v1/Other\n"
                             "kaptainValues:\n  notebooks:\n    enabled: true\n", 0),
     "unknown keys": (_HEAD + "  secretRotationTimezone: Etc/UTC\nrotaton:\n  namespace: x\n", 1),
-    "wrong types": ('ingress:\n  enableSecretRotation: "true"\n  secretRotationSchedule: 5\n'
-                    "rotation:\n  backoffLimit: 1.5\n  startingDeadlineSeconds: \"600\"\n", 1),
+    "wrong types": (('ingress:\n  enableSecretRotation: "true"\n  secretRotationSchedule: 5\n'
+                    "rotation:\n  backoffLimit: 1.5\n  startingDeadlineSeconds: \"600\"\n"), 1),
     "bad schedules": ('ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "* */6 * * 8"\n', 1),
     "every-minute burst": ('ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "* */6 * * *"\n', 1),
     "values not allowed": (_HEAD + "rotation:\n  concurrencyPolicy: Alow\n  namespace: Kaptain_Ingress\n"
                            "  resources:\n    limits:\n      cpu: 100x\n  image: bitnami/kubectl:latest\n"
                            "skipKinds:\n  - 1Bad\n", 1),
-    "YAML 1.1 values": ("ingress:\n  enableSecretRotation: yes\n  secretRotationSchedule: \"0 0 * * *\"\n"
-                        "rotation:\n  runAsUser: 0755\n  startingDeadlineSeconds: 1:30\n", 1),
+    "YAML 1.1 values": (("ingress:\n  enableSecretRotation: yes\n  secretRotationSchedule: \"0 0 * * *\"\n"
+                        "rotation:\n  runAsUser: 0755\n  startingDeadlineSeconds: 1:30\n"), 1),
 }
 
 

@@ -16,13 +16,10 @@ when it is loaded.
 
 from __future__ import annotations
 
-import functools
-
 from generator.config import json_text, yaml_source
 from generator.config.schema_patterns import matches
 from generator.errors import GeneratorError, SettingsError
 from generator.records import Record
-from generator.resources import schema_file
 from generator.suggest import closest
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
@@ -82,6 +79,8 @@ class ConfigSchema:
         """``builtin``: the schema as a Python value (equal to ``schemas/<schema_file>``), read instead of the file."""
         self.schema_file = schema_file
         self.builtin = builtin
+        self._schema: dict[str, Any] | None = builtin
+        self._checked = False
         self.reference = reference
         self.pattern_text = pattern_text
         self.required_hints = required_hints or {}
@@ -90,19 +89,23 @@ class ConfigSchema:
         self.empty_file_message = empty_file_message
         self.empty_file_hint = empty_file_hint
 
-    @functools.cached_property
+    @property
     def schema(self) -> dict[str, Any]:
-        if self.builtin is not None:
-            return self.builtin
-        import json  # gitops.yaml's schema: render and check only
+        """The schema, read at first use (cached by hand: functools imports collections, #16)."""
+        if self._schema is None:
+            import json  # gitops.yaml's schema: render and check only
 
-        with open(schema_file(self.schema_file), encoding="utf-8") as fh:
-            loaded: dict[str, Any] = json.load(fh)
-        return loaded
+            from generator.resources import schema_file
 
-    @functools.cached_property
+            with open(schema_file(self.schema_file), encoding="utf-8") as fh:
+                self._schema = json.load(fh)
+        return self._schema
+
+    @property
     def _checked_schema(self) -> dict[str, Any]:
-        check_keywords(self.schema)
+        if not self._checked:
+            check_keywords(self.schema)
+            self._checked = True
         return self.schema
 
     def resolve(self, node: dict[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,6 @@ to its pattern on generated strings and that every pattern of the settings schem
 
 from __future__ import annotations
 
-import functools
-
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
 if TYPE_CHECKING:
     import re
@@ -81,7 +79,9 @@ def matches(pattern: str, value: str) -> bool:
     return check(value) if check is not None else ecma_regex(pattern).search(value) is not None
 
 
-@functools.cache
+_COMPILED: dict[str, re.Pattern[str]] = {}  # by hand, not functools.cache: functools imports collections (#16)
+
+
 def ecma_regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` with JSON Schema's (ECMA-262) meaning in Python's ``re``: ``$`` is the end of the text.
 
@@ -89,6 +89,8 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
     ``^[a-z0-9-]+$``; the API server's Go regexps (and ECMA) refuse it. Outside character classes, an
     unescaped ``$`` becomes ``\\Z`` and ``.`` excludes every ECMA line terminator.
     """
+    if pattern in _COMPILED:
+        return _COMPILED[pattern]
     import re  # only for a pattern without a string check (:data:`MATCHERS`)
 
     out: list[str] = []
@@ -112,4 +114,5 @@ def ecma_regex(pattern: str) -> re.Pattern[str]:
             out.append("[^\n\r\u2028\u2029]")
         else:
             out.append(ch)
-    return re.compile("".join(out))
+    compiled = _COMPILED[pattern] = re.compile("".join(out))
+    return compiled

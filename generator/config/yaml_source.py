@@ -17,8 +17,6 @@ PyYAML (``validate`` start-up, #16); anything else, every error included, is PyY
 
 from __future__ import annotations
 
-from functools import cache
-
 from generator.config import yaml_fast, yaml_scalars
 from generator.errors import SettingsError
 
@@ -90,9 +88,17 @@ class Document:
             probe = probe[:-1]
 
 
-@cache
+_LOADER: list[type[yaml.SafeLoader]] = []  # the loader once made (no functools.cache: start-up, #16)
+
+
 def _loader() -> type[yaml.SafeLoader]:
     """The PyYAML loader, defined at first use: importing PyYAML is most of ``validate``'s start-up (#16)."""
+    if not _LOADER:
+        _LOADER.append(_make_loader())
+    return _LOADER[0]
+
+
+def _make_loader() -> type[yaml.SafeLoader]:
     import yaml
     from yaml.events import AliasEvent
 
