@@ -78,7 +78,6 @@ class ConfigSchema:
                  builtin: dict[str, Any] | None = None) -> None:
         """``builtin``: the schema as a Python value (equal to ``schemas/<schema_file>``), read instead of the file."""
         self.schema_file = schema_file
-        self.builtin = builtin
         self._schema: dict[str, Any] | None = builtin
         self._checked = False
         self.reference = reference
