@@ -93,6 +93,7 @@ VALIDATE_FILES: dict[str, tuple[str, int]] = {  # settings.yaml text, exit code
                             "lint:\n  maxDelayHours: 6.5\nkubernetesVersion: \"1.33\"\n"
                             "skipKinds:\n  - CronTab\n  - stable.example.com/v1/Other\n"
                             "kaptainValues:\n  notebooks:\n    enabled: true\n", 0),
+    "empty": ("# settings of a new overlay, to be written\n", 1),
     "unknown keys": (_HEAD + "  secretRotationTimezone: Etc/UTC\nrotaton:\n  namespace: x\n", 1),
     "wrong types": (('ingress:\n  enableSecretRotation: "true"\n  secretRotationSchedule: 5\n'
                     "rotation:\n  backoffLimit: 1.5\n  startingDeadlineSeconds: \"600\"\n"), 1),

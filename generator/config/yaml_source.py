@@ -207,6 +207,8 @@ def parse(text: str, file: str, *, fast: bool = True) -> Document:
         doc = Document(file=file, value=None)
         doc.value = _build_simple(simple, (), doc)
         return doc
+    if fast and _only_comments(text):  # a new, still empty settings.yaml: PyYAML reads no node either
+        return Document(file=file, value=None)
     import yaml
 
     loader = _loader()(text)
@@ -225,6 +227,13 @@ def parse(text: str, file: str, *, fast: bool = True) -> Document:
         return doc
     doc.value = _build(node, (), doc)
     return doc
+
+
+def _only_comments(text: str) -> bool:
+    """Blank and comment lines only, in the plain text :mod:`.yaml_fast` reads (ASCII, no tab or carriage return)."""
+    if len(text) > yaml_fast.MAX_TEXT or not text.isascii() or "\t" in text or "\r" in text:
+        return False
+    return all(not line.lstrip(" ") or line.lstrip(" ").startswith("#") for line in text.split("\n"))
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SettingsError:
