@@ -44,7 +44,8 @@ def _typed(value: Any) -> Any:
 
 def test_the_module_holds_the_json_file() -> None:
     loaded = json.loads((REPO / "schemas" / "settings.schema.json").read_text(encoding="utf-8"))
-    assert _typed(settings_schema_data.SCHEMA) == _typed(loaded)
+    assert _typed(settings_schema_data.SCHEMA) == _typed(loaded), \
+        "schemas/settings.schema.json changed: run make settings-schema"
     assert settings.schema() is settings_schema_data.SCHEMA  # what validate uses
 
 
