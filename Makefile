@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: render check test lint bench goldens schemas clean
+.PHONY: render check test lint bench goldens schemas settings-schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ goldens: $(STAMP)  ## regenerate golden files after an intended output change (r
 schemas: $(STAMP)  ## re-extract schemas/kubernetes from kubernetes-validate (installs the `schemas` extra)
 	$(BIN)/python -m pip install --quiet -e '.[dev,schemas]'
 	$(BIN)/python scripts/extract_schemas.py
+
+settings-schema: $(STAMP)  ## after editing schemas/settings.schema.json: rewrite generator/config/settings_schema_data.py
+	$(BIN)/python scripts/settings_schema_module.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

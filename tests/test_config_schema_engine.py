@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.config import config_schema, yaml_source
-from generator.config.config_schema import ecma_regex, iter_errors
+from generator.config.config_schema import iter_errors
+from generator.config.schema_patterns import ecma_regex
 from generator.errors import GeneratorError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.config import settings as settings_mod
-from generator.config.config_schema import ecma_regex
+from generator.config.schema_patterns import ecma_regex
 from generator.errors import GeneratorError
 from generator.render.yaml_emit import dump, load
 from generator.validate.api_rules import check_api_rules

@@ -76,6 +76,88 @@ def test_guard_notices_a_heavy_import() -> None:
     assert {"jinja2", "generator.render.overlay", "generator.pipeline.fleet"} <= modules
 
 
+# validate, the pre-commit hook, on files without a time zone (#16): the settings loader reads YAML, quotes values,
+# checks names, quantities and images and finds did-you-means without json, re (it imports enum, functools,
+# collections) or difflib; valid files and the usual mistakes alike. The files are in the shape yaml_fast reads
+# (anything else is PyYAML's, which imports re itself).
+VALIDATE_FORBIDDEN = (*HEAVY, "json", "re", "enum", "difflib", "yaml", "typing", "argparse", "pathlib", "copy",
+                      "generator.write", "gettext", "locale", "calendar", "signal", "contextlib")
+_HEAD = 'ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "0 */6 * * *"\n'
+VALIDATE_FILES: dict[str, tuple[str, int]] = {  # settings.yaml text, exit code
+    "minimal": (_HEAD, 0),
+    "every kind of value": (_HEAD + "rotation:\n  namespace: kaptain-ingress-2\n  cronJobName: cert-rotation\n"
+                            "  restart:\n    kind: StatefulSet\n    name: authservice\n  resources:\n    limits:\n"
+                            "      cpu: 100m\n      memory: 64Mi\n  targetSecret:\n    key: ca.crt\n"
+                            '  image: "registry.example.com:5000/bitnami/kubectl:1.32.4"\n'
+                            "  concurrencyPolicy: Forbid\n  startingDeadlineSeconds: 600\n"
+                            "lint:\n  maxDelayHours: 6.5\nkubernetesVersion: \"1.33\"\n"
+                            "skipKinds:\n  - CronTab\n  - stable.example.com/v1/Other\n"
+                            "kaptainValues:\n  notebooks:\n    enabled: true\n", 0),
+    "empty": ("# settings of a new overlay, to be written\n", 1),
+    "unknown keys": (_HEAD + "  secretRotationTimezone: Etc/UTC\nrotaton:\n  namespace: x\n", 1),
+    "wrong types": (('ingress:\n  enableSecretRotation: "true"\n  secretRotationSchedule: 5\n'
+                    "rotation:\n  backoffLimit: 1.5\n  startingDeadlineSeconds: \"600\"\n"), 1),
+    "bad schedules": ('ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "* */6 * * 8"\n', 1),
+    "every-minute burst": ('ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "* */6 * * *"\n', 1),
+    "values not allowed": (_HEAD + "rotation:\n  concurrencyPolicy: Alow\n  namespace: Kaptain_Ingress\n"
+                           "  resources:\n    limits:\n      cpu: 100x\n  image: bitnami/kubectl:latest\n"
+                           "skipKinds:\n  - 1Bad\n", 1),
+    "YAML 1.1 values": (("ingress:\n  enableSecretRotation: yes\n  secretRotationSchedule: \"0 0 * * *\"\n"
+                        "rotation:\n  runAsUser: 0755\n  startingDeadlineSeconds: 1:30\n"), 1),
+}
+
+
+_VALIDATE_SCRIPT = """
+import sys
+sys.path[:0] = %r
+try:
+    from types import SimpleNamespace
+    from generator.cli.main import cmd_validate
+    args = SimpleNamespace(command="validate", files=sys.argv[1:], root=None, format=%r, strict=False)
+    code = cmd_validate(args, sys.stdout, sys.stderr)
+finally:
+    sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)) + "\\n")
+sys.exit(code)
+"""
+
+
+def _validate_modules(tmp_path: Path, text: str, fmt: str) -> tuple[set[str], int, str]:
+    """``validate`` of one file: text through the console script's entry, as the pre-commit hook runs it; another
+    format through ``cmd_validate`` with the namespace argparse gives (an option means argparse, which imports re
+    itself: only option-less ``validate`` lines skip it)."""
+    path = tmp_path / "overlays" / "x" / "settings.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    paths = [str(REPO), *SITE_PACKAGES]
+    script = _SCRIPT % paths if fmt == "text" else _VALIDATE_SCRIPT % (paths, fmt)
+    argv = ["validate", str(path)] if fmt == "text" else [str(path)]
+    proc = subprocess.run([sys.executable, "-S", "-c", script, *argv], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60, check=False)
+    out, _, line = proc.stderr.rstrip("\n").rpartition("\n")
+    assert line.startswith("MODULES "), proc.stderr
+    return set(line.split()[1:]), proc.returncode, proc.stdout + out
+
+
+@pytest.mark.parametrize("case", VALIDATE_FILES)
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_validate_without_a_time_zone_imports_no_json_re_or_enum(tmp_path: Path, case: str, fmt: str) -> None:
+    text, code = VALIDATE_FILES[case]
+    modules, returncode, output = _validate_modules(tmp_path, text, fmt)
+    assert returncode == code, output
+    assert ("error" in output) == (code == 1), output  # the mistakes were found and reported
+    assert {"generator.config.settings", "generator.schedule.settings_lint"} <= modules
+    found = sorted(m for m in modules for name in VALIDATE_FORBIDDEN if m == name or m.startswith(name + "."))
+    assert found == [], f"validate ({case}) imported {found}"
+
+
+def test_the_validate_guard_notices_json_re_and_enum(tmp_path: Path) -> None:
+    """The control: the same files through ``--format json`` import json, and json imports re and enum."""
+    for text, code in (VALIDATE_FILES["every kind of value"], VALIDATE_FILES["unknown keys"]):
+        modules, returncode, output = _validate_modules(tmp_path, text, "json")
+        assert returncode == code, output
+        assert {"json", "re", "enum"} <= modules
+
+
 @pytest.mark.parametrize("argv", [["validate", "overlays/dev/settings.yaml"], ["validate", "a.yaml", "b/settings.yaml"],
                                   ["explain", "0 0 * * *"], ["explain", "@every 1h30m"], ["explain", "TZ=UTC 0 0 * * *"],
                                   ["check"], ["check", "overlays/dev"], ["check", "overlays/*", "overlays/prod"],

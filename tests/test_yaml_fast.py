@@ -124,3 +124,18 @@ def _block(draw: st.DrawFn, indent: int, depth: int) -> list[str]:
 @given(_block(0, 0), st.sampled_from(["\n", ""]))
 def test_generated_documents_read_the_same(lines: list[str], end: str) -> None:
     _same("\n".join(lines) + end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", "#", "# c", "   # x", "  ", "#---", "# a: 1", " #", "---", "...", "%YAML 1.2",
+                                 "\t# x", "# é", "#\r", "- # c", "a", "~", "''"]), max_size=5),
+       st.sampled_from(["\n", ""]))
+def test_comment_only_texts_read_the_same(lines: list[str], end: str) -> None:
+    """A new settings.yaml holding only comments is read without PyYAML (then refused as empty), as PyYAML reads it."""
+    text = "\n".join(lines) + end
+    assert _outcome(text, True) == _outcome(text, False), text
+
+
+def test_an_empty_file_is_read_without_pyyaml() -> None:
+    for text in ("", "\n", "# settings for the new cluster\n\n  # to do\n"):
+        assert parse(text, "f.yaml").value is None

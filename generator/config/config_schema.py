@@ -7,20 +7,19 @@ schema's defaults. The two files differ only in their wording for patterns and r
 
 Validation runs on :func:`iter_errors`, a small validator for exactly the draft 2020-12 keywords these
 schemas use, with jsonschema's semantics and error order (``tests/test_config_schema_engine.py`` compares
-the two on generated documents). It needs no import beyond ``re``, so ``validate`` (the pre-commit hook)
-starts fast; a schema using any other keyword is refused when it is loaded.
+the two on generated documents). ``validate`` (the pre-commit hook) must start fast (#16), so this module imports
+neither ``json`` nor ``re``: the settings schema comes as a Python literal (``settings_schema_data``), values are
+quoted by :mod:`.json_text`, and the settings schema's patterns are string checks (:mod:`.schema_patterns`);
+any other pattern is compiled with ``re`` when a value meets it. A schema using any other keyword is refused
+when it is loaded.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import re
-
-from generator.config import yaml_source
+from generator.config import json_text, yaml_source
+from generator.config.schema_patterns import matches
 from generator.errors import GeneratorError, SettingsError
 from generator.records import Record
-from generator.resources import schema_file
 from generator.suggest import closest
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
@@ -60,8 +59,8 @@ def _show(value: Any) -> str:
 
 def visible(value: Any) -> str:
     """``value`` as JSON, readable (non-ASCII letters stay) but with every invisible character escaped."""
-    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
-                   for c in json.dumps(value, ensure_ascii=False))
+    return "".join(c if c.isprintable() else json_text.dumps(c)[1:-1] if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in json_text.dumps(value, ensure_ascii=False))
 
 
 def _plain(value: Any) -> str:
@@ -70,45 +69,17 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-@functools.cache
-def ecma_regex(pattern: str) -> re.Pattern[str]:
-    """``pattern`` with JSON Schema's (ECMA-262) meaning in Python's ``re``: ``$`` is the end of the text.
-
-    Python's ``$`` also matches before a final newline, so ``"kaptain-ingress\\n"`` would pass
-    ``^[a-z0-9-]+$``; the API server's Go regexps (and ECMA) refuse it. Outside character classes, an
-    unescaped ``$`` becomes ``\\Z`` and ``.`` excludes every ECMA line terminator.
-    """
-    out: list[str] = []
-    in_class = escaped = False
-    for ch in pattern:
-        if escaped:
-            out.append(ch)
-            escaped = False
-        elif ch == "\\":
-            out.append(ch)
-            escaped = True
-        elif in_class:
-            out.append(ch)
-            in_class = ch != "]"
-        elif ch == "[":
-            out.append(ch)
-            in_class = True
-        elif ch == "$":
-            out.append(r"\Z")
-        elif ch == ".":
-            out.append("[^\n\r\u2028\u2029]")
-        else:
-            out.append(ch)
-    return re.compile("".join(out))
-
-
 class ConfigSchema:
     """A config file's schema, compiled once, with the wording that file's errors use."""
 
     def __init__(self, schema_file: str, *, reference: str, pattern_text: PatternText,
                  required_hints: dict[str, str] | None = None, empty_hints: dict[yaml_source.Path, str] | None = None,
-                 empty_file_message: str, empty_file_hint: str, start_hint: str) -> None:
+                 empty_file_message: str, empty_file_hint: str, start_hint: str,
+                 builtin: dict[str, Any] | None = None) -> None:
+        """``builtin``: the schema as a Python value (equal to ``schemas/<schema_file>``), read instead of the file."""
         self.schema_file = schema_file
+        self._schema: dict[str, Any] | None = builtin
+        self._checked = False
         self.reference = reference
         self.pattern_text = pattern_text
         self.required_hints = required_hints or {}
@@ -117,15 +88,23 @@ class ConfigSchema:
         self.empty_file_message = empty_file_message
         self.empty_file_hint = empty_file_hint
 
-    @functools.cached_property
+    @property
     def schema(self) -> dict[str, Any]:
-        with open(schema_file(self.schema_file), encoding="utf-8") as fh:
-            loaded: dict[str, Any] = json.load(fh)
-        return loaded
+        """The schema, read at first use (cached by hand: functools imports collections, #16)."""
+        if self._schema is None:
+            import json  # gitops.yaml's schema: render and check only
 
-    @functools.cached_property
+            from generator.resources import schema_file
+
+            with open(schema_file(self.schema_file), encoding="utf-8") as fh:
+                self._schema = json.load(fh)
+        return self._schema
+
+    @property
     def _checked_schema(self) -> dict[str, Any]:
-        check_keywords(self.schema)
+        if not self._checked:
+            check_keywords(self.schema)
+            self._checked = True
         return self.schema
 
     def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
@@ -215,7 +194,7 @@ class ConfigSchema:
                 if missing:
                     hint = self.required_hints.get(missing[0], f"add {missing[0]}: to {where}")
             elif err.validator == "enum":
-                options = ", ".join(json.dumps(v) for v in err.validator_value)
+                options = ", ".join(json_text.dumps(v) for v in err.validator_value)
                 message = f"{where} is {_show(value)}, which is not one of {options}"
                 rule = "not-allowed"
                 close = closest(str(value), err.validator_value, cutoff=0.5)
@@ -384,7 +363,7 @@ def iter_errors(root: dict[str, Any], node: dict[str, Any], value: Any,
             elif key == "uniqueItems" and arg and any(_equal(a, b) for i, a in enumerate(value) for b in value[i + 1:]):
                 failed = f"{value!r} has non-unique elements"
         elif isinstance(value, str) and key in ("pattern", "minLength", "maxLength"):
-            if key == "pattern" and not _matches(arg, value):
+            if key == "pattern" and not matches(arg, value):
                 failed = f"{value!r} does not match {arg!r}"
             elif (key == "minLength" and len(value) < arg) or (key == "maxLength" and len(value) > arg):
                 failed = f"{value!r} is too {'short' if key == 'minLength' else 'long'}"
@@ -392,11 +371,6 @@ def iter_errors(root: dict[str, Any], node: dict[str, Any], value: Any,
             failed = f"{value!r} is out of the range ({key} {arg!r})"
         if failed is not None:
             yield SchemaViolation(key, arg, value, path, failed)
-
-
-def _matches(pattern: str, value: str) -> bool:
-    """The ``pattern`` keyword, with ECMA-262 semantics (:func:`ecma_regex`: ``$`` is the end of the text)."""
-    return ecma_regex(pattern).search(value) is not None
 
 
 _BOUNDS: dict[str, Callable[[Any, Any], bool]] = {

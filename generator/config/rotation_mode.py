@@ -13,9 +13,7 @@ set ourselves (:data:`OWNED`): that would be a silent overwrite one way or the o
 
 from __future__ import annotations
 
-import json
-
-from generator.config import yaml_source
+from generator.config import json_text, yaml_source
 from generator.errors import SettingsError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
@@ -117,9 +115,11 @@ def collision(values: dict[str, Any], path: tuple[str, ...]) -> tuple[str, ...] 
 
 def values_text(value: Any) -> str:
     """The kaptainValues mapping as canonical JSON text (settings are hashable), '' when absent."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else ""
+    return json_text.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else ""
 
 
 def values_of(text: str) -> dict[str, Any]:
+    import json  # render's and check's: validate never reads the text back (start-up, #16)
+
     loaded: dict[str, Any] = json.loads(text) if text else {}
     return loaded

@@ -10,11 +10,9 @@ Schedule *meaning* (lint) is a separate step, :func:`generator.schedule.settings
 
 from __future__ import annotations
 
-import json
-import re
-
-from generator.config import rotation_mode, yaml_source
+from generator.config import rotation_mode, settings_schema_data, yaml_source
 from generator.config.config_schema import ConfigSchema, visible
+from generator.config.image_ref import image_errors
 from generator.errors import GeneratorError, SettingsError
 from generator.records import Record
 
@@ -22,12 +20,6 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without impor
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
-
-_IMAGE = (
-    r"^(?P<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
-    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?\Z"
-)  # compiled at first use (re's cache): most files leave the default image
 
 
 class Settings(Record):
@@ -236,6 +228,7 @@ SCHEMA = ConfigSchema(
     empty_file_hint='start with the ingress block, e.g. ingress: {enableSecretRotation: true, '
                     'secretRotationSchedule: "0 0 * * *"}',
     start_hint="start the file with 'ingress:'",
+    builtin=settings_schema_data.SCHEMA,  # the JSON file as a Python literal: validate starts without json (#16)
 )
 
 
@@ -292,7 +285,7 @@ def parse_settings(data: bytes, name: str) -> LoadedSettings:
     errors = SCHEMA.errors(doc)
     image = _at(doc.value, ("rotation", "image"))
     if isinstance(image, str) and not any(e.line == doc.position(("rotation", "image"))[0] for e in errors):
-        errors.extend(_image_errors(image, doc))
+        errors.extend(image_errors(image, doc))
     if not errors:
         errors = list(rotation_mode.mode_errors(doc))
     if errors:
@@ -381,31 +374,6 @@ def settings_from_mapping(values: dict[str, Any]) -> Settings:
         kaptain_values=rotation_mode.values_text(values.get("kaptainValues")),
         skip_kinds=tuple(values.get("skipKinds", ())),
     )
-
-
-def _image_errors(image: str, doc: yaml_source.Document) -> list[GeneratorError]:
-    line, col = doc.position(("rotation", "image"))
-    match = re.match(_IMAGE, image)
-    if not match:
-        return [SettingsError(
-            f"rotation.image is {json.dumps(image)}, not a valid image reference",
-            file=doc.file, line=line, col=col, rule="invalid-image",
-            hint="write registry/repository:tag, optionally @sha256:<digest>",
-        )]
-    tag, digest = match.group("tag"), match.group("digest")
-    if tag is None and digest is None:
-        return [SettingsError(
-            f"rotation.image {json.dumps(image)} has no tag or digest, so every pull may differ",
-            file=doc.file, line=line, col=col, rule="image-not-pinned",
-            hint="pin a version tag (e.g. :1.32.4) and optionally a digest (@sha256:…)",
-        )]
-    if tag == "latest":
-        return [SettingsError(
-            f"rotation.image {json.dumps(image)} uses the moving tag 'latest'",
-            file=doc.file, line=line, col=col, rule="image-not-pinned",
-            hint="pin a version tag (e.g. :1.32.4) and optionally a digest (@sha256:…)",
-        )]
-    return []
 
 
 def _check_create_if_missing(settings: Settings, doc: yaml_source.Document) -> None:

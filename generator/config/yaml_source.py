@@ -17,10 +17,7 @@ PyYAML (``validate`` start-up, #16); anything else, every error included, is PyY
 
 from __future__ import annotations
 
-import re
-from functools import cache
-
-from generator.config import yaml_fast
+from generator.config import yaml_fast, yaml_scalars
 from generator.errors import SettingsError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
@@ -41,12 +38,6 @@ Path = tuple[str | int, ...]
 _BOOL_TRUE = {"true", "True", "TRUE"}
 _BOOL_FALSE = {"false", "False", "FALSE"}
 _NULL = {"", "~", "null", "Null", "NULL"}
-_YAML11_BOOL = re.compile(r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
-_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
-_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-_OCTAL_LIKE = re.compile(r"^[-+]?(0[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|0b[01]+)$")
-_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Document:
@@ -97,9 +88,17 @@ class Document:
             probe = probe[:-1]
 
 
-@cache
+_LOADER: list[type[yaml.SafeLoader]] = []  # the loader once made (no functools.cache: start-up, #16)
+
+
 def _loader() -> type[yaml.SafeLoader]:
     """The PyYAML loader, defined at first use: importing PyYAML is most of ``validate``'s start-up (#16)."""
+    if not _LOADER:
+        _LOADER.append(_make_loader())
+    return _LOADER[0]
+
+
+def _make_loader() -> type[yaml.SafeLoader]:
     import yaml
     from yaml.events import AliasEvent
 
@@ -186,11 +185,11 @@ def decode(data: bytes, file: str) -> str:
             f"invalid UTF-8 (byte 0x{data[exc.start]:02x})",
             file=file, line=line, col=col, rule="encoding", hint="save the file as UTF-8",
         ) from None
-    bad = _CONTROL.search(text)
-    if bad:
-        line, col = _position_of_offset(text, bad.start())
+    bad = yaml_scalars.first_control(text)
+    if bad >= 0:
+        line, col = _position_of_offset(text, bad)
         raise SettingsError(
-            f"control character U+{ord(bad.group()):04X} is not allowed",
+            f"control character U+{ord(text[bad]):04X} is not allowed",
             file=file, line=line, col=col, rule="control-character", hint="remove it (the file must be plain text)",
         )
     return text
@@ -208,6 +207,8 @@ def parse(text: str, file: str, *, fast: bool = True) -> Document:
         doc = Document(file=file, value=None)
         doc.value = _build_simple(simple, (), doc)
         return doc
+    if fast and _only_comments(text):  # a new, still empty settings.yaml: PyYAML reads no node either
+        return Document(file=file, value=None)
     import yaml
 
     loader = _loader()(text)
@@ -226,6 +227,13 @@ def parse(text: str, file: str, *, fast: bool = True) -> Document:
         return doc
     doc.value = _build(node, (), doc)
     return doc
+
+
+def _only_comments(text: str) -> bool:
+    """Blank and comment lines only, in the plain text :mod:`.yaml_fast` reads (ASCII, no tab or carriage return)."""
+    if len(text) > yaml_fast.MAX_TEXT or not text.isascii() or "\t" in text or "\r" in text:
+        return False
+    return all(not line.lstrip(" ") or line.lstrip(" ").startswith("#") for line in text.split("\n"))
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SettingsError:
@@ -319,27 +327,34 @@ def _plain_scalar(text: str, line: int, col: int, path: Path, doc: Document) -> 
         return False
     if text in _NULL:
         return None
-    if _YAML11_BOOL.match(text):
+    if yaml_scalars.yaml11_bool(text):
         return _refuse(doc, text, SettingsError(
             f"ambiguous value {text!r}: YAML 1.1 tools read it as a boolean, YAML 1.2 tools as a string",
             file=doc.file, line=line, col=col, rule="yaml11-boolean",
             hint=f"write true or false, or quote it (\"{text}\") if you mean the text",
         ))
-    if _OCTAL_LIKE.match(text):
+    if yaml_scalars.octal_like(text):
         return _refuse(doc, text, SettingsError(
             f"ambiguous number {text!r}: YAML 1.1 reads leading-zero/0o/0x/0b numbers differently from YAML 1.2",
             file=doc.file, line=line, col=col, rule="yaml11-number",
             hint=f"write a plain decimal number, or quote it (\"{text}\") if you mean the text",
         ))
-    if _SEXAGESIMAL.match(text):
+    if yaml_scalars.sexagesimal(text):
         return _refuse(doc, text, SettingsError(
             f"ambiguous value {text!r}: YAML 1.1 reads it as a base-60 number",
             file=doc.file, line=line, col=col, rule="yaml11-number", hint=f"quote it (\"{text}\")",
         ))
-    if _INT.match(text):
+    if yaml_scalars.integer(text):
+        try:
+            number = int(text)
+        except ValueError:  # more digits than int() reads (sys.get_int_max_str_digits(), 4300): was a traceback
+            return _refuse(doc, text, SettingsError(
+                f"a number of {len(text.strip('+-'))} digits is too long", file=doc.file, line=line, col=col,
+                rule="yaml-number", hint="settings numbers have a few digits; shorten it",
+            ))
         doc.number_text[path] = text
-        return int(text)
-    if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
+        return number
+    if yaml_scalars.floating(text):  # it holds an ASCII digit
         doc.number_text[path] = text
         return float(text)
     if text.lower() in {".inf", "-.inf", "+.inf", ".nan"}:

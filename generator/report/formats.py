@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import json
-
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate starts without importing typing (#16)
 if TYPE_CHECKING:
     from typing import Any
@@ -82,6 +80,8 @@ def _report_dict(r: OverlayReport) -> dict[str, Any]:
 def format_run(run: RunReport, fmt: str, *, verbose: bool = False) -> tuple[str, str]:
     """(stdout, stderr) text for a render/check run."""
     if fmt == "json":
+        import json  # only this format needs it: validate's text and github output start without it (#16)
+
         doc = {
             "schema": f"kaptain-gitops/{run.command}/v1",
             "ok": run.ok(False),
@@ -109,6 +109,8 @@ def format_run(run: RunReport, fmt: str, *, verbose: bool = False) -> tuple[str,
 
 def format_problems(problems: list[Problem], fmt: str) -> str:
     if fmt == "json":
+        import json
+
         return json.dumps({"problems": [problem_dict(p) for p in problems]}, indent=2) + "\n"
     render = github_line if fmt == "github" else problem_line
     return "".join(render(p) + "\n" for p in problems)
