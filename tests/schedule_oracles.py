@@ -211,7 +211,9 @@ def changes_oracle(model: ZoneModel, a: int, b: int) -> list[tuple[int, int]]:
         y0 = dt.datetime.fromtimestamp(max(a, last if last is not None else a), UTC).year - 1
         y1 = dt.datetime.fromtimestamp(b, UTC).year + 1
         for year in range(y0, y1 + 1):
-            for t in _year_bounds(model, year):
+            # Go's tzset reads each UTC year by its own bounds: a change happens at a bound or at a new year
+            new_year = int(dt.datetime(year, 1, 1, tzinfo=UTC).timestamp())
+            for t in (*_year_bounds(model, year), new_year):
                 if a < t < b and (last is None or t > last):
                     candidates.append(t)
     out: list[tuple[int, int]] = []

@@ -194,8 +194,9 @@ def test_analysis_on_year_end_and_odd_rules_matches_the_oracle(tz_dir: Path, std
 
 
 @pytest.mark.parametrize(("footer", "stamp"), [
-    ("AAA0BBB-1,M12.3.0/0,J1/0", 1830380400),      # 2027-12-31 23:00 UTC: Go takes 2027's rule, zoneinfo 2028's
-    ("AAA0BBB-1,J2/24,J59/24", 1835474400),        # 2028-02-29 00:00 (a leap year): Go has ended DST, zoneinfo not
+    ("AAA0BBB-1,M12.3.0/0,J1/0", 1798758000),        # 2026-12-31 23:00 UTC: Go reads 2026's bounds, zoneinfo 2027's
+    ("AAA0BBB-1,M12.3.1/0,M12.3.0/0", 1924988400),   # 2030-12-31 23:00 UTC: the same, bounds in the other order
+    ("AAA0BBB-1,J2/24,J59/24", 1835391600),          # 2028-02-28 23:00 UTC, a leap year: DST has ended for Go
 ])
 def test_where_zoneinfo_and_go_differ_the_walk_reads_go(tz_dir: Path, footer: str, stamp: int) -> None:
     """The rules that once split the walk (zoneinfo) from its jumps (the model): zoneinfo reads them otherwise than

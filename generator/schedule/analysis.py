@@ -255,10 +255,10 @@ def analyze(schedule: Schedule) -> Analysis:
         runs_per_year=per_day * 365.2425,
         worst_case_delay=dt.timedelta(seconds=max_gap),
         min_interval=dt.timedelta(seconds=min_gap),
-        worst_case_after=dt.datetime.fromtimestamp(max_at, schedule.zone),
+        worst_case_after=dt.datetime.fromtimestamp(max_at, schedule.zone.tz),
         worst_case_from_dst=max_gap > wall_worst,
         wall_worst_case_delay=dt.timedelta(seconds=wall_worst),
-        stalls_at=None if stall is None else dt.datetime.fromtimestamp(stall, schedule.zone),
+        stalls_at=None if stall is None else dt.datetime.fromtimestamp(stall, schedule.zone.tz),
     )
 
 

@@ -51,7 +51,7 @@ def longest_gap(schedule: Schedule, analysis: Analysis, expression: str, limit_h
     worst, start = analysis.worst_case_delay, analysis.worst_case_after
     if worst is None or start is None:
         return None
-    end = (start.astimezone(UTC) + worst).astimezone(schedule.zone)  # aware "+" would add wall-clock time
+    end = (start.astimezone(UTC) + worst).astimezone(schedule.zone.tz)  # aware "+" would add wall-clock time
     accept = f"if that is intended, accept it with lint.maxDelayHours: {math.ceil(worst.total_seconds() / 3600)}"
     if schedule.every is not None:
         every = f'"@every {_go_hours(limit_hours)}"' if limit_hours >= 1 else "a shorter @every duration"

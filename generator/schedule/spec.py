@@ -269,7 +269,7 @@ class Schedule:
             if stamp is None:
                 break
             try:
-                out.append(dt.datetime.fromtimestamp(stamp, zone))
+                out.append(dt.datetime.fromtimestamp(stamp, zone.tz))
             except (OverflowError, ValueError, OSError):
                 break
         return out

@@ -288,6 +288,7 @@ class ZoneModel(Record):
         std, dst = rule.std, rule.dst
         types: dict[tuple[bool, int], tuple[int, int]] = {}
         found: list[tuple[int, int]] = []
+        ended_in_dst: bool | None = None  # whether the previous UTC year ended in DST
         while jan1 < stop:
             leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
             key = (leap, (jan1 + 4) % 7)
@@ -296,6 +297,12 @@ class ZoneModel(Record):
                 rel = types[key] = rule.type_bounds(*key)
             base, end = jan1 * 86400, (jan1 + 365 + leap) * 86400
             s, e = base + rel[0], base + rel[1]
+            # Go reads each UTC year by its own bounds, so the offset can also change at the new year (a bound near
+            # the year's end, or bounds whose order differs between year types)
+            starts_in_dst = _in_dst(rel, 0)
+            if ended_in_dst is not None and starts_in_dst != ended_in_dst and floor < base < b:
+                found.append((base, dst if starts_in_dst else std))
+            ended_in_dst = _in_dst(rel, end - base - 1)
             if s != e and base <= s < end and base <= e < end:
                 if floor < s < b:
                     found.append((s, dst))
@@ -315,6 +322,12 @@ class ZoneModel(Record):
                     out.append((t, new))
                     current = new
         return out
+
+
+def _in_dst(rel: tuple[int, int], at: int) -> bool:
+    """:meth:`_Rule.is_dst` at ``at`` seconds into a UTC year whose bounds are ``rel`` (relative to its start)."""
+    s, e = rel
+    return s <= at < e if s <= e else not e <= at < s
 
 
 def _parse_tzif(data: bytes) -> ZoneModel | None:

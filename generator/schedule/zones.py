@@ -121,6 +121,8 @@ class Zone(dt.tzinfo):
         super().__init__()
         self.key = key
         self.model = model
+        #: the ``tzinfo`` of the datetimes shown: this zone, or ``datetime.UTC`` itself for UTC
+        self.tz: dt.tzinfo = self if model is not None else dt.UTC
         # the stretch of the last look-up, [lo, hi) at offset off: the walk asks about nearby instants in turn
         self._lo, self._hi, self._off = (-_FAR, _FAR, 0) if model is None else (0, 0, 0)
 
