@@ -153,16 +153,21 @@ class Zone(dt.tzinfo):
     def wall_offset(self, wall: int, fold: int) -> int:
         """The offset PEP 495 gives wall time ``wall`` with ``fold`` (as zoneinfo does): the earlier instant's when
         it is repeated and ``fold`` is 0, the later one's with 1; in a gap the offset before it with 0, after with 1."""
+        return self._wall_reading(wall, fold)[0]
+
+    def _wall_reading(self, wall: int, fold: int) -> tuple[int, int]:
+        """:meth:`wall_offset`, and an instant that offset is in effect at (its abbreviation is the one shown)."""
         found = self.instants(wall)
         if found:
-            return found[-1 if fold else 0][1]
+            t, off = found[-1 if fold else 0]
+            return off, t
         a = wall - _DAY - 1
         previous = self.offset_at(a)
         for t, new in self.changes(a, wall + _DAY + 1):
             if t + previous <= wall < t + new:
-                return new if fold else previous
+                return (new, t) if fold else (previous, t - 1)
             previous = new
-        return previous  # pragma: no cover - a wall time is shown, repeated or skipped
+        return previous, wall - previous  # pragma: no cover - a wall time is shown, repeated or skipped
 
     # -- tzinfo (display) ------------------------------------------------------------------------------------------
 
@@ -181,8 +186,7 @@ class Zone(dt.tzinfo):
             return "UTC"
         if d is None:
             return None
-        wall = _seconds(d)
-        return self.model.name_at(wall - self.wall_offset(wall, d.fold))
+        return self.model.name_at(self._wall_reading(_seconds(d), d.fold)[1])
 
     def fromutc(self, d: dt.datetime) -> dt.datetime:
         if not isinstance(d, dt.datetime) or d.tzinfo is not self:
