@@ -196,3 +196,20 @@ def test_zone_as_tzinfo_examples() -> None:
     assert second.fold == 1 and second.isoformat() == "2026-10-25T02:30:00+01:00"
     assert dt.datetime.fromtimestamp(0, UTC_ZONE.tz).tzinfo is UTC
     assert zone_for("Asia/Kolkata").instants(0) == [(-19800, 19800)]  # 1970-01-01 00:00 wall: one instant
+
+
+@pytest.mark.parametrize("key", ["Australia/Lord_Howe", "Europe/Dublin", "Africa/Casablanca", "Pacific/Chatham",
+                                 "America/Santiago", "Asia/Tokyo", "Etc/GMT+5"])
+def test_offset_at_with_its_stretch_memory_reads_the_model(key: str) -> None:
+    """The zone remembers the stretch of its last look-up; in any order of look-ups it answers as the model does,
+    and each stretch holds one offset from its first second to its last."""
+    zone = zone_for(key)
+    model = zone.model
+    assert model is not None
+    stamps = [A + (k * 7_919_333) % (B - A) for k in range(4000)]  # scattered, back and forth
+    stamps += [t + d for t, _ in zone.changes(A, B) for d in (-1, 0, 1)]
+    for t in stamps:
+        assert zone.offset_at(t) == model.offset_at(t), (key, t)
+        lo, hi, off = model.span_at(t)
+        assert lo <= t < hi and off == model.offset_at(t)
+        assert model.offset_at(max(lo, A - 10**9)) == off and model.offset_at(min(hi, B + 10**9) - 1) == off

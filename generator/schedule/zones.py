@@ -123,16 +123,18 @@ class Zone(dt.tzinfo):
         self.model = model
         #: the ``tzinfo`` of the datetimes shown: this zone, or ``datetime.UTC`` itself for UTC
         self.tz: dt.tzinfo = self if model is not None else dt.UTC
-        # the stretch of the last look-up, [lo, hi) at offset off: the walk asks about nearby instants in turn
-        self._lo, self._hi, self._off = (-_FAR, _FAR, 0) if model is None else (0, 0, 0)
+        # the stretch of the last look-up, (lo, hi, offset): the walk asks about nearby instants in turn (one tuple,
+        # replaced whole, so a thread never reads one look-up's bounds with another's offset)
+        self._span = (-_FAR, _FAR, 0) if model is None else (0, 0, 0)
 
     def offset_at(self, stamp: int) -> int:
         """UTC offset in seconds in effect at epoch second ``stamp``."""
-        if self._lo <= stamp < self._hi:
-            return self._off
+        lo, hi, off = self._span
+        if lo <= stamp < hi:
+            return off
         assert self.model is not None
-        self._lo, self._hi, self._off = self.model.span_at(stamp)
-        return self._off
+        self._span = span = self.model.span_at(stamp)
+        return span[2]
 
     def changes(self, a: int, b: int) -> list[tuple[int, int]]:
         """``(instant, new offset)`` for every offset change in ``(a, b)``."""
@@ -194,7 +196,7 @@ class Zone(dt.tzinfo):
         stamp = _seconds(d)
         off = self.offset_at(stamp)
         local = d + dt.timedelta(seconds=off)
-        if self.model is not None and not self._lo <= stamp - _DAY:  # a change within the day before: a fold?
+        if self.model is not None and not self._span[0] <= stamp - _DAY:  # a change within the day before: a fold?
             found = self.instants(stamp + off)
             if len(found) > 1 and found[0][0] != stamp:
                 return local.replace(fold=1)
