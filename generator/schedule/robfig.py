@@ -79,12 +79,13 @@ __all__ = ["Fields", "Known", "go_date", "next_after", "plainly_advances"]
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _SEARCH_YEARS = 400 + 10
 _DAYS_IN = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_WALL_EPOCH = dt.datetime(1970, 1, 1)
+_UTC = dt.UTC
 
 
 def _local(zone: Zone, t: int) -> dt.datetime:
-    """The wall clock at epoch second ``t`` (naive; ``OverflowError`` outside years 1-9999, as ``fromtimestamp``)."""
-    return _WALL_EPOCH + dt.timedelta(seconds=t + zone.offset_at(t))
+    """The wall clock at epoch second ``t``: its fields are those of ``t + offset`` read in UTC (one C call;
+    ``ValueError``/``OverflowError`` outside years 1-9999, as ``fromtimestamp`` in the zone raised)."""
+    return dt.datetime.fromtimestamp(t + zone.offset_at(t), _UTC)
 
 
 def go_date(zone: Zone, year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:

@@ -286,23 +286,23 @@ class ZoneModel(Record):
         jan1 = jan1_day(year)
         stop = jan1_day(year_of_day(b // 86400) + 2)
         std, dst = rule.std, rule.dst
-        types: dict[tuple[bool, int], tuple[int, int]] = {}
+        types: dict[tuple[bool, int], tuple[int, int, bool, bool]] = {}
         found: list[tuple[int, int]] = []
         ended_in_dst: bool | None = None  # whether the previous UTC year ended in DST
         while jan1 < stop:
             leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
             key = (leap, (jan1 + 4) % 7)
-            rel = types.get(key)
-            if rel is None:
-                rel = types[key] = rule.type_bounds(*key)
+            kind = types.get(key)
+            if kind is None:
+                rel = rule.type_bounds(*key)
+                kind = types[key] = (*rel, _in_dst(rel, 0), _in_dst(rel, (365 + leap) * 86400 - 1))
             base, end = jan1 * 86400, (jan1 + 365 + leap) * 86400
-            s, e = base + rel[0], base + rel[1]
+            s, e = base + kind[0], base + kind[1]
             # Go reads each UTC year by its own bounds, so the offset can also change at the new year (a bound near
             # the year's end, or bounds whose order differs between year types)
-            starts_in_dst = _in_dst(rel, 0)
-            if ended_in_dst is not None and starts_in_dst != ended_in_dst and floor < base < b:
-                found.append((base, dst if starts_in_dst else std))
-            ended_in_dst = _in_dst(rel, end - base - 1)
+            if ended_in_dst is not None and kind[2] != ended_in_dst and floor < base < b:
+                found.append((base, dst if kind[2] else std))
+            ended_in_dst = kind[3]
             if s != e and base <= s < end and base <= e < end:
                 if floor < s < b:
                     found.append((s, dst))
