@@ -3,6 +3,9 @@
 Kept verbatim (only renamed; the wall calendar's day aggregation as a subclass) from ``aggregate.py`` and
 ``analysis.py``: the wall calendar's days a year and a month at a time, the eras from ``changes_oracle`` and the
 era loop with ``next_after_oracle`` (memoised per era, as it was, and without any memo). Do not optimise this file.
+
+The walk reads the zone through an offset function (``schedule_oracles``): zoneinfo's by default, as it was; Go's
+reading of the TZif model (``model_offsets``) for rules where the two differ.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from generator.schedule.analysis import HORIZON_START, Analysis
 from generator.schedule.describe import describe
 from generator.schedule.golang import days_in, is_leap
 from generator.schedule.spec import Schedule
-from generator.schedule.tzfile import ZoneModel, probe_model, zone_model
-from generator.schedule.zones import UTC
+from generator.schedule.tzfile import ZoneModel, zone_model
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
-    from schedule_oracles import changes_oracle, next_after_oracle, offset_at_oracle
+    from schedule_oracles import Offsets, changes_oracle, next_after_oracle, offset_at_oracle, zoneinfo_offsets
 except ImportError:  # pragma: no cover - tests/ is a package and the repository root is on sys.path
-    from tests.schedule_oracles import changes_oracle, next_after_oracle, offset_at_oracle
+    from tests.schedule_oracles import Offsets, changes_oracle, next_after_oracle, offset_at_oracle, zoneinfo_offsets
+
+UTC = dt.UTC
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _CYCLE_DAYS = 146097
@@ -91,12 +95,11 @@ class OldWallCalendar(WallCalendar):
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _zone_eras(key: str, zone: dt.tzinfo) -> tuple[tuple[tuple[int, int, int], ...], ZoneModel]:
+def _zone_eras(key: str) -> tuple[tuple[tuple[int, int, int], ...], ZoneModel]:
     w0 = (HORIZON_START.toordinal() - _EPOCH_ORDINAL) * 86400
     w1 = w0 + _CYCLE_S
     model = zone_model(key)
-    if model is None:
-        model = probe_model(zone, w0 - 2 * 86400, w1 + 2 * 86400)
+    assert model is not None
     h0 = w0 - offset_at_oracle(model, w0 - offset_at_oracle(model, w0))
     h1 = w1 - offset_at_oracle(model, w1 - offset_at_oracle(model, w1))
     eras: list[tuple[int, int, int]] = []
@@ -112,8 +115,14 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def analyze_oracle(schedule: Schedule, memo: bool = True) -> Analysis:
-    """The analysis as it was; ``memo=False`` also drops the era loop's memoisation (every era and walk made)."""
+def analyze_oracle(schedule: Schedule, memo: bool = True, offsets: Offsets | None = None) -> Analysis:
+    """The analysis as it was; ``memo=False`` also drops the era loop's memoisation (every era and walk made).
+    ``offsets``: how the walk reads the zone (zoneinfo's offsets of the schedule's zone by default)."""
+    off = zoneinfo_offsets(schedule.time_zone) if offsets is None else offsets
+
+    def shown(stamp: int) -> dt.datetime:  # the instant, at the offset the walk reads there
+        return dt.datetime.fromtimestamp(stamp, dt.timezone(dt.timedelta(seconds=off(stamp))))
+
     description = describe(schedule)
     if schedule.every is not None:
         secs = int(schedule.every.total_seconds())
@@ -129,16 +138,16 @@ def analyze_oracle(schedule: Schedule, memo: bool = True) -> Analysis:
     wall = scale(cal.days_to_minutes(wall_days), 60, 0)
     wall_worst = max(wall[3], wall[1] + _CYCLE_S - wall[2])
     model: ZoneModel | None = None
-    if schedule.time_zone is None or schedule.zone is UTC:
+    if schedule.time_zone is None:
         w0 = day0 * 86400
         eras: tuple[tuple[int, int, int], ...] = ((w0, w0 + _CYCLE_S, 0),)
     else:
-        eras, model = _zone_eras(schedule.time_zone, schedule.zone)
+        eras, model = _zone_eras(schedule.time_zone)
     stall: int | None = None
     if model is None:
         total: Agg | None = wall
     else:
-        total, stall = (_zoned_total if memo else _zoned_total_unmemoised)(cal, eras, schedule)
+        total, stall = (_zoned_total if memo else _zoned_total_unmemoised)(cal, eras, schedule, off)
     if total is None or total[0] == 0:
         return Analysis(description, False, 0.0, 0.0, None, None)
     count, first, last, max_gap, max_at, min_gap = total
@@ -159,10 +168,10 @@ def analyze_oracle(schedule: Schedule, memo: bool = True) -> Analysis:
         runs_per_year=per_day * 365.2425,
         worst_case_delay=dt.timedelta(seconds=max_gap),
         min_interval=dt.timedelta(seconds=min_gap),
-        worst_case_after=dt.datetime.fromtimestamp(max_at, schedule.zone),
+        worst_case_after=shown(max_at),
         worst_case_from_dst=max_gap > wall_worst,
         wall_worst_case_delay=dt.timedelta(seconds=wall_worst),
-        stalls_at=None if stall is None else dt.datetime.fromtimestamp(stall, schedule.zone),
+        stalls_at=None if stall is None else shown(stall),
     )
 
 
@@ -174,7 +183,7 @@ def _year_info(year: int) -> tuple[int, bool, int, bool, int]:
 
 
 def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]],
-                 schedule: Schedule) -> tuple[Agg | None, int | None]:
+                 schedule: Schedule, zone: Offsets) -> tuple[Agg | None, int | None]:
     memo: dict[tuple[bool, int, bool, int, int, int], Agg | None] = {}
     walks: dict[tuple[bool, int, bool, int, int, int], int | None] = {}
     stalled: set[tuple[bool, int, bool, int, int, int]] = set()
@@ -187,9 +196,9 @@ def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]],
             base, leap, weekday, next_leap, _ = _year_info(dt.datetime.fromtimestamp(a + offset, UTC).year)
             wkey = (leap, weekday, next_leap, last - base, a - base, offset)
             if wkey not in walks:
-                found = next_after_oracle(schedule, schedule.zone, last)
+                found = next_after_oracle(schedule, zone, last)
                 if found is not None:
-                    following = next_after_oracle(schedule, schedule.zone, found) if found > last else found
+                    following = next_after_oracle(schedule, zone, found) if found > last else found
                     if following is not None and following <= found:
                         stalled.add(wkey)
                 walks[wkey] = None if found is None else found - base
@@ -223,7 +232,7 @@ def _zoned_total(cal: WallCalendar, eras: Sequence[tuple[int, int, int]],
 
 
 def _zoned_total_unmemoised(cal: WallCalendar, eras: Sequence[tuple[int, int, int]],
-                            schedule: Schedule) -> tuple[Agg | None, int | None]:
+                            schedule: Schedule, zone: Offsets) -> tuple[Agg | None, int | None]:
     """The era loop without memoisation: every era computed, every walk made."""
     times = frozenset(schedule.times_of_day)
     total: Agg | None = None
@@ -231,10 +240,10 @@ def _zoned_total_unmemoised(cal: WallCalendar, eras: Sequence[tuple[int, int, in
         start, crossing = a, None
         if index and total is not None:
             last = total[2]
-            found = next_after_oracle(schedule, schedule.zone, last)
+            found = next_after_oracle(schedule, zone, last)
             if found is None:
                 break
-            following = next_after_oracle(schedule, schedule.zone, found) if found > last else found
+            following = next_after_oracle(schedule, zone, found) if found > last else found
             if following is not None and following <= found:
                 return total, found
             if found >= b:
@@ -249,3 +258,9 @@ def _zoned_total_unmemoised(cal: WallCalendar, eras: Sequence[tuple[int, int, in
         era = None if got is None else scale(got, 60, offset)
         total = combine(total, combine(crossing, era))
     return total, None
+
+
+def comparable(analysis: Analysis) -> tuple[object, ...]:
+    """Every field of ``analysis``, a datetime as its ISO text (instant, wall time and offset): the fast analysis
+    shows its zone through :class:`~generator.schedule.zones.Zone`, the oracle through a fixed offset."""
+    return tuple(v.isoformat() if isinstance(v, dt.datetime) else v for v in analysis._values(analysis))

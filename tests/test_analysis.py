@@ -370,15 +370,6 @@ def test_every_installed_zone_parses() -> None:
     assert all(tzfile.zone_model(k) is not None for k in keys)
 
 
-def test_probe_fallback_agrees_with_tzif() -> None:
-    a = int(dt.datetime(2026, 1, 1, tzinfo=UTC).timestamp())
-    b = int(dt.datetime(2031, 1, 1, tzinfo=UTC).timestamp())
-    probed = tzfile.probe_model(ZoneInfo("Europe/Berlin"), a, b)
-    model = tzfile.zone_model("Europe/Berlin")
-    assert model is not None
-    assert [(t, o) for t, o in zip(probed.times, probed.offsets, strict=True)] == model.changes(a, b)
-
-
 @pytest.mark.parametrize(
     ("text", "std", "dst"),
     [

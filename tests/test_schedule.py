@@ -21,6 +21,7 @@ from generator.schedule.cron import (
     parse,
     validate_time_zone,
 )
+from generator.schedule.zones import zone_for
 
 try:  # tests/ itself on sys.path (default rootdir-less run)
     from schedule_cases import (
@@ -313,18 +314,19 @@ def test_next_runs_follow_robfig_on_transition_days(expr: str, zone: str, after:
 
 def test_go_date_normalises_like_go() -> None:
     from generator.schedule.robfig import go_date
+    from generator.schedule.zones import zone_for
 
-    lhi = ZoneInfo("Australia/Lord_Howe")
+    lhi = zone_for("Australia/Lord_Howe")
     # nonexistent 02:00 on 2026-10-04: Go reads it with the offset before the change, i.e. 02:30 +11
     assert dt.datetime.fromtimestamp(go_date(lhi, 2026, 10, 4, 2, 0, 0), lhi).isoformat() == "2026-10-04T02:30:00+11:00"
     # ambiguous 01:45 on 2026-04-05: Go looks the offset up at the wall time read as UTC, which east of Greenwich
     # is after the change, so it picks the second (standard-time) occurrence
     assert dt.datetime.fromtimestamp(go_date(lhi, 2026, 4, 5, 1, 45, 0), lhi).isoformat() == "2026-04-05T01:45:00+10:30"
     # west of Greenwich the same rule picks the first occurrence (New York, 2026-11-01 01:30 EDT)
-    nyc = ZoneInfo("America/New_York")
+    nyc = zone_for("America/New_York")
     assert dt.datetime.fromtimestamp(go_date(nyc, 2026, 11, 1, 1, 30, 0), nyc).isoformat() == "2026-11-01T01:30:00-04:00"
     # month 13 and day 32 overflow into the next year / month
-    assert go_date(UTC, 2026, 13, 32, 0, 0, 0) == int(dt.datetime(2027, 2, 1, tzinfo=UTC).timestamp())
+    assert go_date(zone_for(None), 2026, 13, 32, 0, 0, 0) == int(dt.datetime(2027, 2, 1, tzinfo=UTC).timestamp())
 
 
 def test_results_are_in_the_schedule_zone_and_strictly_after() -> None:
@@ -335,7 +337,8 @@ def test_results_are_in_the_schedule_zone_and_strictly_after() -> None:
     assert s.next_runs(after.replace(microsecond=1), 1)[0].hour == 6
     assert s.next_runs(after.replace(second=59, microsecond=999999), 1)[0].hour == 6
     berlin = parse("0 12 * * *", "Europe/Berlin").next_runs(dt.datetime(2026, 7, 1, tzinfo=UTC), 1)[0]
-    assert berlin.tzinfo == BERLIN and berlin.utcoffset() == dt.timedelta(hours=2)
+    assert berlin.tzinfo is zone_for("Europe/Berlin") and berlin.utcoffset() == dt.timedelta(hours=2)
+    assert berlin.isoformat() == berlin.astimezone(BERLIN).isoformat() and berlin.tzname() == "CEST"
 
 
 def test_never_fires_returns_empty_quickly() -> None:
@@ -423,11 +426,11 @@ def test_parser_matches_independent_meaning(case: tuple[str, Meaning]) -> None:
 def _check_against_naive(expr: str, meaning: Meaning, zone: str | None, start: dt.datetime) -> None:
     s = parse(expr, zone)
     horizon = 3 * 1440
-    expected = naive_runs(meaning, s.zone, start, horizon)
+    expected = naive_runs(meaning, ZoneInfo(zone) if zone else UTC, start, horizon)  # zoneinfo: the independent view
     got = s.next_runs(start, len(expected) + 1)
     # compare instants: PEP 495 makes inter-zone == False for times inside a fall-back fold
     assert [r.timestamp() for r in got[: len(expected)]] == [r.timestamp() for r in expected]
-    assert all(r.tzinfo is s.zone for r in got)
+    assert all(r.tzinfo is s.zone.tz for r in got)
     if len(got) > len(expected):
         assert got[len(expected)].timestamp() > (start + dt.timedelta(minutes=horizon)).timestamp()
 

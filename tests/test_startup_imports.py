@@ -224,3 +224,23 @@ def test_a_warm_one_overlay_check_imports_only_what_a_cache_hit_needs(tmp_path: 
     assert found == [], f"a warm check imported {found}"
     # the control: the same guard catches what the check that filled the caches imported
     assert {"jinja2", "generator.render.overlay", "generator.validate.manifest_schemas", "dataclasses"} <= cold
+
+
+# validate of a settings file whose time zone has clock changes: the zone is read from its TZif file by the zone model
+# (generator.schedule.zones / tzfile), which the walk, the analysis and the lint share; zoneinfo (and what it loads:
+# weakref, struct; calendar in some versions) stays out. sysconfig still comes in through tzif_source.tzpath().
+VALIDATE_DST_FORBIDDEN = ("zoneinfo", "_zoneinfo", "calendar", "weakref", "struct", "locale")
+
+
+def test_validate_of_a_dst_zone_reads_it_without_zoneinfo(tmp_path: Path) -> None:
+    settings = tmp_path / "overlays" / "x" / "settings.yaml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "15 3 1,15 * *"\n'
+                        '  secretRotationTimeZone: "Australia/Lord_Howe"\n'
+                        "rotation:\n  restart:\n    kind: StatefulSet\n    name: authservice\n", encoding="utf-8")
+    modules = _modules(["validate", str(settings)])
+    # the control: the zone really was read and the schedule analysed and linted (its long-delay warning needs
+    # the longest gap, with its datetimes in the zone)
+    assert {"generator.schedule.tzfile", "generator.schedule.analysis", "generator.schedule.gaps"} <= modules
+    found = sorted(m for m in modules for name in VALIDATE_DST_FORBIDDEN if m == name or m.startswith(name + "."))
+    assert found == [], f"validate of a DST zone imported {found}"

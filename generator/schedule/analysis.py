@@ -43,12 +43,12 @@ from generator.schedule.describe import describe
 from generator.schedule.golang import is_leap, jan1_day, year_of_day
 from generator.schedule.robfig import next_after, plainly_advances
 from generator.schedule.spec import Schedule
-from generator.schedule.zones import UTC
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
 if TYPE_CHECKING:
     from generator.schedule.robfig import Known
     from generator.schedule.tzfile import ZoneModel
+    from generator.schedule.zones import Zone
 
 __all__ = ["HORIZON_START", "Analysis", "analyze"]
 
@@ -72,8 +72,8 @@ class _ZoneEras(Record):
     __slots__ = _fields
     eras: tuple[tuple[int, int, int], ...]
     model: ZoneModel
-    #: its offset changes for :func:`.robfig.next_after` (``None`` when they were only sampled from zoneinfo)
-    known: Known | None
+    #: its offset changes for :func:`.robfig.next_after`
+    known: Known
     #: per group class, its eras relative to the base
     templates: tuple[tuple[EraTemplate, ...], ...]
     era_classes: dict[tuple[bool, int, bool, int, int], int]
@@ -84,7 +84,7 @@ class _ZoneEras(Record):
     #: the zone's offsets from the horizon on never differ by 12 hours or more (see :func:`.robfig.plainly_advances`)
     monotone: bool
 
-    def __init__(self, eras: tuple[tuple[int, int, int], ...], model: ZoneModel, known: Known | None,
+    def __init__(self, eras: tuple[tuple[int, int, int], ...], model: ZoneModel, known: Known,
                  templates: tuple[tuple[EraTemplate, ...], ...],
                  era_classes: dict[tuple[bool, int, bool, int, int], int],
                  groups: tuple[tuple[int, int, int, int], ...], monotone: bool) -> None:
@@ -92,44 +92,19 @@ class _ZoneEras(Record):
 
 
 def _eras(schedule: Schedule) -> _ZoneEras | None:
-    """The eras of the schedule's zone; ``None`` for UTC (one era, the horizon, offset 0)."""
-    if schedule.time_zone is None or schedule.zone is UTC:
+    """The eras of the schedule's zone; ``None`` without a time zone (one era, the horizon, offset 0)."""
+    if schedule.time_zone is None:
         return None
-    return _zone_eras(schedule.time_zone, schedule.zone)
-
-
-def _plain_rule(model: ZoneModel) -> bool:
-    """Whether the zone's footer rule gives its dates as ``Mm.w.d`` and keeps its changes in one order and two days
-    clear of the UTC year's ends in all 14 year types, as every real zone's rule does. Only then are the model's changes, which robfig's jumps trust, the
-    ones zoneinfo (which the walk reads) makes to the second: near a year's end the two can take different years'
-    rules (``tests/test_synthetic_zones.py`` draws such rules). Otherwise the walk steps, as it did before."""
-    rule = model.rule
-    if rule is None or rule.dst is None:
-        return True
-    if not (rule.start.startswith("M") and rule.end.startswith("M")):
-        return False  # day-of-year dates (Jn, n): zoneinfo places J59/24 of a leap year a day later than Go does
-    orders = set()
-    for leap in (False, True):
-        last = (365 + leap - 2) * 86400
-        for weekday in range(7):
-            s, e = rule.type_bounds(leap, weekday)
-            if not (2 * 86400 <= s < last and 2 * 86400 <= e < last):
-                return False
-            orders.add(s < e)
-    return len(orders) == 1
+    return _zone_eras(schedule.zone)
 
 
 @lru_cache(maxsize=64)
-def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
+def _zone_eras(zone: Zone) -> _ZoneEras:
     """Real-time eras ``(start, end, offset)`` of constant offset covering the horizon."""
     w0 = (HORIZON_START.toordinal() - _EPOCH_ORDINAL) * 86400
     w1 = w0 + _CYCLE_S
-    from generator.schedule.tzfile import probe_model, zone_model  # only zones with offsets need it (start-up)
-
-    model = zone_model(key)
-    sampled = model is None
-    if model is None:
-        model = probe_model(zone, w0 - 2 * 86400, w1 + 2 * 86400)
+    model = zone.model
+    assert model is not None
     h0 = w0 - model.offset_at(w0 - model.offset_at(w0))
     h1 = w1 - model.offset_at(w1 - model.offset_at(w1))
     eras: list[tuple[int, int, int]] = []
@@ -139,7 +114,7 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
         start, offset = t, new
     eras.append((start, h1, offset))
     margin = max(abs(era[2]) for era in eras) + 1
-    known = None if sampled or not _plain_rule(model) else (tuple(era[0] for era in eras[1:]), h0, h1, margin)
+    known = (tuple(era[0] for era in eras[1:]), h0, h1, margin)
     walk_classes: dict[tuple[bool, int, bool, int, int], int] = {}
     era_classes: dict[tuple[bool, int, bool, int, int], int] = {}
     group_classes: dict[tuple[int, ...], int] = {}
@@ -183,7 +158,7 @@ def _zone_eras(key: str, zone: dt.tzinfo) -> _ZoneEras:
     offsets.update((model.offset_at(h0 - 2 * 86400), *(new for _, new in model.changes(h0 - 2 * 86400, h0))))
     if model.rule is not None:  # past the horizon (walks search on) only the footer rule applies
         offsets.update((model.rule.std, model.rule.dst if model.rule.dst is not None else model.rule.std))
-    monotone = not sampled and max(offsets) - min(offsets) < 12 * 3600
+    monotone = max(offsets) - min(offsets) < 12 * 3600
     return _ZoneEras(tuple(eras), model, known, tuple(templates), era_classes, tuple(groups), monotone)
 
 
@@ -280,10 +255,10 @@ def analyze(schedule: Schedule) -> Analysis:
         runs_per_year=per_day * 365.2425,
         worst_case_delay=dt.timedelta(seconds=max_gap),
         min_interval=dt.timedelta(seconds=min_gap),
-        worst_case_after=dt.datetime.fromtimestamp(max_at, schedule.zone),
+        worst_case_after=dt.datetime.fromtimestamp(max_at, schedule.zone.tz),
         worst_case_from_dst=max_gap > wall_worst,
         wall_worst_case_delay=dt.timedelta(seconds=wall_worst),
-        stalls_at=None if stall is None else dt.datetime.fromtimestamp(stall, schedule.zone),
+        stalls_at=None if stall is None else dt.datetime.fromtimestamp(stall, schedule.zone.tz),
     )
 
 
@@ -378,7 +353,7 @@ def _zoned_total(cal: WallCalendar, zoned: _ZoneEras, schedule: Schedule) -> tup
     return total, None
 
 
-def _walk(schedule: Schedule, zone: dt.tzinfo, known: Known | None, monotone: bool, cal: WallCalendar,
+def _walk(schedule: Schedule, zone: Zone, known: Known | None, monotone: bool, cal: WallCalendar,
           times: frozenset[int], last: int, base: int, offset: int, span: int) -> tuple[int | None, bool, bool | None]:
     """The walk memo's entry: robfig's Next of ``last`` relative to ``base``, whether the controller stalls there,
     and whether it is a run the wall clock would not make (``None`` past ``span``, the two years the key fixes)."""

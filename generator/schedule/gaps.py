@@ -18,11 +18,11 @@ from generator.schedule.describe import MONTHS, day_phrase
 from generator.schedule.durations import human_duration
 from generator.schedule.golang import days_in, fields_with_columns
 from generator.schedule.spec import Schedule
-from generator.schedule.tzfile import probe_model, zone_model
-from generator.schedule.zones import UTC
+from generator.schedule.zones import UTC, Zone
 
 __all__ = ["Gap", "longest_gap"]
 
+_WALL_EPOCH = dt.datetime(1970, 1, 1)
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EXPANSIONS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
                "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
@@ -51,7 +51,7 @@ def longest_gap(schedule: Schedule, analysis: Analysis, expression: str, limit_h
     worst, start = analysis.worst_case_delay, analysis.worst_case_after
     if worst is None or start is None:
         return None
-    end = (start.astimezone(UTC) + worst).astimezone(schedule.zone)  # aware "+" would add wall-clock time
+    end = (start.astimezone(UTC) + worst).astimezone(schedule.zone.tz)  # aware "+" would add wall-clock time
     accept = f"if that is intended, accept it with lint.maxDelayHours: {math.ceil(worst.total_seconds() / 3600)}"
     if schedule.every is not None:
         every = f'"@every {_go_hours(limit_hours)}"' if limit_hours >= 1 else "a shorter @every duration"
@@ -141,10 +141,9 @@ def _stall_gap(schedule: Schedule, stall: dt.datetime, start: dt.datetime, end: 
     return Gap(start, end, worst, cause, tuple(fixes))
 
 
-def _exists(zone: dt.tzinfo, wall: dt.datetime) -> bool:
+def _exists(zone: Zone, wall: dt.datetime) -> bool:
     """Whether a wall time happens in ``zone`` (not inside a spring-forward gap)."""
-    aware = wall.replace(tzinfo=zone)
-    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
+    return bool(zone.instants(int((wall - _WALL_EPOCH).total_seconds())))
 
 
 def _offset(stamp: dt.datetime) -> dt.timedelta:
@@ -168,12 +167,9 @@ def _clock_extra(start: dt.datetime, end: dt.datetime, worst: dt.timedelta) -> s
 def _change_between(schedule: Schedule, start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
     """Wall clock just before and just after the first forward change in the gap."""
     a, b = int(start.timestamp()), int(end.timestamp())
-    key = schedule.time_zone
-    model = zone_model(key) if key else None
-    if model is None:
-        model = probe_model(schedule.zone, a, b)
-    previous = model.offset_at(a)
-    for t, offset in model.changes(a, b):
+    zone = schedule.zone
+    previous = zone.offset_at(a)
+    for t, offset in zone.changes(a, b):
         if offset > previous:
             before = dt.datetime.fromtimestamp(t + previous, UTC).replace(tzinfo=None)
             after = dt.datetime.fromtimestamp(t + offset, UTC).replace(tzinfo=None)
@@ -189,10 +185,10 @@ def _hours_clear_of_changes(schedule: Schedule) -> str | None:
         return None
     a = int(dt.datetime.combine(HORIZON_START, dt.time(), UTC).timestamp())
     b = a + 2 * 366 * 86400
-    model = zone_model(key) or probe_model(schedule.zone, a, b)
+    zone = schedule.zone
     windows: list[tuple[int, int]] = []  # minutes of the day touched by a change: skipped or repeated
-    previous = model.offset_at(a)
-    for t, offset in model.changes(a, b):
+    previous = zone.offset_at(a)
+    for t, offset in zone.changes(a, b):
         low = (t + min(previous, offset)) // 60 % 1440
         windows.append((low, low + abs(offset - previous) // 60))
         previous = offset

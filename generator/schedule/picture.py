@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from generator.schedule.cron import UTC, Schedule
+from generator.schedule.cron import Schedule
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
+if TYPE_CHECKING:
+    from generator.schedule.zones import Zone
 
 
 def escape(text: str) -> str:
@@ -36,22 +40,13 @@ def _bucket(count: int) -> int:
     return 2 if count < 30 else 3
 
 
-def _offset(zone: dt.tzinfo, stamp: int) -> int:
-    off = dt.datetime.fromtimestamp(stamp, zone).utcoffset()
-    return int(off.total_seconds()) if off is not None else 0
+def _offset(zone: Zone, stamp: int) -> int:
+    return zone.offset_at(stamp)
 
 
-def _minute_starts(zone: dt.tzinfo, day: dt.date, minute: int) -> list[int]:
+def _minute_starts(zone: Zone, day: dt.date, minute: int) -> list[int]:
     """Epoch seconds at which the wall clock shows ``day`` ``minute`` (0, 1 or 2 instants)."""
-    wall = (day.toordinal() - _EPOCH_ORDINAL) * 86400 + minute * 60
-    naive = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60)
-    out: set[int] = set()
-    for fold in (0, 1):
-        off = naive.replace(tzinfo=zone, fold=fold).utcoffset()
-        candidate = wall - (int(off.total_seconds()) if off is not None else 0)
-        if candidate + _offset(zone, candidate) == wall:
-            out.add(candidate)
-    return sorted(out)
+    return [t for t, _ in zone.instants((day.toordinal() - _EPOCH_ORDINAL) * 86400 + minute * 60)]
 
 
 def _every_counts(schedule: Schedule, day: dt.date, anchor: int, step: int) -> list[int]:
@@ -66,7 +61,7 @@ def _every_counts(schedule: Schedule, day: dt.date, anchor: int, step: int) -> l
     counts = [0] * 24
     wall0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400
     offset = _offset(zone, wall0 - _offset(zone, wall0))
-    if zone is UTC or all(_offset(zone, wall0 - offset + k * 3600) == offset for k in range(-1, 26)):
+    if zone.model is None or all(_offset(zone, wall0 - offset + k * 3600) == offset for k in range(-1, 26)):
         for hour in range(24):
             start = wall0 + hour * 3600 - offset
             counts[hour] = runs_in(start, start + 3600)

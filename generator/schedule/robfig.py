@@ -14,6 +14,8 @@ runs on across the change to 02:45 +12:45 again. The controller never runs such 
 is its "time difference between two schedules is less than 1 second" error) and stops scheduling the CronJob;
 ``Schedule.next_runs`` and the analysis end there. This module reproduces the walk exactly:
 
+* Every local field is read from the zone's own offsets (:meth:`.zones.Zone.offset_at`, the TZif model with Go's
+  semantics): the wall time of ``t`` is ``t + offset_at(t)`` and its fields are that many seconds after 1970-01-01.
 * ``go_date`` is Go's ``time.Date``: the wall time is read as UTC, the offset in effect at that instant is looked
   up, and if the resulting UTC instant lies outside that offset's period the offset at the resulting instant is
   used instead. Both cases reduce to ``wall - offset_at(wall - offset_at(wall))``: a nonexistent wall time maps
@@ -43,8 +45,6 @@ import bisect
 import datetime as dt
 from functools import lru_cache
 
-from generator.schedule.zones import offset_at
-
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
 if TYPE_CHECKING:
     from typing import Protocol
@@ -72,14 +72,23 @@ if TYPE_CHECKING:
     #: and a margin larger than any offset the zone has there (a wall time read as UTC is within it of its instant)
     Known = tuple[Sequence[int], int, int, int]
 
+    from generator.schedule.zones import Zone
+
 __all__ = ["Fields", "Known", "go_date", "next_after", "plainly_advances"]
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _SEARCH_YEARS = 400 + 10
 _DAYS_IN = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_UTC = dt.UTC
 
 
-def go_date(zone: dt.tzinfo, year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:
+def _local(zone: Zone, t: int) -> dt.datetime:
+    """The wall clock at epoch second ``t``: its fields are those of ``t + offset`` read in UTC (one C call;
+    ``ValueError``/``OverflowError`` outside years 1-9999, as ``fromtimestamp`` in the zone raised)."""
+    return dt.datetime.fromtimestamp(t + zone.offset_at(t), _UTC)
+
+
+def go_date(zone: Zone, year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:
     """Go ``time.Date(year, month, day, hour, minute, second, 0, zone)`` as epoch seconds.
 
     ``month`` and ``day`` may overflow (``month`` 13 is January of the next year; day 32 runs into the next
@@ -89,18 +98,19 @@ def go_date(zone: dt.tzinfo, year: int, month: int, day: int, hour: int, minute:
     month = (month - 1) % 12 + 1
     days = dt.date(year, month, 1).toordinal() - _EPOCH_ORDINAL + day - 1
     wall = days * 86400 + hour * 3600 + minute * 60 + second
-    return wall - offset_at(zone, wall - offset_at(zone, wall))
+    off = zone.offset_at
+    return wall - off(wall - off(wall))
 
 
-def _fast_forward(zone: dt.tzinfo, t: int, unit: int, value: int, modulo: int, wanted: frozenset[int],
+def _fast_forward(zone: Zone, t: int, unit: int, value: int, modulo: int, wanted: frozenset[int],
                   known: Known | None = None) -> int:
     """``t`` after the loop "add ``unit`` until the local field is wanted or wraps to 0" (field now ``value``)."""
     jumped = t + _steps(wanted, modulo)[value] * unit
-    if (known is not None and _steady(known, t, jumped)) or offset_at(zone, jumped) == offset_at(zone, t):
+    if (known is not None and _steady(known, t, jumped)) or zone.offset_at(jumped) == zone.offset_at(t):
         return jumped
     while True:  # an offset change inside the jump: step exactly as robfig does
         t += unit
-        local = dt.datetime.fromtimestamp(t, zone)
+        local = _local(zone, t)
         got = local.minute if unit == 60 else local.hour
         if got in wanted or got == 0:
             return t
@@ -197,7 +207,7 @@ def _day_matches(spec: Fields, local: dt.datetime) -> bool:
     return (dom and dow) if spec.days_anded else (dom or dow)
 
 
-def plainly_advances(spec: Fields, zone: dt.tzinfo, run: int) -> bool:
+def plainly_advances(spec: Fields, zone: Zone, run: int) -> bool:
     """Whether ``next_after(spec, zone, run) > run`` is certain without walking, in a zone whose offsets never differ
     by 12 hours or more (the caller's part).
 
@@ -206,12 +216,12 @@ def plainly_advances(spec: Fields, zone: dt.tzinfo, run: int) -> bool:
     ``run``, and from there every move goes forward -- months and days by at least a day less the largest offset
     difference, less 12 hours for the midnight correction; hours, minutes and seconds by adding.
     """
-    local = dt.datetime.fromtimestamp(run + 1, zone)
+    local = _local(zone, run + 1)
     return local.month in spec.months and _day_matches(spec, local) and local.hour in spec.hours \
         and local.minute in spec.minutes
 
 
-def next_after(spec: Fields, zone: dt.tzinfo, after: int, known: Known | None = None) -> int | None:
+def next_after(spec: Fields, zone: Zone, after: int, known: Known | None = None) -> int | None:
     """robfig's ``Next`` for epoch second ``after`` (already floored): the next run, or ``None`` within the search.
 
     With ``known`` (the zone's offset changes over a stretch of time, from its TZif file) the month and day loops
@@ -219,10 +229,10 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int, known: Known | None = 
     """
     t = after + 1
     added = False
-    year_limit = dt.datetime.fromtimestamp(t, zone).year + _SEARCH_YEARS
+    year_limit = _local(zone, t).year + _SEARCH_YEARS
     months, hours, minutes = spec.months, spec.hours, spec.minutes
     while True:  # WRAP
-        local = dt.datetime.fromtimestamp(t, zone)
+        local = _local(zone, t)
         if local.year > year_limit:
             return None
         wrapped = False
@@ -230,18 +240,18 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int, known: Known | None = 
             if not added:
                 added = True
                 t = go_date(zone, local.year, local.month, 1, 0, 0, 0)
-                local = dt.datetime.fromtimestamp(t, zone)
+                local = _local(zone, t)
             if known is not None and local.day <= 28:
                 jumped = _months_ahead(spec, t, local, _clear_until(known, t))
                 if jumped != t:
                     t = jumped
-                    local = dt.datetime.fromtimestamp(t, zone)
+                    local = _local(zone, t)
                     if local.month == 1:
                         wrapped = True
                         break
                     continue
             t = go_date(zone, local.year, local.month + 1, local.day, local.hour, local.minute, local.second)
-            local = dt.datetime.fromtimestamp(t, zone)
+            local = _local(zone, t)
             if local.month == 1:
                 wrapped = True
                 break
@@ -251,21 +261,21 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int, known: Known | None = 
             if not added:
                 added = True
                 t = go_date(zone, local.year, local.month, local.day, 0, 0, 0)
-                local = dt.datetime.fromtimestamp(t, zone)
+                local = _local(zone, t)
             if known is not None and local.hour == 0:
                 days = min(_days_to_stop(spec, local), (_clear_until(known, t) - t) // 86400)
                 if days > 0:  # no offset change near: every step adds 86400 s and midnight exists
                     t += days * 86400
-                    local = dt.datetime.fromtimestamp(t, zone)
+                    local = _local(zone, t)
                     if local.day == 1:
                         wrapped = True
                         break
                     continue
             t = go_date(zone, local.year, local.month, local.day + 1, local.hour, local.minute, local.second)
-            local = dt.datetime.fromtimestamp(t, zone)
+            local = _local(zone, t)
             if local.hour != 0:  # robfig: midnight may not exist; move back to (or on to) hour 0
                 t += (24 - local.hour) * 3600 if local.hour > 12 else -local.hour * 3600
-                local = dt.datetime.fromtimestamp(t, zone)
+                local = _local(zone, t)
             if local.day == 1:
                 wrapped = True
                 break
@@ -275,18 +285,18 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int, known: Known | None = 
             if not added:
                 added = True
                 t = go_date(zone, local.year, local.month, local.day, local.hour, 0, 0)
-                local = dt.datetime.fromtimestamp(t, zone)
+                local = _local(zone, t)
             t = _fast_forward(zone, t, 3600, local.hour, 24, hours, known)
-            local = dt.datetime.fromtimestamp(t, zone)
+            local = _local(zone, t)
             if local.hour == 0:
                 continue
         if local.minute not in minutes:
             if not added:
                 added = True
                 t -= t % 60
-                local = dt.datetime.fromtimestamp(t, zone)
+                local = _local(zone, t)
             t = _fast_forward(zone, t, 60, local.minute, 60, minutes, known)
-            local = dt.datetime.fromtimestamp(t, zone)
+            local = _local(zone, t)
             if local.minute == 0:
                 continue
         if local.second != 0:
@@ -296,11 +306,11 @@ def next_after(spec: Fields, zone: dt.tzinfo, after: int, known: Known | None = 
             jumped = t + 60 - local.second
             if known is not None and _steady(known, t, jumped):
                 t = jumped  # one offset throughout: its local second is (t + offset + 60 - second) % 60 = 0
-            elif offset_at(zone, jumped) == offset_at(zone, t) and dt.datetime.fromtimestamp(jumped, zone).second == 0:
+            elif zone.offset_at(jumped) == zone.offset_at(t) and (jumped + zone.offset_at(jumped)) % 60 == 0:
                 t = jumped
             else:  # pragma: no cover - only historic offsets with seconds (LMT) get here
                 t += 1
-                while dt.datetime.fromtimestamp(t, zone).second != 0:
+                while (t + zone.offset_at(t)) % 60 != 0:
                     t += 1
             continue
         return t

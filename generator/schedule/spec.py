@@ -8,7 +8,7 @@ from functools import cached_property
 
 from generator.schedule.golang import days_in
 from generator.schedule.robfig import go_date, next_after
-from generator.schedule.zones import UTC, offset_at, offset_fold, zone_for
+from generator.schedule.zones import UTC, Zone, zone_for
 
 __all__ = ["Schedule"]
 
@@ -87,8 +87,9 @@ class Schedule:
     # -- calendar helpers (also used by analysis and picture) --------------------------------------------------
 
     @cached_property
-    def zone(self) -> dt.tzinfo:
-        """The zone the controller evaluates the schedule in (UTC when no time zone is set)."""
+    def zone(self) -> Zone:
+        """The zone the controller evaluates the schedule in (UTC when no time zone is set): its offsets for the
+        walk and the analysis, and the ``tzinfo`` of the datetimes shown."""
         return zone_for(self.time_zone)
 
     @cached_property
@@ -172,11 +173,12 @@ class Schedule:
         changes its offset twice within 6 hours).
         """
         zone = self.zone
-        if zone is UTC:
+        if zone.model is None:
             return 0
-        offset = offset_fold(zone, day, 0)
-        real0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400 - offset
-        if all(offset_at(zone, real0 + k * 6 * 3600) == offset for k in range(-_CARRY_DAYS * 4, 5)):
+        wall0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400
+        offset = zone.wall_offset(wall0, 0)
+        real0 = wall0 - offset
+        if all(zone.offset_at(real0 + k * 6 * 3600) == offset for k in range(-_CARRY_DAYS * 4, 5)):
             return offset
         return None
 
@@ -195,14 +197,15 @@ class Schedule:
         stamp = go_date(zone, day.year, day.month, day.day - _CARRY_DAYS, 0, 0, 0) - 1
         found = next_after(self, zone, stamp)
         out: list[int] = []
+        number = wall0 // 86400
         while found is not None and found > stamp:
             following = next_after(self, zone, found)
             if following is not None and following <= found:
                 break  # the controller stalls here and makes no further run (see next_runs)
-            local = dt.datetime.fromtimestamp(found, zone).date()
-            if local > day:
+            local = (found + zone.offset_at(found)) // 86400  # its local day
+            if local > number:
                 break
-            if local == day:
+            if local == number:
                 out.append(found)
             stamp, found = found, following
         return out
@@ -212,7 +215,7 @@ class Schedule:
         if self._constant_offset(day) is not None:
             return list(self.times_of_day)
         wall0 = (day.toordinal() - _EPOCH_ORDINAL) * 86400
-        return sorted((r + offset_at(self.zone, r) - wall0) // 60 for r in self.day_runs(day))
+        return sorted((r + self.zone.offset_at(r) - wall0) // 60 for r in self.day_runs(day))
 
     def next_runs(self, after: dt.datetime, count: int) -> list[dt.datetime]:
         """The next ``count`` run times strictly after ``after``, tz-aware in the schedule's zone.
@@ -266,7 +269,7 @@ class Schedule:
             if stamp is None:
                 break
             try:
-                out.append(dt.datetime.fromtimestamp(stamp, zone))
+                out.append(dt.datetime.fromtimestamp(stamp, zone.tz))
             except (OverflowError, ValueError, OSError):
                 break
         return out

@@ -1,22 +1,23 @@
-"""A time zone's future offsets, read from its TZif file: transitions plus the POSIX TZ footer rule.
+"""A time zone's offsets, read from its TZif file: transitions plus the POSIX TZ footer rule, as Go reads them.
 
-Analysis splits the horizon at a zone's real transitions; zoneinfo does not expose them, so the TZif file that
-zoneinfo would load is read directly (TZPATH first, then the ``tzdata`` package). When it cannot be read, the
-transitions are found by sampling zoneinfo (:func:`probe_model`).
+The one reader of a zone's offsets (:class:`generator.schedule.zones.Zone` wraps it): robfig's walk, the analysis's
+eras and the names ``validate`` accepts. The TZif file is the one zoneinfo would load (TZPATH first, then the
+``tzdata`` package), read without importing zoneinfo. Go semantics (the CronJob controller is Go): past the last
+transition the footer rule applies with the bounds of the instant's UTC year; a file without transitions is the
+footer rule throughout; a rule whose two bounds coincide is never in DST.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import struct
 from functools import lru_cache
 
 from generator.records import Record
 from generator.schedule.golang import days_in, is_leap, jan1_day, year_of_day
 from generator.tzif_source import read_tzif
 
-__all__ = ["ZoneModel", "parse_rule", "probe_model", "read_tzif", "zone_model"]
+__all__ = ["ZoneModel", "parse_rule", "read_tzif", "zone_model"]
 
 _DAYS_IN = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -114,7 +115,7 @@ def _rule_day(spec: str, year: int) -> dt.date:
 
 
 class _Rule(Record):
-    _fields = ("std", "dst", "start", "start_time", "end", "end_time")
+    _fields = ("std", "dst", "start", "start_time", "end", "end_time", "std_name", "dst_name")
     __slots__ = _fields
     std: int
     dst: int | None
@@ -122,10 +123,12 @@ class _Rule(Record):
     start_time: int
     end: str
     end_time: int
+    std_name: str
+    dst_name: str
 
     def __init__(self, std: int, dst: int | None, start: str = "", start_time: int = 7200, end: str = "",
-                 end_time: int = 7200) -> None:
-        self._set(std, dst, start, start_time, end, end_time)
+                 end_time: int = 7200, std_name: str = "", dst_name: str = "") -> None:
+        self._set(std, dst, start, start_time, end, end_time, std_name, dst_name)
 
     def year_bounds(self, year: int) -> tuple[int, int]:
         """UTC epoch seconds of the switch to DST and back to standard time in ``year``."""
@@ -138,12 +141,18 @@ class _Rule(Record):
         return ((_rule_day_number(self.start, leap, weekday) * 86400 + self.start_time - self.std),
                 (_rule_day_number(self.end, leap, weekday) * 86400 + self.end_time - self.dst))
 
+    def is_dst(self, stamp: int) -> bool:
+        """Go's ``tzset``: DST from the start bound to the end bound of the instant's UTC year (the other way round
+        when the end comes first); never when the two coincide."""
+        if self.dst is None:
+            return False
+        s, e = _year_bounds(self, year_of_day(stamp // 86400))
+        return s <= stamp < e if s <= e else not e <= stamp < s
+
     def offset_at(self, stamp: int) -> int:
         if self.dst is None:
             return self.std
-        s, e = _year_bounds(self, year_of_day(stamp // 86400))
-        is_dst = s <= stamp < e if s < e else not e <= stamp < s
-        return self.dst if is_dst else self.std
+        return self.dst if self.is_dst(stamp) else self.std
 
 
 @lru_cache(maxsize=4096)
@@ -178,11 +187,12 @@ def parse_rule(text: str) -> _Rule | None:
     if m is None:
         return None
     std = -_tz_seconds(m["stdoff"])  # POSIX offsets count west of Greenwich
+    std_name = m["std"].strip("<>")
     if "dst" not in m:
-        return _Rule(std, None)
+        return _Rule(std, None, std_name=std_name)
     dst = -_tz_seconds(m["dstoff"]) if m.get("dstoff") else std + 3600
     if "start" not in m:  # no rule given: not produced by zic; treat as no DST
-        return _Rule(std, None)
+        return _Rule(std, None, std_name=std_name)
     return _Rule(
         std,
         dst,
@@ -190,19 +200,28 @@ def parse_rule(text: str) -> _Rule | None:
         _tz_seconds(m["starttime"]) if m.get("starttime") else 7200,
         m["end"],
         _tz_seconds(m["endtime"]) if m.get("endtime") else 7200,
+        std_name,
+        m["dst"].strip("<>"),
     )
 
 
+#: beyond every instant a zone is asked about (spans open at either end)
+FAR = 1 << 62
+
+
 class ZoneModel(Record):
-    _fields = ("times", "offsets", "initial", "rule")
+    _fields = ("times", "offsets", "initial", "rule", "names", "initial_name")
     __slots__ = _fields
     times: tuple[int, ...]
     offsets: tuple[int, ...]  # offset in effect from times[i]
     initial: int
     rule: _Rule | None
+    names: tuple[str, ...]  # abbreviation in effect from times[i] (for display: ``%Z``)
+    initial_name: str
 
-    def __init__(self, times: tuple[int, ...], offsets: tuple[int, ...], initial: int, rule: _Rule | None) -> None:
-        self._set(times, offsets, initial, rule)
+    def __init__(self, times: tuple[int, ...], offsets: tuple[int, ...], initial: int, rule: _Rule | None,
+                 names: tuple[str, ...] = (), initial_name: str = "") -> None:
+        self._set(times, offsets, initial, rule, names, initial_name)
 
     def offset_at(self, stamp: int) -> int:
         i = bisect.bisect_right(self.times, stamp)
@@ -211,6 +230,35 @@ class ZoneModel(Record):
         if i < len(self.times) or self.rule is None:
             return self.offsets[i - 1]
         return self.rule.offset_at(stamp)
+
+    def span_at(self, stamp: int) -> tuple[int, int, int]:
+        """``(lo, hi, offset)``: ``stamp`` lies in ``[lo, hi)`` and :meth:`offset_at` is ``offset`` throughout (a
+        stretch between transitions, or between the footer rule's bounds and the UTC year's ends)."""
+        times, rule = self.times, self.rule
+        i = bisect.bisect_right(times, stamp)
+        if rule is None or i < len(times):
+            lo = times[i - 1] if i else -FAR
+            hi = times[i] if i < len(times) else FAR
+            return lo, hi, self.offsets[i - 1] if i else self.initial
+        lo = times[-1] if times else -FAR
+        if rule.dst is None:
+            return lo, FAR, rule.std
+        year = year_of_day(stamp // 86400)
+        s, e = _year_bounds(rule, year)
+        lo, hi = max(lo, jan1_day(year) * 86400), jan1_day(year + 1) * 86400
+        for c in (s, e):
+            if c <= stamp:
+                lo = max(lo, c)
+            else:
+                hi = min(hi, c)
+        return lo, hi, rule.offset_at(stamp)
+
+    def name_at(self, stamp: int) -> str:
+        """The abbreviation in effect at ``stamp`` (``%Z``)."""
+        i = bisect.bisect_right(self.times, stamp)
+        if self.rule is None or i < len(self.times):
+            return self.names[i - 1] if i else self.initial_name
+        return self.rule.dst_name if self.rule.is_dst(stamp) else self.rule.std_name
 
     def changes(self, a: int, b: int) -> list[tuple[int, int]]:
         """``(instant, new offset)`` for every offset change in ``(a, b)``.
@@ -238,16 +286,23 @@ class ZoneModel(Record):
         jan1 = jan1_day(year)
         stop = jan1_day(year_of_day(b // 86400) + 2)
         std, dst = rule.std, rule.dst
-        types: dict[tuple[bool, int], tuple[int, int]] = {}
+        types: dict[tuple[bool, int], tuple[int, int, bool, bool]] = {}
         found: list[tuple[int, int]] = []
+        ended_in_dst: bool | None = None  # whether the previous UTC year ended in DST
         while jan1 < stop:
             leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
             key = (leap, (jan1 + 4) % 7)
-            rel = types.get(key)
-            if rel is None:
-                rel = types[key] = rule.type_bounds(*key)
+            kind = types.get(key)
+            if kind is None:
+                rel = rule.type_bounds(*key)
+                kind = types[key] = (*rel, _in_dst(rel, 0), _in_dst(rel, (365 + leap) * 86400 - 1))
             base, end = jan1 * 86400, (jan1 + 365 + leap) * 86400
-            s, e = base + rel[0], base + rel[1]
+            s, e = base + kind[0], base + kind[1]
+            # Go reads each UTC year by its own bounds, so the offset can also change at the new year (a bound near
+            # the year's end, or bounds whose order differs between year types)
+            if ended_in_dst is not None and kind[2] != ended_in_dst and floor < base < b:
+                found.append((base, dst if kind[2] else std))
+            ended_in_dst = kind[3]
             if s != e and base <= s < end and base <= e < end:
                 if floor < s < b:
                     found.append((s, dst))
@@ -269,29 +324,54 @@ class ZoneModel(Record):
         return out
 
 
+def _in_dst(rel: tuple[int, int], at: int) -> bool:
+    """:meth:`_Rule.is_dst` at ``at`` seconds into a UTC year whose bounds are ``rel`` (relative to its start)."""
+    s, e = rel
+    return s <= at < e if s <= e else not e <= at < s
+
+
 def _parse_tzif(data: bytes) -> ZoneModel | None:
+    """The model of a TZif file (RFC 8536; the version 2+ data when present), or ``None`` when ``data`` is not one
+    (``validate`` then reports an unknown time zone, as zoneinfo's ``ValueError`` did)."""
+    try:
+        return _parse_tzif_data(data)
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _ints(data: bytes, at: int, count: int, size: int) -> list[int]:
+    """``count`` big-endian signed integers of ``size`` bytes from ``at`` (``struct`` stays unimported, #16)."""
+    if at + count * size > len(data):
+        raise ValueError("truncated TZif data")
+    return [int.from_bytes(data[k:k + size], "big", signed=True) for k in range(at, at + count * size, size)]
+
+
+def _parse_tzif_data(data: bytes) -> ZoneModel | None:
     if data[:4] != b"TZif" or len(data) < 44:
         return None
     version = data[4]
-
-    def counts(at: int) -> tuple[int, ...]:
-        return struct.unpack(">6l", data[at + 20:at + 44])
-
-    isut, isstd, leap, timecnt, typecnt, charcnt = counts(0)
+    isut, isstd, leap, timecnt, typecnt, charcnt = _ints(data, 20, 6, 4)
     pos = 44
     time_size = 4
     if version >= ord("2"):
         pos += timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut
-        isut, isstd, leap, timecnt, typecnt, charcnt = counts(pos)
+        if data[pos:pos + 4] != b"TZif":
+            return None
+        isut, isstd, leap, timecnt, typecnt, charcnt = _ints(data, pos + 20, 6, 4)
         pos += 44
         time_size = 8
-    fmt = "q" if time_size == 8 else "l"
-    times = struct.unpack(f">{timecnt}{fmt}", data[pos:pos + timecnt * time_size])
+    if min(isut, isstd, leap, timecnt, typecnt, charcnt) < 0:
+        return None
+    times = _ints(data, pos, timecnt, time_size)
     pos += timecnt * time_size
     idx = data[pos:pos + timecnt]
     pos += timecnt
-    types = [struct.unpack(">lBB", data[pos + 6 * k:pos + 6 * k + 6])[0] for k in range(typecnt)]
-    pos += typecnt * 6 + charcnt + leap * (time_size + 4) + isstd + isut
+    types = [(_ints(data, pos + 6 * k, 1, 4)[0], data[pos + 6 * k + 5]) for k in range(typecnt)]
+    pos += typecnt * 6
+    chars = data[pos:pos + charcnt]
+    pos += charcnt + leap * (time_size + 4) + isstd + isut
+    if pos > len(data) or len(idx) < timecnt or any(i >= typecnt for i in idx):
+        return None
     rule = None
     if version >= ord("2"):
         footer = data[pos:].split(b"\n")
@@ -301,41 +381,16 @@ def _parse_tzif(data: bytes) -> ZoneModel | None:
                 return None
     if not types:
         return None
-    return ZoneModel(tuple(times), tuple(types[i] for i in idx), types[0], rule)
 
+    def name(k: int) -> str:
+        at = types[k][1]
+        return chars[at:chars.find(b"\0", at) if b"\0" in chars[at:] else len(chars)].decode("ascii", "replace")
 
-def probe_model(zone: dt.tzinfo, a: int, b: int) -> ZoneModel:
-    """Fallback when the TZif file cannot be read: find offset changes by sampling zoneinfo weekly + bisection."""
-
-    def off(stamp: int) -> int:
-        o = dt.datetime.fromtimestamp(stamp, zone).utcoffset()
-        return int(o.total_seconds()) if o is not None else 0
-
-    times: list[int] = []
-    offsets: list[int] = []
-    step = 7 * 86400
-    t, cur = a, off(a)
-    while t < b:
-        nxt = min(t + step, b)
-        if off(nxt) != cur:
-            lo, hi = t, nxt
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if off(mid) == cur:
-                    lo = mid
-                else:
-                    hi = mid
-            cur = off(hi)
-            times.append(hi)
-            offsets.append(cur)
-            t = hi
-        else:
-            t = nxt
-    return ZoneModel(tuple(times), tuple(offsets), off(a), None)
+    return ZoneModel(tuple(times), tuple(types[i][0] for i in idx), types[0][0], rule,
+                     tuple(name(i) for i in idx), name(0))
 
 
 @lru_cache(maxsize=64)
 def zone_model(key: str) -> ZoneModel | None:
     data = read_tzif(key)
     return None if data is None else _parse_tzif(data)
-
