@@ -227,3 +227,38 @@ def test_tzpath_without_zoneinfo_is_zoneinfo_tzpath(env: str | None, monkeypatch
     finally:
         monkeypatch.undo()
         zoneinfo.reset_tzpath()
+
+
+@pytest.mark.parametrize("name", [*fingerprint.LIBRARIES, "tzdata", "json", "os", "no_such_module_here"])
+def test_find_spec_is_importlib_find_spec(name: str) -> None:
+    """fingerprint.find_spec (no importlib.util on a warm check) finds what importlib.util.find_spec finds, for a
+    module imported already and for one that is not."""
+    import importlib.util
+    import sys
+
+    expected = importlib.util.find_spec(name)
+    found = fingerprint.find_spec(name)
+    assert (found is None) == (expected is None)
+    if found is not None and expected is not None:
+        assert (found.name, found.origin, found.submodule_search_locations) == (
+            expected.name, expected.origin, expected.submodule_search_locations)
+    if name in sys.modules:
+        assert found is sys.modules[name].__spec__
+
+
+def test_built_tzpath_is_sysconfig_tzpath(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tzif_source.built_tzpath reads the TZPATH Python was built with from the module sysconfig reads it from,
+    without importing sysconfig; the same value sysconfig gives."""
+    import subprocess
+    import sys
+    import sysconfig
+
+    from generator.tzif_source import built_tzpath
+
+    expected = sysconfig.get_config_var("TZPATH")
+    assert built_tzpath() == expected  # sysconfig imported: its own value
+    code = ("import sys; from generator.tzif_source import built_tzpath; value = built_tzpath(); "
+            "print(repr((value, 'sysconfig' in sys.modules)))")
+    out = subprocess.run([sys.executable, "-S", "-c", f"import sys; sys.path[:0] = {sys.path!r}; {code}"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == repr((expected, False))  # not imported: the same value, and sysconfig stays out

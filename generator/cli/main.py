@@ -188,9 +188,9 @@ def _progress(stream: TextIO) -> Callable[[int, int], None] | None:
     return show
 
 
-def _template_dir(root: Path) -> str:
+def _template_dir(root: str | os.PathLike[str]) -> str:
     """Compiled templates under .kaptain-gitops/templates (outside cache/, which CI saves and restores)."""
-    return str(root / ".kaptain-gitops" / "templates")
+    return os.path.join(root, ".kaptain-gitops", "templates")
 
 
 def _template_cache(root: Path) -> None:
@@ -229,13 +229,15 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.pipeline.records import Options
     from generator.report.formats import format_run
 
-    root = root_of(args)
+    root = root_path_of(args)  # a string: a warm check starts without importing pathlib (#16)
     patterns = list(args.overlays)
     notices = []
     if args.changed_since:  # never weaker than a full check on what the range touched (see pipeline.changes)
+        from pathlib import Path
+
         from generator.pipeline.changes import changed_overlays
 
-        changes = changed_overlays(root, args.changed_since, patterns)
+        changes = changed_overlays(Path(root), args.changed_since, patterns)
         patterns = changes.overlays
         if changes.widened_by:
             notices.append(f"{changes.widened_by} changed since {args.changed_since}: checking every overlay")

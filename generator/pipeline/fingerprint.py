@@ -20,7 +20,7 @@ import os
 import sys
 import time
 
-from generator.resources import templates_dir
+from generator.resources import data_root_path
 from generator.whole_file import write_whole
 from generator.write.discovery import STATE_DIR
 
@@ -28,6 +28,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without i
 if TYPE_CHECKING:
     import hashlib
     from collections.abc import Callable
+    from importlib.machinery import ModuleSpec
     from pathlib import Path
 
     from generator.pipeline.records import Options
@@ -36,6 +37,12 @@ LIBRARIES = ("jinja2", "yaml", "jsonschema_rs")
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # the generator package: the tool's code
 RACY_NS = 2_000_000_000  # a file changed this recently is not trusted by its stat (mtime/ctime granularity)
 MEMO_FORMAT = b"kaptain-gitops fingerprint memo 1\0"
+_LINK = 0o120000  # stat.S_IFLNK, the file-type bits of a symlink (S_IFMT: 0o170000)
+
+
+def templates_dir() -> str:
+    """The templates folder (:func:`generator.resources.templates_dir` as a string: no ``pathlib``, #16)."""
+    return os.path.join(data_root_path(), "templates")
 
 
 class Uncacheable(Exception):
@@ -53,12 +60,10 @@ def sha256(data: bytes = b"", *, large: bool = False) -> hashlib._Hash:
     overlay's files, a zone file). Both give the same digest."""
     if not large:
         if not _builtin_sha256:
-            import importlib
-
             made: Callable[[bytes], hashlib._Hash] | None = None
             for name in ("_sha256", "_sha2"):  # CPython 3.11; 3.12 and later
                 try:
-                    made = importlib.import_module(name).sha256
+                    made = __import__(name).sha256
                     break
                 except (ImportError, AttributeError):
                     continue
@@ -84,14 +89,17 @@ class Stats:
         self.newest = 0
 
     def add(self, h: hashlib._Hash, path: str, rel: str) -> None:
+        """Add the signature of the file at ``path`` (a symlink: :class:`Uncacheable`; one ``lstat``)."""
         st = os.lstat(path)
+        if st.st_mode & 0o170000 == _LINK:
+            raise Uncacheable(path)
         self.newest = max(self.newest, st.st_mtime_ns, st.st_ctime_ns)
         h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\0{st.st_dev}\0{st.st_mode}\0"
                  .encode("utf-8", "surrogateescape"))
 
 
 def add_file(h: hashlib._Hash, path: str, label: str, stats: Stats | None = None) -> None:
-    if os.path.islink(path):
+    if stats is None and os.path.islink(path):
         raise Uncacheable(path)
     if stats is not None:
         try:
@@ -132,22 +140,36 @@ def add_tree(h: hashlib._Hash, directory: str | os.PathLike[str], label: str, *,
             path = os.path.join(dirpath, name)
             rel = f"{label}/{path[len(top) + 1:]}"
             if stat_only:  # a symlink (the tz database has many) by its target, a file by size and mtime
-                if os.path.islink(path):
+                st = os.lstat(path)
+                if st.st_mode & 0o170000 == _LINK:
                     h.update(f"{rel}\0->{os.readlink(path)}\0".encode("utf-8", "surrogateescape"))
                     continue
-                st = os.stat(path)
                 h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
             elif stats is not None:
-                if os.path.islink(path):
-                    raise Uncacheable(path)
-                stats.add(h, path, rel)
+                stats.add(h, path, rel)  # a symlink: Uncacheable
             else:
                 add_file(h, path, rel)
 
 
-def add_libraries(h: hashlib._Hash) -> None:
-    from importlib.util import find_spec
+def find_spec(name: str) -> ModuleSpec | None:
+    """``importlib.util.find_spec(name)`` for a top-level ``name`` without importing ``importlib.util`` (#16): the
+    imported module's spec, else the first finder's on ``sys.meta_path`` (``tests/test_fingerprint.py`` compares)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        spec: ModuleSpec | None = module.__spec__
+        if spec is None:
+            raise ValueError(f"{name}.__spec__ is None")
+        return spec
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        if find is not None:
+            spec = find(name, None)
+            if spec is not None:
+                return spec
+    return None
 
+
+def add_libraries(h: hashlib._Hash) -> None:
     h.update(f"python\0{sys.version}\0{sys.implementation.cache_tag}\0".encode())
     for name in LIBRARIES:
         spec = find_spec(name)
@@ -176,10 +198,10 @@ def add_tool(h: hashlib._Hash, opts: Options, stats: Stats | None = None) -> Non
     check finds (``--kubernetes-version``, ``--skip``, ``--crd-schemas`` and its files, ``--strict``)."""
     add_tree(h, PACKAGE_DIR, "generator", stats=stats)
     add_tree(h, templates_dir(), "templates", stats=stats)
-    schemas = opts.schema_root
+    schemas = opts.schema_dir
     for name in ("settings.schema.json", "gitops.schema.json"):
-        add_file(h, str(schemas / name), f"schemas/{name}", stats)
-    add_tree(h, schemas / "crds", "schemas/crds", stats=stats)
+        add_file(h, os.path.join(schemas, name), f"schemas/{name}", stats)
+    add_tree(h, os.path.join(schemas, "crds"), "schemas/crds", stats=stats)
     add_libraries(h)
     h.update(repr((opts.kubernetes_version, sorted(opts.skip), opts.crd_location, opts.strict)).encode())
     if opts.crd_location is not None:
@@ -198,7 +220,7 @@ def remembered(opts: Options, what: str, add: Callable[[hashlib._Hash, Stats | N
         add(sig, stats)
     except (Uncacheable, OSError):
         return None
-    memo = os.path.join(opts.root, STATE_DIR, "cache", "check", "memo", what, sig.hexdigest())
+    memo = os.path.join(opts.root_dir, STATE_DIR, "cache", "check", "memo", what, sig.hexdigest())
     try:
         with open(memo, "rb") as fh:
             known = fh.read()
@@ -222,7 +244,7 @@ def tool_digest(opts: Options) -> str | None:
     return remembered(opts, "tool", lambda h, stats: add_tool(h, opts, stats))
 
 
-def tree_digest(opts: Options, directory: Path, label: str) -> str | None:
+def tree_digest(opts: Options, directory: str | os.PathLike[str], label: str) -> str | None:
     """The content digest of :func:`add_tree` of ``directory`` (a schema folder: ~1 MB), or None."""
     name = sha256(label.encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return remembered(opts, f"tree-{name}", lambda h, stats: add_tree(h, directory, label, stats=stats))

@@ -8,6 +8,7 @@ overlay never stops the others, and the run's result reflects all of them.
 from __future__ import annotations
 
 import functools
+import os
 
 from generator.errors import GeneratorError
 from generator.layout import SETTINGS_FILE
@@ -19,6 +20,7 @@ from generator.write import discovery, transaction
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from pathlib import Path
     from typing import Any, Literal
 
     from generator.config.settings import LoadedSettings
@@ -143,7 +145,7 @@ def _targets(opts: Options, patterns: list[str], tree: discovery.Tree) -> list[d
             f"no overlays found: no {SETTINGS_FILE} under {discovery.rel(opts.root, opts.root / 'overlays') or 'overlays'}/",
             rule="no-overlays", hint="create overlays/<name>/settings.yaml, or run from the repository root (--root)",
         )
-    return discovery.select(opts.root, found, patterns)
+    return discovery.select(opts.root_dir, found, patterns)
 
 
 def _slim(r: OverlayReport, keep_files: bool = False) -> OverlayReport:
@@ -274,18 +276,19 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
     ``none``: check no overlay, only what every check covers (journal, temporaries, misnamed settings,
     orphaned output, deploy/): ``--changed-since`` when no overlay changed."""
     run = RunReport("check")
-    with transaction.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
+    root = opts.root_dir  # strings on this path: a warm check never imports pathlib (#16)
+    with transaction.Lock(root, shared=True, wait_seconds=opts.wait_seconds):
         # the one walk of overlays/ (folder listings remembered by their stat, unless --no-cache)
-        tree = discovery.scan(opts.root, is_temporary=transaction.is_temporary, memo=opts.cache)
+        tree = discovery.scan(root, is_temporary=transaction.is_temporary, memo=opts.cache)
         tool = _run_tool_digest(opts)
-        if transaction.journal_path(opts.root).exists():
-            run.problems.append(Problem(discovery.rel(opts.root, transaction.journal_path(opts.root)), 1, 1, "error",
-                                        "interrupted-render",
+        journal = transaction.journal_file(root)
+        if os.path.exists(journal):
+            run.problems.append(Problem(discovery.rel(root, journal), 1, 1, "error", "interrupted-render",
                                         "an interrupted render left a journal; run 'kaptain-gitops render' to finish it"))
         run.problems.extend(Problem(path, 1, 1, "error", "leftover-temporary",
                                     f"{path} is a temporary file an interrupted run left behind; "
                                     "run 'kaptain-gitops render' to remove it")
-                            for path in transaction.find_temporaries(opts.root, tree))
+                            for path in transaction.find_temporaries(root, tree))
         targets = [] if none else _targets(opts, patterns, tree)
         run.problems.extend(repo_problems(opts, tree))
         run.orphans = plan_orphans(opts, "check", tree)
@@ -293,7 +296,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
         plans: list[Any] = []
         kubectl: str | None = None
         registry: Any = None
-        cache = opts.root / discovery.STATE_DIR / "cache" / "kustomize" if opts.cache else None
+        cache: Path | None = None  # kubectl's build cache, named when the first kubectl build is due
         # kubectl builds are separate processes: start each as soon as its overlay is planned, side by side
         # with the planning still going on, and validate each result as it arrives (then drop it). The thread
         # pool (and concurrent.futures) only when the first kubectl build is due.
@@ -319,6 +322,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
                         kubectl = kustomize.find_kubectl()
                         registry = schema_registry(opts.schema_root, opts.crd_location)
                         pool = ThreadPoolExecutor(max_workers=workers())
+                        cache = opts.root / discovery.STATE_DIR / "cache" / "kustomize" if opts.cache else None
                     futures[pool.submit(kustomize.check_build, by_rel[r.overlay], r.files, "kubectl", kubectl,
                                         cache)] = r
             if futures:
