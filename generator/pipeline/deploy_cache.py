@@ -31,6 +31,7 @@ from generator.pipeline.fingerprint import (
     Uncacheable,
     add_file,
     add_tree,
+    find_spec,
     sha256,
     tool_digest,
     tree_digest,
@@ -53,8 +54,6 @@ CLEAN_WITH_KOMMANDER = b"clean\nkommander\n"
 
 
 def add_time_zones(h: hashlib._Hash) -> None:
-    from importlib.util import find_spec
-
     for base in tzpath():
         add_tree(h, base, f"tzpath:{base}", stat_only=True)
     spec = find_spec("tzdata")
