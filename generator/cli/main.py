@@ -252,7 +252,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--kubernetes-version {args.kubernetes_version} is not supported; "
                              f"choose one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}", rule="usage")
         args.kubernetes_version = version
-    from generator.validate.kubeconform_path import find_kubeconform
+    from generator.validate.kubeconform_path import NOT_ON_PATH, find_kubeconform
 
     use_kubeconform = args.kubeconform == "auto" and find_kubeconform() is not None
     opts = Options(root=root, strict=args.strict, kubernetes_version=args.kubernetes_version,
@@ -262,10 +262,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                    template_cache=None if args.no_cache else _template_dir(root))
     run = check_overlays(opts, patterns, progress=_progress(err), none=args.changed_since is not None and not patterns)
     run.notices[:0] = notices
-    if args.kubeconform == "auto":
+    if use_kubeconform:
         from generator.pipeline.conform import run_kubeconform_on
 
         run_kubeconform_on(run, opts)
+    elif args.kubeconform == "auto":
+        run.notices.append(NOT_ON_PATH)  # what run_kubeconform_on says then, without importing it (#16)
     text, errtext = format_run(run, format_of(args), verbose=args.verbose)
     out.write(text)
     err.write(errtext)

@@ -11,7 +11,7 @@ import functools
 import os
 
 from generator.errors import GeneratorError
-from generator.layout import SETTINGS_FILE
+from generator.layout import CONFIG_FILE, DEPLOY_DIR, SETTINGS_FILE
 from generator.pipeline.pool import fleet_map
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
@@ -366,6 +366,15 @@ def _run_tool_digest(opts: Options) -> Callable[[], str | None]:
 def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay], patterns: list[str],
                   tree: discovery.Tree, tool: Callable[[], str | None]) -> None:
     """deploy/ in a check: rendered, compared and validated, unless the same inputs were found clean before."""
+    if not os.path.lexists(os.path.join(opts.root_dir, CONFIG_FILE)) \
+            and not os.path.isdir(os.path.join(opts.root_dir, DEPLOY_DIR)):
+        # no gitops.yaml and no deploy/: nothing to render, compare or remember (what plan_delivery finds then,
+        # without importing deploy/'s modules, #16); only kaptain-chart overlays get a notice
+        if any(r.chart_mode() for r in run.overlays):
+            from generator.pipeline.kommander_clusters import unrendered_values_notice
+
+            run.notices.extend(unrendered_values_notice(run.overlays, None))
+        return
     from generator.pipeline import deploy_cache
     from generator.pipeline import kommander_clusters as kc
 
