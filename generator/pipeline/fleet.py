@@ -7,7 +7,6 @@ overlay never stops the others, and the run's result reflects all of them.
 
 from __future__ import annotations
 
-import functools
 import os
 
 from generator.errors import GeneratorError
@@ -15,6 +14,7 @@ from generator.layout import CONFIG_FILE, DEPLOY_DIR, SETTINGS_FILE
 from generator.pipeline.pool import fleet_map
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
+from generator.records import Bound
 from generator.write import discovery, transaction
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
@@ -192,7 +192,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
         tx = transaction.Transaction(opts.root, durable=opts.durable)
         staged: list[tuple[OverlayReport, list[dict[str, str]]]] = []
         try:
-            for r, entries in fleet_map(functools.partial(_render_one, opts=opts), targets, progress):
+            for r, entries in fleet_map(Bound(_render_one, opts=opts), targets, progress):
                 run.overlays.append(r)
                 staged.append((r, entries))
             failed: list[Any] = [r for r in [*run.overlays, *run.orphans] if r.status == "failed"]
@@ -306,7 +306,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
             from generator.pipeline.overlay_cache import Session
 
             session = Session.start(opts, tool, len(targets)) if targets else None
-            check_one = functools.partial(_check_one, opts=opts, cache=session)
+            check_one = Bound(_check_one, opts=opts, cache=session)
             for r, plan in fleet_map(check_one, targets, progress):
                 run.overlays.append(r)
                 if plan != "none":

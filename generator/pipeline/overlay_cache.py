@@ -18,13 +18,13 @@ gives. Symlinks, kubeconform runs (they need the rendered files), ``--no-cache``
 
 from __future__ import annotations
 
-import functools
 import marshal
 import os
 
 from generator.pipeline import fingerprint
 from generator.pipeline.records import Options, OverlayReport
 from generator.problems import Problem
+from generator.records import Bound
 from generator.tzif_source import read_tzif
 from generator.write import discovery
 
@@ -119,8 +119,8 @@ class Session:
             return None
         # The report carries the settings (JSON figures); they are read when asked for: the key holds settings.yaml's
         # bytes and the tool, so they load as they did when this entry was recorded (its time zone included).
-        return OverlayReport.remembered(o.rel, problems, functools.partial(_load_settings, o.settings_file,
-                                                                           self.opts.root_dir, o.settings_rel), chart_mode)
+        load = Bound(_load_settings, o.settings_file, self.opts.root_dir, o.settings_rel)
+        return OverlayReport.remembered(o.rel, problems, load, chart_mode)
 
     def record(self, o: discovery.Overlay, key: str, r: OverlayReport) -> None:
         """Remember a clean result (a cache that cannot be written only costs speed)."""
