@@ -132,9 +132,11 @@ def _memo(root: Path) -> tuple[object, ...]:
 
 
 def _assert_memo_is_fresh(root: Path) -> None:
-    _identity, top, folders, listings, _whole = _memo(root)
-    assert top == str(root / "overlays") and isinstance(folders, dict) and folders and isinstance(listings, list)
-    for path, (_stamp, index) in folders.items():
+    _identity, top, folders, stamps, indexes, listings, _whole = _memo(root)
+    assert top == str(root / "overlays") and isinstance(folders, str) and folders and isinstance(listings, list)
+    paths = folders.split("\0")
+    assert isinstance(stamps, list) and isinstance(indexes, list) and len(stamps) == 4 * len(paths) == 4 * len(indexes)
+    for path, index in zip(paths, indexes, strict=True):
         dirs, files = listings[index]
         assert discovery._entries(path) == (dirs, [], files, []), path
 
@@ -166,23 +168,32 @@ def test_a_foreign_or_damaged_memo_is_ignored(tmp_path: Path, monkeypatch: pytes
     memo = tmp_path / MEMO
     top = str(tmp_path / "overlays")
     st = os.lstat(top)
-    stamp = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-    whole = ([(top + "/a", "overlays/a")], [], [], [], [])
+    stamp = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+    whole = (top + "/a", "overlays/a", [], [], [], [])
     ident = walk_memo.IDENTITY
-    for data in (b"", b"{not marshal", marshal.dumps([]), marshal.dumps(("other format", top, {}, [], None)),
-                 marshal.dumps((ident, "/elsewhere", {top: (stamp, 0)}, [([], [])], whole)),
-                 marshal.dumps((ident, top, {top: [1, 2, 3]}, [], None)),
-                 marshal.dumps((ident, top, {top: (stamp, 0)}, [([1], [])], None)),  # a name that is not a string
-                 marshal.dumps((ident, top, {top: (stamp, 5)}, [([], [])], None)),  # no such listing
-                 marshal.dumps((ident, top, {top: (stamp, True)}, [([], [])], None)),
-                 marshal.dumps((ident, top, {top: (stamp, 0)}, [([], [])], ([(1, "overlays/a")], [], [], [], []))),
-                 marshal.dumps((ident, top, {top: (stamp, 0)}, [([], [])], ([], [], [], [], [(top, "x", [2])]))),
-                 marshal.dumps((ident, top, {5: (stamp, 0)}, [([], [])], whole)),  # a folder that is not a path
-                 marshal.dumps((ident, top, {top: (stamp,)}, [([], [])], whole)),
-                 marshal.dumps((ident, top, {top: (stamp[:3], 0)}, [([], [])], whole)),  # a stamp that never matches
-                 marshal.dumps((ident, top, {}, [], whole))[:-3]):  # cut short
+    for data in (b"", b"{not marshal", marshal.dumps([]), marshal.dumps(("other format", top, top, stamp, [0], [], None)),
+                 marshal.dumps((ident, "/elsewhere", top, stamp, [0], [([], [])], whole)),
+                 marshal.dumps((ident, top, top, [1, 2, 3], [0], [([], [])], None)),
+                 marshal.dumps((ident, top, top, stamp, [0], [([1], [])], None)),  # a name that is not a string
+                 marshal.dumps((ident, top, top, stamp, [5], [([], [])], None)),  # no such listing
+                 marshal.dumps((ident, top, top, stamp, [True], [([], [])], None)),
+                 marshal.dumps((ident, top, top, stamp, ["0"], [([], [])], None)),
+                 marshal.dumps((ident, top, top, [*stamp[:3], "x"], [0], [([], [])], whole)),  # a stamp that never matches
+                 marshal.dumps((ident, top, top, [*stamp, 1], [0], [([], [])], whole)),
+                 marshal.dumps((ident, top, top, stamp[:3], [0], [([], [])], whole)),
+                 marshal.dumps((ident, top, top, stamp, [0], [([], [])], whole))[:-3]):  # cut short
         memo.parent.mkdir(parents=True, exist_ok=True)
         memo.write_bytes(data)
+        assert _scan(tmp_path, True) == expected
+    # a true memo whose remembered result is damaged: the walk runs (on the remembered listings)
+    memo.unlink()
+    _scan(tmp_path, True)
+    good = _memo(tmp_path)
+    assert good[6] is not None
+    dirs, rels, *rest = good[6]
+    for damaged in ((5, rels, *rest), (dirs, "", *rest), (dirs, rels, [1], *rest[1:]), (dirs, rels, *rest[:3], [(top, "x", [2])]),
+                    (dirs, rels, *rest[:3], [(top, "x")]), (dirs, rels, *rest[:2]), [dirs, rels, *rest]):
+        memo.write_bytes(marshal.dumps((*good[:6], damaged)))
         assert _scan(tmp_path, True) == expected
 
 
@@ -193,7 +204,7 @@ def test_a_whole_walk_is_reused_only_while_every_folder_is_unchanged(tmp_path: P
     _tree(tmp_path)
     _pretend_old(monkeypatch)
     first = _scan(tmp_path, True)
-    assert _memo(tmp_path)[4] is not None  # every folder old enough and without a symlink: the result is kept
+    assert _memo(tmp_path)[6] is not None  # every folder old enough and without a symlink: the result is kept
     visits: list[str] = []
     real = discovery._holds_generated
 
@@ -209,7 +220,7 @@ def test_a_whole_walk_is_reused_only_while_every_folder_is_unchanged(tmp_path: P
     assert sorted(visits) == sorted(str(tmp_path / f"overlays/{name}") for name in ("foreign", "gone"))
     (tmp_path / "overlays/c/link.yaml").symlink_to(tmp_path / "overlays/c/cronjob.yaml")
     assert _scan(tmp_path, True) == _scan(tmp_path, False)
-    assert _memo(tmp_path)[4] is None  # a folder with a symlink is always listed: no whole result
+    assert _memo(tmp_path)[6] is None  # a folder with a symlink is always listed: no whole result
 
 
 @pytest.mark.parametrize("root", ["/r", "/r/", "/", "/a/b", "relative"])

@@ -185,7 +185,7 @@ def scan(root: str | os.PathLike[str], base: str = "overlays", is_temporary: Cal
         listings = WalkMemo(os.path.join(root, STATE_DIR, "cache", "check", "walk.memo"), top_text, _entries)
         whole = listings.whole()
         if whole is not None:
-            overlays[:] = [Overlay(path, rel_path) for path, rel_path in whole[0]]
+            overlays[:] = [Overlay(path, rel_path) for path, rel_path in zip(*whole[0], strict=True)]
             misnamed[:], found_temporaries[:] = whole[1], whole[2]
             if settings_dirs is not None:
                 settings_dirs[:] = whole[3]
@@ -234,8 +234,8 @@ def scan(root: str | os.PathLike[str], base: str = "overlays", is_temporary: Cal
     if listings is not None:
         yaml_files = [(path, rel_path, [name for name in files if name.endswith(YAML_SUFFIXES)])
                       for path, rel_path, files in candidates]
-        listings.save(([(o.dir, o.rel) for o in overlays], misnamed, found_temporaries, settings_dirs or [],
-                       [candidate for candidate in yaml_files if candidate[2]]))
+        listings.save([(o.dir, o.rel) for o in overlays], misnamed, found_temporaries, settings_dirs or [],
+                      [candidate for candidate in yaml_files if candidate[2]])
     return tree
 
 

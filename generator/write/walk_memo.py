@@ -40,12 +40,15 @@ if TYPE_CHECKING:
 
     Listing = tuple[list[str], list[str], list[str], list[str]]
     Stamp = tuple[int, int, int, int]
-    # overlays (dir, rel), misnamed, temporaries, settings_dirs, orphan candidates (dir, rel, files)
-    Whole = tuple[list[tuple[str, str]], list[str], list[str], list[str], list[tuple[str, str, list[str]]]]
+    # overlays (dirs, rels), misnamed, temporaries, settings_dirs, orphan candidates (dir, rel, files)
+    Whole = tuple[tuple[list[str], list[str]], list[str], list[str], list[str], list[tuple[str, str, list[str]]]]
 
-FORMAT = "kaptain-gitops walk memo 3"
+FORMAT = "kaptain-gitops walk memo 4"
 IDENTITY = f"{FORMAT}\0{sys.version}\0{sys.implementation.cache_tag}"
 RACY_NS = 2_000_000_000
+# The file: (IDENTITY, top, folders "\0"-joined in the walk's order, their stamps flat (4 ints each), the index of each
+# one's listing, the listings (names of folders, names of the rest), the result or None). Joined strings and flat
+# lists: a warm check loads ~10x fewer objects than with a tuple per folder (#16).
 
 
 def _now_ns() -> int:
@@ -56,39 +59,21 @@ def _names(value: object) -> bool:
     return type(value) is list and all(type(name) is str for name in value)
 
 
-def _pairs(value: object) -> bool:
-    return type(value) is list and all(type(p) is tuple and len(p) == 2 and type(p[0]) is str and type(p[1]) is str
-                                       for p in value)
+def _split(joined: str) -> list[str]:
+    return joined.split("\0") if joined else []
 
 
-def _folders(value: object, listings: int) -> bool:
-    """folder path → ((mtime, ctime, inode, device), index of its listing)."""
-    return type(value) is dict and all(
-        type(path) is str and type(known) is tuple and len(known) == 2 and type(known[0]) is tuple
-        and len(known[0]) == 4 and type(known[1]) is int and 0 <= known[1] < listings for path, known in value.items())
-
-
-def _whole(value: object) -> bool:
-    """The shape of a remembered result (a damaged or foreign memo must never reach a report)."""
-    return type(value) is tuple and len(value) == 5 and _pairs(value[0]) and _names(value[1]) and _names(value[2]) \
-        and _names(value[3]) and type(value[4]) is list \
-        and all(type(c) is tuple and len(c) == 3 and type(c[0]) is str and type(c[1]) is str and _names(c[2])
-                for c in value[4])
-
-
-def load(file: str, top: str) -> tuple[dict[str, tuple[Stamp, int]], list[tuple[list[str], list[str]]], Whole | None]:
-    """(folder → (stamp, listing index), listings, whole result or None) of the memo in ``file``, for ``top``."""
-    try:
-        with open(file, "rb") as fh:
-            data = marshal.loads(fh.read())
-        if type(data) is tuple and len(data) == 5 and data[0] == IDENTITY and data[1] == top \
-                and type(data[3]) is list and all(type(pair) is tuple and len(pair) == 2 and _names(pair[0])
-                                                  and _names(pair[1]) for pair in data[3]) \
-                and _folders(data[2], len(data[3])) and (data[4] is None or _whole(data[4])):
-            return data[2], data[3], data[4]
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
-    return {}, [], None
+def _whole(value: object) -> Whole | None:
+    """The remembered result, when it has its shape (a damaged or foreign memo must never reach a report)."""
+    if not (type(value) is tuple and len(value) == 6 and type(value[0]) is str and type(value[1]) is str
+            and _names(value[2]) and _names(value[3]) and _names(value[4]) and type(value[5]) is list
+            and all(type(c) is tuple and len(c) == 3 and type(c[0]) is str and type(c[1]) is str and _names(c[2])
+                    for c in value[5])):
+        return None
+    dirs, rels = _split(value[0]), _split(value[1])
+    if len(dirs) != len(rels):
+        return None
+    return (dirs, rels), value[2], value[3], value[4], value[5]
 
 
 class WalkMemo:
@@ -98,32 +83,60 @@ class WalkMemo:
     The file holds each distinct listing once (most overlay folders list the same names) and, per folder (its path,
     in the walk's order), its stamp and the index of its listing."""
 
-    __slots__ = ("_changed", "_file", "_known", "_lister", "_listings", "_next", "_seen", "_started", "_top",
-                 "_visits", "_whole")
+    __slots__ = ("_changed", "_file", "_indexes", "_known", "_lister", "_listings", "_next", "_paths", "_seen",
+                 "_stamps", "_started", "_top", "_visits", "_whole")
 
     def __init__(self, file: str, top: str, lister: Callable[[str], Listing | None]) -> None:
         self._file, self._top, self._lister = file, top, lister
         self._started = _now_ns()
-        self._known, self._listings, self._whole = load(file, top)
+        self._paths: list[str] = []
+        self._stamps: list[int] = []
+        self._indexes: list[int] = []
+        self._listings: list[tuple[list[str], list[str]]] = []
+        self._whole: Whole | None = None
+        self._known: dict[str, tuple[Stamp, int]] | None = None  # made from the above when a walk needs it
         self._next: dict[str, tuple[Stamp, int | tuple[list[str], list[str]]]] = {}
         self._seen: dict[str, Stamp] = {}  # stamps :meth:`whole` took (before any listing of this walk)
         self._changed = False
         self._visits = 0
+        try:
+            with open(file, "rb") as fh:
+                data = marshal.loads(fh.read())
+        except (OSError, ValueError, EOFError, TypeError):
+            return
+        if type(data) is tuple and len(data) == 7 and data[0] == IDENTITY and data[1] == top \
+                and type(data[2]) is str and type(data[3]) is list and type(data[4]) is list \
+                and type(data[5]) is list and all(type(pair) is tuple and len(pair) == 2 and _names(pair[0])
+                                                  and _names(pair[1]) for pair in data[5]):
+            paths = _split(data[2])
+            if len(data[3]) == 4 * len(paths) == 4 * len(data[4]):
+                self._paths, self._stamps, self._indexes, self._listings = paths, data[3], data[4], data[5]
+                self._whole = None if data[6] is None else _whole(data[6])
 
     def whole(self) -> Whole | None:
-        """The remembered result of the whole walk when every folder it listed has the same stat now, else None."""
+        """The remembered result of the whole walk when every folder it listed has the same stat now, else None.
+        (A stamp that is not an int never equals one: such a memo is a miss.)"""
         if self._whole is None:
             return None
-        lstat, seen = os.lstat, self._seen
+        lstat, seen, stamps = os.lstat, self._seen, iter(self._stamps)
         try:
-            for path, known in self._known.items():
+            for path, mtime, ctime, ino, dev in zip(self._paths, stamps, stamps, stamps, stamps, strict=True):
                 st = lstat(path)
                 stamp = seen[path] = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-                if stamp != known[0]:
+                if stamp != (mtime, ctime, ino, dev):
                     return None
         except OSError:
             return None
         return self._whole
+
+    def _known_folders(self) -> dict[str, tuple[Stamp, int]]:
+        if self._known is None:
+            stamps = iter(self._stamps)
+            self._known = {path: (stamp, index) for path, stamp, index
+                           in zip(self._paths, zip(stamps, stamps, stamps, stamps, strict=True), self._indexes,
+                                  strict=True)
+                           if type(index) is int and 0 <= index < len(self._listings)}
+        return self._known
 
     def entries(self, path: str) -> Listing | None:
         self._visits += 1
@@ -135,7 +148,7 @@ class WalkMemo:
                 self._changed = True
                 return self._lister(path)
             stamp = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-        known = self._known.get(path)
+        known = self._known_folders().get(path)
         if known is not None and known[0] == stamp:
             dirs, files = self._listings[known[1]]
             self._next[path] = (stamp, known[1])
@@ -147,20 +160,27 @@ class WalkMemo:
             self._next[path] = (stamp, (listing[0], listing[2]))
         return listing
 
-    def save(self, result: Whole) -> None:
-        """Write the memo when a listing was read afresh (or one is no longer needed); the walk's ``result`` is kept
-        only when every folder it listed was remembered."""
-        if not self._changed and len(self._next) == len(self._known) and self._whole is not None:
+    def save(self, overlays: list[tuple[str, str]], misnamed: list[str], temporaries: list[str],
+             settings_dirs: list[str], candidates: list[tuple[str, str, list[str]]]) -> None:
+        """Write the memo when a listing was read afresh (or one is no longer needed); the walk's result (the
+        :data:`Whole` parts) is kept only when every folder it listed was remembered."""
+        if not self._changed and len(self._next) == len(self._paths) and self._whole is not None:
             return
         listings: list[tuple[list[str], list[str]]] = []
         index: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
-        dirs: dict[str, tuple[Stamp, int]] = {}
-        for path, (stamp, listing) in self._next.items():
+        stamps: list[int] = []
+        indexes: list[int] = []
+        for stamp, listing in self._next.values():
             names, files = self._listings[listing] if isinstance(listing, int) else listing
             pair = (tuple(names), tuple(files))
             if pair not in index:
                 index[pair] = len(listings)
                 listings.append((names, files))
-            dirs[path] = (stamp, index[pair])
-        whole = result if len(dirs) == self._visits else None
-        write_whole(self._file, marshal.dumps((IDENTITY, self._top, dirs, listings, whole)))
+            stamps.extend(stamp)
+            indexes.append(index[pair])
+        whole = None
+        if len(self._next) == self._visits:
+            whole = ("\0".join(d for d, _r in overlays), "\0".join(r for _d, r in overlays), misnamed, temporaries,
+                     settings_dirs, candidates)
+        write_whole(self._file, marshal.dumps((IDENTITY, self._top, "\0".join(self._next), stamps, indexes, listings,
+                                               whole)))
