@@ -180,12 +180,23 @@ def scan(root: str | os.PathLike[str], base: str = "overlays", is_temporary: Cal
     temporaries = None if is_temporary is None or top_is_link else is_temporary
     listings = None
     if memo and temporaries is not None:
+        import gc
+
         from generator.write.walk_memo import WalkMemo
 
-        listings = WalkMemo(os.path.join(root, STATE_DIR, "cache", "check", "walk.memo"), top_text, _entries)
-        whole = listings.whole()
+        # Loading the memo and making ~1,000 overlays creates many objects and no cycle: the cyclic collector, which
+        # would run over them several times (~1 ms of a warm check, #16), waits until they are made.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            listings = WalkMemo(os.path.join(root, STATE_DIR, "cache", "check", "walk.memo"), top_text, _entries)
+            whole = listings.whole()
+            if whole is not None:
+                overlays[:] = [Overlay(path, rel_path) for path, rel_path in zip(*whole[0], strict=True)]
+        finally:
+            if collecting:
+                gc.enable()
         if whole is not None:
-            overlays[:] = [Overlay(path, rel_path) for path, rel_path in zip(*whole[0], strict=True)]
             misnamed[:], found_temporaries[:] = whole[1], whole[2]
             if settings_dirs is not None:
                 settings_dirs[:] = whole[3]
