@@ -37,8 +37,11 @@ def _tree(root: Path) -> None:
     _put(root, "overlays/.hidden/e/settings.yaml")
 
 
-def _scan(root: Path, memo: bool) -> discovery.Tree:
-    return discovery.scan(root, is_temporary=transaction.is_temporary, memo=memo)
+TOOL = "digest of the tool"
+
+
+def _scan(root: Path, memo: bool, tool: str | None = TOOL) -> discovery.Tree:
+    return discovery.scan(root, is_temporary=transaction.is_temporary, memo=memo, tool=lambda: tool)
 
 
 def _listed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -169,7 +172,7 @@ def test_a_foreign_or_damaged_memo_is_ignored(tmp_path: Path, monkeypatch: pytes
     top = str(tmp_path / "overlays")
     st = os.lstat(top)
     stamp = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
-    whole = (top + "/a", "overlays/a", [], [], [], [])
+    whole = (TOOL, top + "/a", "overlays/a", [], [], [], [])
     ident = walk_memo.IDENTITY
     for data in (b"", b"{not marshal", marshal.dumps([]), marshal.dumps(("other format", top, top, stamp, [0], [], None)),
                  marshal.dumps((ident, "/elsewhere", top, stamp, [0], [([], [])], whole)),
@@ -190,9 +193,11 @@ def test_a_foreign_or_damaged_memo_is_ignored(tmp_path: Path, monkeypatch: pytes
     _scan(tmp_path, True)
     good = _memo(tmp_path)
     assert good[6] is not None
-    dirs, rels, *rest = good[6]
-    for damaged in ((5, rels, *rest), (dirs, "", *rest), (dirs, rels, [1], *rest[1:]), (dirs, rels, *rest[:3], [(top, "x", [2])]),
-                    (dirs, rels, *rest[:3], [(top, "x")]), (dirs, rels, *rest[:2]), [dirs, rels, *rest]):
+    key, dirs, rels, *rest = good[6]
+    assert key == TOOL
+    for damaged in ((key, 5, rels, *rest), (key, dirs, "", *rest), (key, dirs, rels, [1], *rest[1:]),
+                    (key, dirs, rels, *rest[:3], [(top, "x", [2])]), (key, dirs, rels, *rest[:3], [(top, "x")]),
+                    (key, dirs, rels, *rest[:2]), [key, dirs, rels, *rest], ("another tool", dirs, "", *rest)):
         memo.write_bytes(marshal.dumps((*good[:6], damaged)))
         assert _scan(tmp_path, True) == expected
 
@@ -221,6 +226,33 @@ def test_a_whole_walk_is_reused_only_while_every_folder_is_unchanged(tmp_path: P
     (tmp_path / "overlays/c/link.yaml").symlink_to(tmp_path / "overlays/c/cronjob.yaml")
     assert _scan(tmp_path, True) == _scan(tmp_path, False)
     assert _memo(tmp_path)[6] is None  # a folder with a symlink is always listed: no whole result
+
+
+def test_the_whole_walk_is_remembered_under_the_tool_that_made_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The result is made by the tool's rules (which overlay, which temporary, which orphan): another tool (an upgrade,
+    an edit) never takes it over but walks the remembered listings (its raw input), and a run without a tool digest
+    remembers and reuses listings only."""
+    _tree(tmp_path)
+    _pretend_old(monkeypatch)
+    expected = _scan(tmp_path, True, "tool 1")
+    assert expected == _scan(tmp_path, False) and _memo(tmp_path)[6][0] == "tool 1"
+    visits: list[str] = []
+    real_entries = walk_memo.WalkMemo.entries
+
+    def counting(self: walk_memo.WalkMemo, path: str) -> object:
+        visits.append(path)
+        return real_entries(self, path)
+
+    monkeypatch.setattr(walk_memo.WalkMemo, "entries", counting)
+    listed = _listed(monkeypatch)
+    assert _scan(tmp_path, True, "tool 1") == expected and visits == []  # the same tool: its result, no walk
+    assert _scan(tmp_path, True, "tool 2") == expected and visits  # another tool: walked by its rules...
+    assert listed == []  # ...on the remembered listings
+    assert _memo(tmp_path)[6][0] == "tool 2"  # and its result remembered
+    visits.clear()
+    assert _scan(tmp_path, True, "tool 2") == expected and visits == []
+    assert _scan(tmp_path, True, None) == expected and visits  # no digest: walked
 
 
 @pytest.mark.parametrize("root", ["/r", "/r/", "/", "/a/b", "relative"])

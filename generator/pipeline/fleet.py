@@ -278,9 +278,10 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
     run = RunReport("check")
     root = opts.root_dir  # strings on this path: a warm check never imports pathlib (#16)
     with transaction.Lock(root, shared=True, wait_seconds=opts.wait_seconds):
-        # the one walk of overlays/ (folder listings remembered by their stat, unless --no-cache)
-        tree = discovery.scan(root, is_temporary=transaction.is_temporary, memo=opts.cache)
+        # the one walk of overlays/ (folder listings, and the walk's result under the tool's digest, remembered by
+        # the folders' stats, unless --no-cache)
         tool = _run_tool_digest(opts)
+        tree = discovery.scan(root, is_temporary=transaction.is_temporary, memo=opts.cache, tool=tool)
         journal = transaction.journal_file(root)
         if os.path.exists(journal):
             run.problems.append(Problem(discovery.rel(root, journal), 1, 1, "error", "interrupted-render",

@@ -160,13 +160,14 @@ def below(root: str | os.PathLike[str], base: str) -> str:
 
 
 def scan(root: str | os.PathLike[str], base: str = "overlays", is_temporary: Callable[[str], bool] | None = None, *,
-         memo: bool = False) -> Tree:
+         memo: bool = False, tool: Callable[[], str | None] | None = None) -> Tree:
     """One walk of ``root/base`` for every run-level question (see :class:`Tree`); symlinks are never followed.
 
     Strings only (no ``Path``): at 1,000 overlays this walk is part of every ``check``. ``memo`` (with
     ``is_temporary``, ``check``): folder listings, and the whole walk's result, remembered under
     ``.kaptain-gitops/cache/check/`` and trusted while the folders' stats are unchanged
-    (:mod:`generator.write.walk_memo`); the result is the same."""
+    (:mod:`generator.write.walk_memo`); the result is the same. ``tool``: the tool's digest, under which the whole
+    result is remembered (without it, only the listings)."""
     top_text = below(root, base)
     top_is_link = os.path.islink(top_text)
     full = is_temporary is not None and not top_is_link
@@ -189,7 +190,7 @@ def scan(root: str | os.PathLike[str], base: str = "overlays", is_temporary: Cal
         collecting = gc.isenabled()
         gc.disable()
         try:
-            listings = WalkMemo(os.path.join(root, STATE_DIR, "cache", "check", "walk.memo"), top_text, _entries)
+            listings = WalkMemo(os.path.join(root, STATE_DIR, "cache", "check", "walk.memo"), top_text, _entries, tool)
             whole = listings.whole()
             if whole is not None:
                 overlays[:] = [Overlay(path, rel_path) for path, rel_path in zip(*whole[0], strict=True)]

@@ -15,9 +15,10 @@ device) and reused while that stat is unchanged:
   ctime to the time of that change (no call can set a ctime back), which differs from the recorded one, so the
   listing is read again.
 
-When *every* folder of a walk was remembered, the walk's result is remembered too (:meth:`WalkMemo.whole`): the
-result is a function of those listings alone, plus the headers of the files in folders that may hold an orphan's
-output, which :func:`~generator.write.discovery.scan` reads again. So a later walk whose folders all have the same
+When *every* folder of a walk was remembered, the walk's result is remembered too (:meth:`WalkMemo.whole`), under
+the tool's digest (the rules that make it are code): the result is a function of those listings and those rules alone,
+plus the headers of the files in folders that may hold an orphan's output, which
+:func:`~generator.write.discovery.scan` reads again. So a later walk of the same tool whose folders all have the same
 stat is answered by one ``lstat`` per folder, in a tight loop, without the walk.
 
 The memo is one ``marshal`` file under ``.kaptain-gitops/cache/check/`` (no ``json`` import on a warm check; the
@@ -63,17 +64,19 @@ def _split(joined: str) -> list[str]:
     return joined.split("\0") if joined else []
 
 
-def _whole(value: object) -> Whole | None:
-    """The remembered result, when it has its shape (a damaged or foreign memo must never reach a report)."""
-    if not (type(value) is tuple and len(value) == 6 and type(value[0]) is str and type(value[1]) is str
-            and _names(value[2]) and _names(value[3]) and _names(value[4]) and type(value[5]) is list
+def _whole(value: object, key: str) -> Whole | None:
+    """The remembered result, when it was made by the same tool (``key``) and has its shape (a damaged or foreign memo
+    must never reach a report)."""
+    if not (type(value) is tuple and len(value) == 7 and value[0] == key and type(value[1]) is str
+            and type(value[2]) is str and _names(value[3]) and _names(value[4]) and _names(value[5])
+            and type(value[6]) is list
             and all(type(c) is tuple and len(c) == 3 and type(c[0]) is str and type(c[1]) is str and _names(c[2])
-                    for c in value[5])):
+                    for c in value[6])):
         return None
-    dirs, rels = _split(value[0]), _split(value[1])
+    dirs, rels = _split(value[1]), _split(value[2])
     if len(dirs) != len(rels):
         return None
-    return (dirs, rels), value[2], value[3], value[4], value[5]
+    return (dirs, rels), value[3], value[4], value[5], value[6]
 
 
 class WalkMemo:
@@ -83,17 +86,20 @@ class WalkMemo:
     The file holds each distinct listing once (most overlay folders list the same names) and, per folder (its path,
     in the walk's order), its stamp and the index of its listing."""
 
-    __slots__ = ("_changed", "_file", "_indexes", "_known", "_lister", "_listings", "_next", "_paths", "_seen",
-                 "_stamps", "_started", "_top", "_visits", "_whole")
+    __slots__ = ("_changed", "_file", "_indexes", "_key", "_known", "_lister", "_listings", "_next", "_paths",
+                 "_seen", "_stamps", "_started", "_top", "_visits", "_whole")
 
-    def __init__(self, file: str, top: str, lister: Callable[[str], Listing | None]) -> None:
-        self._file, self._top, self._lister = file, top, lister
+    def __init__(self, file: str, top: str, lister: Callable[[str], Listing | None],
+                 key: Callable[[], str | None] | None = None) -> None:
+        """``key``: the digest of the tool whose rules make the walk's result (its code may change without any folder
+        changing); without one (or when it gives None) no result is remembered or reused, only listings."""
+        self._file, self._top, self._lister, self._key = file, top, lister, key
         self._started = _now_ns()
         self._paths: list[str] = []
         self._stamps: list[int] = []
         self._indexes: list[int] = []
         self._listings: list[tuple[list[str], list[str]]] = []
-        self._whole: Whole | None = None
+        self._whole: object = None  # the remembered result as stored: checked by :meth:`whole`
         self._known: dict[str, tuple[Stamp, int]] | None = None  # made from the above when a walk needs it
         self._next: dict[str, tuple[Stamp, int | tuple[list[str], list[str]]]] = {}
         self._seen: dict[str, Stamp] = {}  # stamps :meth:`whole` took (before any listing of this walk)
@@ -111,12 +117,16 @@ class WalkMemo:
             paths = _split(data[2])
             if len(data[3]) == 4 * len(paths) == 4 * len(data[4]):
                 self._paths, self._stamps, self._indexes, self._listings = paths, data[3], data[4], data[5]
-                self._whole = None if data[6] is None else _whole(data[6])
+                self._whole = data[6]
 
     def whole(self) -> Whole | None:
         """The remembered result of the whole walk when every folder it listed has the same stat now, else None.
         (A stamp that is not an int never equals one: such a memo is a miss.)"""
-        if self._whole is None:
+        if self._whole is None or self._key is None:
+            return None
+        key = self._key()
+        whole = None if key is None else _whole(self._whole, key)
+        if whole is None:
             return None
         lstat, seen, stamps = os.lstat, self._seen, iter(self._stamps)
         try:
@@ -127,7 +137,7 @@ class WalkMemo:
                     return None
         except OSError:
             return None
-        return self._whole
+        return whole
 
     def _known_folders(self) -> dict[str, tuple[Stamp, int]]:
         if self._known is None:
@@ -164,7 +174,9 @@ class WalkMemo:
              settings_dirs: list[str], candidates: list[tuple[str, str, list[str]]]) -> None:
         """Write the memo when a listing was read afresh (or one is no longer needed); the walk's result (the
         :data:`Whole` parts) is kept only when every folder it listed was remembered."""
-        if not self._changed and len(self._next) == len(self._paths) and self._whole is not None:
+        key = self._key() if self._key is not None and len(self._next) == self._visits else None
+        if not self._changed and len(self._next) == len(self._paths) \
+                and (key is None or (type(self._whole) is tuple and self._whole[:1] == (key,))):
             return
         listings: list[tuple[list[str], list[str]]] = []
         index: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
@@ -179,8 +191,8 @@ class WalkMemo:
             stamps.extend(stamp)
             indexes.append(index[pair])
         whole = None
-        if len(self._next) == self._visits:
-            whole = ("\0".join(d for d, _r in overlays), "\0".join(r for _d, r in overlays), misnamed, temporaries,
-                     settings_dirs, candidates)
+        if key is not None:
+            whole = (key, "\0".join(d for d, _r in overlays), "\0".join(r for _d, r in overlays), misnamed,
+                     temporaries, settings_dirs, candidates)
         write_whole(self._file, marshal.dumps((IDENTITY, self._top, "\0".join(self._next), stamps, indexes, listings,
                                                whole)))
