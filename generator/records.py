@@ -10,12 +10,16 @@ as with a frozen dataclass.
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the light commands start without importing typing (#16)
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from operator import attrgetter
     from typing import Any, Self
+else:
+    try:  # the C module: ``operator`` is a Python module more at every start (#16); attrgetter is the same type
+        from _operator import attrgetter
+    except ImportError:  # pragma: no cover - a Python without it
+        from operator import attrgetter
 
 
 class Record:
