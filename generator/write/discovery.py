@@ -181,24 +181,12 @@ def scan(root: str | os.PathLike[str], base: str = "overlays", is_temporary: Cal
     temporaries = None if is_temporary is None or top_is_link else is_temporary
     listings = None
     if memo and temporaries is not None:
-        import gc
+        from generator.write.walk_memo import open_memo
 
-        from generator.write.walk_memo import WalkMemo
-
-        # Loading the memo and making ~1,000 overlays creates many objects and no cycle: the cyclic collector, which
-        # would run over them several times (~1 ms of a warm check, #16), waits until they are made.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            listings = WalkMemo(os.path.join(root, STATE_DIR, "cache", "check", "walk.memo"), top_text, _entries, tool)
-            whole = listings.whole()
-            if whole is not None:
-                overlays[:] = [Overlay(path, rel_path) for path, rel_path in zip(*whole[0], strict=True)]
-        finally:
-            if collecting:
-                gc.enable()
+        listings, whole = open_memo(os.path.join(root, STATE_DIR, "cache", "check", "walk.memo"), top_text, _entries,
+                                    tool, Overlay)
         if whole is not None:
-            misnamed[:], found_temporaries[:] = whole[1], whole[2]
+            overlays[:], misnamed[:], found_temporaries[:] = whole[0], whole[1], whole[2]
             if settings_dirs is not None:
                 settings_dirs[:] = whole[3]
             orphans[:] = [Overlay(path, rel_path) for path, rel_path, files in whole[4] if _holds_generated(path, files)]

@@ -28,6 +28,7 @@ ignored and a memo that cannot be written only costs speed.
 
 from __future__ import annotations
 
+import gc
 import marshal
 import os
 import sys
@@ -38,6 +39,9 @@ from generator.whole_file import write_whole
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
     Listing = tuple[list[str], list[str], list[str], list[str]]
     Stamp = tuple[int, int, int, int]
@@ -77,6 +81,29 @@ def _whole(value: object, key: str) -> Whole | None:
     if len(dirs) != len(rels):
         return None
     return (dirs, rels), value[3], value[4], value[5], value[6]
+
+
+def open_memo(file: str, top: str, lister: Callable[[str], Listing | None], tool: Callable[[], str | None] | None,
+              overlay: Callable[[str, str], T]) -> tuple[WalkMemo, tuple[list[T], list[str], list[str], list[str],
+                                                                          list[tuple[str, str, list[str]]]] | None]:
+    """The memo of a walk of ``top`` and, when it holds this tool's result of that walk and no folder changed, the
+    result, its overlays made by ``overlay(dir, rel)``.
+
+    Loading the memo and making ~1,000 overlays creates many objects and no cycle: the cyclic collector, which would run
+    over them several times (~1 ms of a warm check, #16), waits until they are made."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        memo = WalkMemo(file, top, lister, tool)
+        whole = memo.whole()
+        if whole is None:
+            return memo, None
+        (dirs, rels), misnamed, temporaries, settings_dirs, candidates = whole
+        return memo, ([overlay(path, rel) for path, rel in zip(dirs, rels, strict=True)], misnamed, temporaries,
+                      settings_dirs, candidates)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class WalkMemo:
