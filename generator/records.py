@@ -10,11 +10,16 @@ as with a frozen dataclass.
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the light commands start without importing typing (#16)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from operator import attrgetter
     from typing import Any, Self
+else:
+    try:  # the C module: ``operator`` is a Python module more at every start (#16); attrgetter is the same type
+        from _operator import attrgetter
+    except ImportError:  # pragma: no cover - a Python without it
+        from operator import attrgetter
 
 
 class Record:
@@ -80,3 +85,23 @@ class OrderedRecord(Record):
 
     def __ge__(self, other: Self) -> bool:
         return self._key() >= other._key() if type(other) is type(self) else NotImplemented
+
+
+class Bound:
+    """``functools.partial(function, *args, **keywords)`` for a module-level ``function``: callable, and picklable
+    (worker processes), without importing ``functools`` (``collections``, ``types``...) on a warm ``check`` (#16)."""
+
+    __slots__ = ("args", "function", "keywords")
+
+    def __init__(self, function: Callable[..., Any], *args: Any, **keywords: Any) -> None:
+        self.function, self.args, self.keywords = function, args, keywords
+
+    def __call__(self, *args: Any, **keywords: Any) -> Any:
+        return self.function(*self.args, *args, **self.keywords, **keywords)
+
+    def __reduce__(self) -> tuple[Callable[..., Bound], tuple[object, ...]]:
+        return _bound, (self.function, self.args, self.keywords)
+
+
+def _bound(function: Callable[..., Any], args: tuple[Any, ...], keywords: dict[str, Any]) -> Bound:
+    return Bound(function, *args, **keywords)

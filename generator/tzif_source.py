@@ -19,9 +19,7 @@ def tzpath() -> tuple[str, ...]:
         return tuple(module.TZPATH)
     raw = os.environ.get("PYTHONTZPATH", None)
     if raw is None:
-        import sysconfig
-
-        raw = sysconfig.get_config_var("TZPATH")
+        raw = built_tzpath()
     if not raw:
         return ()
     entries = raw.split(os.pathsep)
@@ -30,6 +28,26 @@ def tzpath() -> tuple[str, ...]:
     import zoneinfo
 
     return tuple(zoneinfo.TZPATH)
+
+
+def built_tzpath() -> str | None:
+    """``sysconfig.get_config_var("TZPATH")`` (the ``TZPATH`` Python was built with) without importing ``sysconfig``
+    (#16): read from the ``_sysconfigdata`` module ``sysconfig`` reads it from, named as ``sysconfig`` names it;
+    ``sysconfig`` itself when it is imported already or that module cannot be (``tests/test_fingerprint.py``)."""
+    if "sysconfig" not in sys.modules and os.name == "posix" and "_PYTHON_SYSCONFIGDATA_PATH" not in os.environ:
+        multiarch = getattr(sys.implementation, "_multiarch", "")
+        name = os.environ.get("_PYTHON_SYSCONFIGDATA_NAME", f"_sysconfigdata_{sys.abiflags}_{sys.platform}_{multiarch}")
+        try:
+            variables = __import__(name).build_time_vars
+        except (ImportError, AttributeError):
+            pass
+        else:
+            value = variables.get("TZPATH")
+            return value if value is None or isinstance(value, str) else str(value)
+    import sysconfig
+
+    value = sysconfig.get_config_var("TZPATH")
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 def read_tzif(key: str) -> bytes | None:

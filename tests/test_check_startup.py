@@ -223,3 +223,23 @@ def test_changed_since_without_patterns_walks_no_tree(tmp_path: Path, monkeypatc
     monkeypatch.setattr(changes, "discover", no_walk)
     monkeypatch.setattr(discovery, "scan", no_walk)
     assert changes.changed_overlays(root, "HEAD", []) == changes.ChangeSet(["overlays/dev"])
+
+
+def _joined(*parts: object, sep: str = "-") -> str:
+    return sep.join(map(str, parts))
+
+
+def test_bound_calls_and_pickles_as_functools_partial() -> None:
+    """records.Bound (no functools import on a warm check) calls and survives pickling (worker processes) as
+    functools.partial does."""
+    import functools
+    import pickle
+
+    from generator.records import Bound
+
+    for args, keywords, call_args, call_keywords in (((), {}, (1, 2), {}), ((1,), {"sep": "+"}, (2, 3), {}),
+                                                     ((1, 2), {}, (), {"sep": "/"}), ((), {"sep": ":"}, (4,), {})):
+        bound, partial = Bound(_joined, *args, **keywords), functools.partial(_joined, *args, **keywords)
+        expected = partial(*call_args, **call_keywords)
+        assert bound(*call_args, **call_keywords) == expected
+        assert pickle.loads(pickle.dumps(bound))(*call_args, **call_keywords) == expected

@@ -5,6 +5,7 @@ seconds are never remembered (the "racily clean" rule)."""
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import shutil
 import time
@@ -37,6 +38,15 @@ def _content_tree(directory: Path, label: str) -> str:
 def _memos(root: Path, what: str) -> list[str]:
     folder = root / ".kaptain-gitops" / "cache" / "check" / "memo" / what
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def _listed(root: Path, what: str, context: str | None = None) -> str | None:
+    """What the list memo of ``what`` answers now (None: no memo, or a path's stamp changed)."""
+    file = root / ".kaptain-gitops" / "cache" / "check" / "memo" / (what + fingerprint.LIST_SUFFIX)
+    if not file.is_file():
+        return None
+    recorded_context = marshal.loads(file.read_bytes())[1]
+    return fingerprint._listed(str(file), recorded_context if context is None else context)
 
 
 @pytest.fixture
@@ -130,12 +140,71 @@ def test_every_change_of_a_file_forgets_the_remembered_digest(
     _pretend_old(monkeypatch)
     before = fingerprint.tool_digest(opts)
     assert before == _content_tool(opts) and len(_memos(opts.root, "tool")) == 1
+    assert _listed(opts.root, "tool") == before  # the list memo a warm check answers from is there too
     after_a_tick(opts.root.parent)
     CHANGES[change](package, templates, schemas)
+    assert _listed(opts.root, "tool") is None  # the list memo sees the change (the oracle below: the content)
     after = fingerprint.tool_digest(opts)
     assert after == _content_tool(opts) and after != before
+    assert _listed(opts.root, "tool") == after
     assert fingerprint.tool_digest(opts) == after  # remembered again (the latest only)
     assert len(_memos(opts.root, "tool")) == 1
+
+
+def test_the_list_memo_answers_without_walking_and_only_in_its_context(
+        tool: tuple[Options, Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm check's digests come from the list memo (one lstat per path, no walk, no hashing); another context
+    (options, a library found elsewhere, another folder) is a miss and gives that context's content digest."""
+    opts, _package, _templates, schemas = tool
+    folder = schemas / "kubernetes" / VERSION
+    _pretend_old(monkeypatch)
+    first, version = fingerprint.tool_digest(opts), fingerprint.tree_digest(opts, folder, VERSION)
+    real_walk = os.walk
+
+    def no_walk(*args: object, **kwargs: object) -> object:
+        raise AssertionError("walked although the list memo holds the digest")
+
+    monkeypatch.setattr(fingerprint.os, "walk", no_walk)
+    assert fingerprint.tool_digest(opts) == first and fingerprint.tree_digest(opts, folder, VERSION) == version
+    monkeypatch.setattr(fingerprint.os, "walk", real_walk)
+    strict = opts.replace(strict=True)
+    assert fingerprint.tool_digest(strict) == _content_tool(strict) != first
+    real_find_spec = fingerprint.find_spec
+
+    def elsewhere(name: str) -> object:
+        spec = real_find_spec(name)
+        if name == "yaml" and spec is not None:
+            import importlib.machinery
+
+            moved = importlib.machinery.ModuleSpec(name, None, origin=str(folder / "__init__.py"), is_package=True)
+            moved.submodule_search_locations = [str(folder)]
+            return moved
+        return spec
+
+    monkeypatch.setattr(fingerprint, "find_spec", elsewhere)
+    moved = fingerprint.tool_digest(opts)
+    assert moved == _content_tool(opts) and moved != first
+    monkeypatch.setattr(fingerprint, "find_spec", real_find_spec)
+    copy = shutil.copytree(folder, schemas / "kubernetes" / "copy")
+    assert fingerprint.tree_digest(opts, copy, VERSION) == _content_tree(copy, VERSION) == version  # same bytes
+
+
+def test_a_damaged_list_memo_is_ignored(tool: tuple[Options, Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    opts, _package, _templates, _schemas = tool
+    _pretend_old(monkeypatch)
+    expected = fingerprint.tool_digest(opts)
+    file = opts.root / ".kaptain-gitops" / "cache" / "check" / "memo" / ("tool" + fingerprint.LIST_SUFFIX)
+    identity, context, seen, digest = marshal.loads(file.read_bytes())
+    wrong = "0" * 64
+    for bad in (b"", b"{x", marshal.dumps([]), marshal.dumps(("other", context, seen, wrong)),
+                marshal.dumps((identity, "other context", seen, wrong)),
+                marshal.dumps((identity, context, [(1, None), *seen], wrong)),
+                marshal.dumps((identity, context, [("/no/such/file", (1, 2, 3, 4, 5, 6)), *seen], wrong)),
+                marshal.dumps((identity, context, [(seen[0][0], (1, 2, 3, 4, 5, 6)), *seen[1:]], wrong)),
+                marshal.dumps((identity, context, [(seen[0][0],), *seen], wrong)),
+                marshal.dumps((identity, context, seen, "short")), marshal.dumps((identity, context, seen, digest))[:-5]):
+        file.write_bytes(bad)
+        assert fingerprint.tool_digest(opts) == expected
 
 
 def test_a_changed_schema_folder_is_seen(tool: tuple[Options, Path, Path, Path],
@@ -227,3 +296,38 @@ def test_tzpath_without_zoneinfo_is_zoneinfo_tzpath(env: str | None, monkeypatch
     finally:
         monkeypatch.undo()
         zoneinfo.reset_tzpath()
+
+
+@pytest.mark.parametrize("name", [*fingerprint.LIBRARIES, "tzdata", "json", "os", "no_such_module_here"])
+def test_find_spec_is_importlib_find_spec(name: str) -> None:
+    """fingerprint.find_spec (no importlib.util on a warm check) finds what importlib.util.find_spec finds, for a
+    module imported already and for one that is not."""
+    import importlib.util
+    import sys
+
+    expected = importlib.util.find_spec(name)
+    found = fingerprint.find_spec(name)
+    assert (found is None) == (expected is None)
+    if found is not None and expected is not None:
+        assert (found.name, found.origin, found.submodule_search_locations) == (
+            expected.name, expected.origin, expected.submodule_search_locations)
+    if name in sys.modules:
+        assert found is sys.modules[name].__spec__
+
+
+def test_built_tzpath_is_sysconfig_tzpath(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tzif_source.built_tzpath reads the TZPATH Python was built with from the module sysconfig reads it from,
+    without importing sysconfig; the same value sysconfig gives."""
+    import subprocess
+    import sys
+    import sysconfig
+
+    from generator.tzif_source import built_tzpath
+
+    expected = sysconfig.get_config_var("TZPATH")
+    assert built_tzpath() == expected  # sysconfig imported: its own value
+    code = ("import sys; from generator.tzif_source import built_tzpath; value = built_tzpath(); "
+            "print(repr((value, 'sysconfig' in sys.modules)))")
+    out = subprocess.run([sys.executable, "-S", "-c", f"import sys; sys.path[:0] = {sys.path!r}; {code}"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == repr((expected, False))  # not imported: the same value, and sysconfig stays out

@@ -4,6 +4,7 @@ input changes the key or fails the lookup, and only clean results are ever recor
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 
 from generator.pipeline import fingerprint, fleet, overlay_cache
 from generator.pipeline.records import Options
+from generator.problems import Problem
 from generator.resources import schemas_dir, templates_dir
 from generator.write import discovery
 from tests.conftest import REPO, run_cli
@@ -24,7 +26,7 @@ CHECK = ("check", "--kustomize", "internal", "--kubeconform", "off")
 
 def _entries(root: Path) -> list[str]:
     folder = root / ".kaptain-gitops" / "cache" / "check" / "overlays"
-    return sorted(p.name for p in folder.glob("*/*.json")) if folder.is_dir() else []
+    return sorted(p.name for p in folder.glob("*/*" + overlay_cache.ENTRY_SUFFIX)) if folder.is_dir() else []
 
 
 def _count_plans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -189,10 +191,10 @@ def test_the_schema_folder_and_time_zone_the_overlay_used_are_checked_on_a_hit(
     session = _recorded(repo, tmp_path, schema_root=schemas)
     key = session.key(prod)
     assert key is not None
-    entry = json.loads(next((repo / ".kaptain-gitops/cache/check/overlays").glob(f"*/{key}.json")).read_text(
-        encoding="utf-8"))
-    assert entry["zone"] and entry["versionDir"].startswith("v1.")
-    zone_file = zones / entry["zone"]
+    version_dir, _version_digest, zone, *_rest = marshal.loads(next(
+        (repo / ".kaptain-gitops/cache/check/overlays").glob(f"*/{key}{overlay_cache.ENTRY_SUFFIX}")).read_bytes())
+    assert zone and version_dir.startswith("v1.")
+    zone_file = zones / zone
     data = zone_file.read_bytes()
     zone_file.unlink()
     zone_file.write_bytes(data + b"\n")
@@ -200,8 +202,30 @@ def test_the_schema_folder_and_time_zone_the_overlay_used_are_checked_on_a_hit(
     zone_file.unlink()
     zone_file.write_bytes(data)
     assert _session(repo, schema_root=schemas, kustomize="internal").lookup(prod, key) is not None
-    _edit(schemas / "kubernetes" / entry["versionDir"] / "configmap-v1.json", '"', '" ')
+    _edit(schemas / "kubernetes" / version_dir / "configmap-v1.json", '"', '" ')
     assert _session(repo, schema_root=schemas, kustomize="internal").lookup(prod, key) is None
+
+
+def test_a_damaged_or_foreign_entry_is_a_miss(repo: Path, tmp_path: Path) -> None:
+    """An entry is marshal data of one shape; anything else (cut short, another shape, a non-warning) is ignored."""
+    session = _recorded(repo, tmp_path)
+    prod = discovery.Overlay(repo / "overlays/prod", "overlays/prod")
+    key = session.key(prod)
+    assert key is not None
+    path = Path(session._entry(prod, key))
+    good = marshal.loads(path.read_bytes())
+    assert session.lookup(prod, key) is not None and type(good) is tuple and len(good) == 6
+    warning = ("overlays/prod/settings.yaml", 1, 1, "warning", "rule", "message")
+    for bad in (b"", b"{not marshal", marshal.dumps(good)[:-2], marshal.dumps(list(good)), marshal.dumps(good[:5]),
+                marshal.dumps((1, *good[1:])), marshal.dumps((*good[:4], "yes", good[5])),
+                marshal.dumps((*good[:5], [("f", "1", 1, "warning", "r", "m")])),
+                marshal.dumps((*good[:5], [(*warning[:3], "error", *warning[4:])])),
+                marshal.dumps((*good[:5], [warning[:5]])), json.dumps(list(good)).encode()):
+        path.write_bytes(bad)
+        assert session.lookup(prod, key) is None, bad
+    path.write_bytes(marshal.dumps((*good[:5], [warning])))  # the same shape: read as recorded
+    hit = session.lookup(prod, key)
+    assert hit is not None and hit.problems == [Problem(*warning)]
 
 
 def test_a_hit_imports_no_renderer_or_validator(repo: Path) -> None:

@@ -52,8 +52,8 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
 }
 
 
-def _modules(argv: list[str]) -> set[str]:
-    proc = subprocess.run([sys.executable, "-S", "-c", _SCRIPT % [str(REPO), *SITE_PACKAGES], *argv], cwd=REPO, capture_output=True, text=True,
+def _modules(argv: list[str], cwd: Path = REPO) -> set[str]:
+    proc = subprocess.run([sys.executable, "-S", "-c", _SCRIPT % [str(REPO), *SITE_PACKAGES], *argv], cwd=cwd, capture_output=True, text=True,
                           timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     line = proc.stderr.rstrip("\n").rsplit("\n", 1)[-1]
@@ -190,14 +190,18 @@ def test_anything_else_goes_through_argparse(argv: list[str]) -> None:
 
 # A one-overlay check answered by the result caches (overlay and deploy/): no renderer, no YAML library, no validator,
 # no schedule analysis, no argparse; the run-level checks (lock, walk, journal, temporaries, orphans) and the caches'
-# fingerprints only.
+# fingerprints only. The walk, the lock and the caches work on strings (no pathlib, urllib, ipaddress, fnmatch), the
+# memos and entries are marshal data (no json, re, enum), the lock defers signals through _signal (no signal, enum),
+# TZPATH comes without sysconfig and the libraries' specs without importlib.util.
 WARM_CHECK_FORBIDDEN = ("jinja2", "yaml", "jsonschema", "jsonschema_rs", "referencing", "generator.render",
                         "generator.schedule", "generator.validate.manifest_schemas", "generator.validate.kustomize",
                         "generator.validate.kubeconform", "generator.validate.schema_errors", "generator.validate.api_rules",
                         "generator.validate.provenance", "generator.pipeline.documents",
                         "generator.pipeline.built", "generator.write.ownership", "multiprocessing", "concurrent",
                         "subprocess", "shutil", "dataclasses", "inspect", "typing", "argparse", "gettext", "locale",
-                        "threading", "logging", "tempfile", "pickle", "generator.config", "zoneinfo", "datetime")
+                        "threading", "logging", "tempfile", "pickle", "generator.config", "zoneinfo", "datetime",
+                        "pathlib", "urllib", "ipaddress", "fnmatch", "ntpath", "signal", "contextlib", "sysconfig",
+                        "importlib.util", "json", "re", "enum")
 
 
 def _warm_check_repo(tmp_path: Path, delivery: bool) -> Path:
@@ -211,7 +215,8 @@ def _warm_check_repo(tmp_path: Path, delivery: bool) -> Path:
 
 
 def _check_modules(root: Path) -> set[str]:
-    return _modules(["check", "--kubeconform", "off", "--root", str(root), "overlays/prod"])
+    # from the repository folder, as CI runs it (``--root DIR`` is a Path from the parser: pathlib)
+    return _modules(["check", "--kubeconform", "off", "overlays/prod"], cwd=root)
 
 
 @pytest.mark.parametrize("delivery", [True, False], ids=["gitops.yaml", "no gitops.yaml"])
@@ -219,11 +224,21 @@ def test_a_warm_one_overlay_check_imports_only_what_a_cache_hit_needs(tmp_path: 
     root = _warm_check_repo(tmp_path, delivery)
     cold = _check_modules(root)  # checks prod (and deploy/) in full, and records them as clean
     warm = _check_modules(root)
-    assert {"generator.pipeline.overlay_cache", "generator.write.discovery"} <= warm
+    assert {"generator.pipeline.overlay_cache", "generator.write.discovery", "generator.write.walk_memo"} <= warm
     found = sorted(m for m in warm for name in WARM_CHECK_FORBIDDEN if m == name or m.startswith(name + "."))
     assert found == [], f"a warm check imported {found}"
     # the control: the same guard catches what the check that filled the caches imported
-    assert {"jinja2", "generator.render.overlay", "generator.validate.manifest_schemas", "dataclasses"} <= cold
+    assert {"jinja2", "generator.render.overlay", "generator.validate.manifest_schemas", "dataclasses", "pathlib",
+            "json", "re", "enum", "contextlib"} <= cold
+
+
+def test_the_warm_check_guard_notices_the_light_modules(tmp_path: Path) -> None:
+    """A control for the modules a warm check leaves out: the same warm check given ``--root`` (a Path from the
+    parser) is still a hit, and the module listing shows the pathlib it imported."""
+    root = _warm_check_repo(tmp_path, False)
+    _check_modules(root)
+    with_root = _modules(["check", "--kubeconform", "off", "--root", str(root), "overlays/prod"])
+    assert "pathlib" in with_root and "generator.render.overlay" not in with_root  # a hit, with pathlib
 
 
 # validate of a settings file whose time zone has clock changes: the zone is read from its TZif file by the zone model

@@ -27,7 +27,7 @@ def test_a_users_git_add_all_never_stages_the_state_folder(tmp_path: Path) -> No
     render_fleet(tmp_path, 2)  # render: the lock (and the template cache) under .kaptain-gitops
     assert run_cli("check", "--root", str(tmp_path), "--kustomize", "internal").code == 0  # result caches too
     state = tmp_path / ".kaptain-gitops"
-    assert (state / "lock").exists() and any((state / "cache").rglob("*.json"))
+    assert (state / "lock").exists() and any((state / "cache").rglob("*.entry"))
     assert (state / ".gitignore").read_text() == transaction.STATE_GITIGNORE
     _git(tmp_path, "add", "-A")
     staged = _git(tmp_path, "diff", "--cached", "--name-only").split()

@@ -4,7 +4,7 @@ folder changed within the last seconds (the "racily clean" rule) or holds a syml
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import shutil
 import time
@@ -37,8 +37,11 @@ def _tree(root: Path) -> None:
     _put(root, "overlays/.hidden/e/settings.yaml")
 
 
-def _scan(root: Path, memo: bool) -> discovery.Tree:
-    return discovery.scan(root, is_temporary=transaction.is_temporary, memo=memo)
+TOOL = "digest of the tool"
+
+
+def _scan(root: Path, memo: bool, tool: str | None = TOOL) -> discovery.Tree:
+    return discovery.scan(root, is_temporary=transaction.is_temporary, memo=memo, tool=lambda: tool)
 
 
 def _listed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -122,13 +125,23 @@ CHANGES: dict[str, Callable[[Path], None]] = {
 }
 
 
+MEMO = ".kaptain-gitops/cache/check/walk.memo"
+
+
+def _memo(root: Path) -> tuple[object, ...]:
+    data = marshal.loads((root / MEMO).read_bytes())
+    assert type(data) is tuple and data[0] == walk_memo.IDENTITY
+    return data
+
+
 def _assert_memo_is_fresh(root: Path) -> None:
-    memo = json.loads((root / ".kaptain-gitops/cache/check/walk.json").read_text(encoding="utf-8"))
-    top = str(root / "overlays")
-    assert memo["top"] == top and memo["dirs"]
-    for key, (*_stamp, index) in memo["dirs"].items():
-        dirs, files = memo["listings"][index]
-        assert discovery._entries(top if key == "." else top + key) == (dirs, [], files, []), key
+    _identity, top, folders, stamps, indexes, listings, _whole = _memo(root)
+    assert top == str(root / "overlays") and isinstance(folders, str) and folders and isinstance(listings, list)
+    paths = folders.split("\0")
+    assert isinstance(stamps, list) and isinstance(indexes, list) and len(stamps) == 4 * len(paths) == 4 * len(indexes)
+    for path, index in zip(paths, indexes, strict=True):
+        dirs, files = listings[index]
+        assert discovery._entries(path) == (dirs, [], files, []), path
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
@@ -155,18 +168,108 @@ def test_a_foreign_or_damaged_memo_is_ignored(tmp_path: Path, monkeypatch: pytes
     _tree(tmp_path)
     _pretend_old(monkeypatch)
     expected = _scan(tmp_path, False)
-    memo = tmp_path / ".kaptain-gitops/cache/check/walk.json"
-    top = tmp_path / "overlays"
-    stamp = list(map(int, (os.lstat(top).st_mtime_ns, os.lstat(top).st_ctime_ns, os.lstat(top).st_ino,
-                           os.lstat(top).st_dev)))
-    for text in ("", "[]", "{not json", '{"format": "other", "top": "x", "dirs": {}}',
-                 json.dumps({"format": walk_memo.FORMAT, "top": str(top), "listings": [], "dirs": {".": [1, 2, 3]}}),
-                 json.dumps({"format": walk_memo.FORMAT, "top": str(top), "listings": [[[1], []]],
-                             "dirs": {".": [*stamp, 0]}}),  # a name that is not a string
-                 json.dumps({"format": walk_memo.FORMAT, "top": str(top), "listings": [[[], []]],
-                             "dirs": {".": [*stamp, 5]}}),  # no such listing
-                 json.dumps({"format": walk_memo.FORMAT, "top": str(top), "listings": [[[], []]],
-                             "dirs": {".": [*stamp, True]}})):
+    memo = tmp_path / MEMO
+    top = str(tmp_path / "overlays")
+    st = os.lstat(top)
+    stamp = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+    whole = (TOOL, top + "/a", "overlays/a", [], [], [], [])
+    ident = walk_memo.IDENTITY
+    for data in (b"", b"{not marshal", marshal.dumps([]), marshal.dumps(("other format", top, top, stamp, [0], [], None)),
+                 marshal.dumps((ident, "/elsewhere", top, stamp, [0], [([], [])], whole)),
+                 marshal.dumps((ident, top, top, [1, 2, 3], [0], [([], [])], None)),
+                 marshal.dumps((ident, top, top, stamp, [0], [([1], [])], None)),  # a name that is not a string
+                 marshal.dumps((ident, top, top, stamp, [5], [([], [])], None)),  # no such listing
+                 marshal.dumps((ident, top, top, stamp, [True], [([], [])], None)),
+                 marshal.dumps((ident, top, top, stamp, ["0"], [([], [])], None)),
+                 marshal.dumps((ident, top, top, [*stamp[:3], "x"], [0], [([], [])], whole)),  # a stamp that never matches
+                 marshal.dumps((ident, top, top, [*stamp, 1], [0], [([], [])], whole)),
+                 marshal.dumps((ident, top, top, stamp[:3], [0], [([], [])], whole)),
+                 marshal.dumps((ident, top, top, stamp, [0], [([], [])], whole))[:-3]):  # cut short
         memo.parent.mkdir(parents=True, exist_ok=True)
-        memo.write_text(text, encoding="utf-8")
+        memo.write_bytes(data)
         assert _scan(tmp_path, True) == expected
+    # a true memo whose remembered result is damaged: the walk runs (on the remembered listings)
+    memo.unlink()
+    _scan(tmp_path, True)
+    good = _memo(tmp_path)
+    assert good[6] is not None
+    key, dirs, rels, *rest = good[6]
+    assert key == TOOL
+    for damaged in ((key, 5, rels, *rest), (key, dirs, "", *rest), (key, dirs, rels, [1], *rest[1:]),
+                    (key, dirs, rels, *rest[:3], [(top, "x", [2])]), (key, dirs, rels, *rest[:3], [(top, "x")]),
+                    (key, dirs, rels, *rest[:2]), [key, dirs, rels, *rest], ("another tool", dirs, "", *rest)):
+        memo.write_bytes(marshal.dumps((*good[:6], damaged)))
+        assert _scan(tmp_path, True) == expected
+
+
+def test_a_whole_walk_is_reused_only_while_every_folder_is_unchanged(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembered result of the whole walk (no folder listed, no walk at all) is kept only when every folder the
+    walk listed was remembered, and used only while every one of them has the same stat."""
+    _tree(tmp_path)
+    _pretend_old(monkeypatch)
+    first = _scan(tmp_path, True)
+    assert _memo(tmp_path)[6] is not None  # every folder old enough and without a symlink: the result is kept
+    visits: list[str] = []
+    real = discovery._holds_generated
+
+    def counting(path: str, files: list[str]) -> bool:
+        visits.append(path)
+        return real(path, files)
+
+    monkeypatch.setattr(discovery, "_holds_generated", counting)
+    listed = _listed(monkeypatch)
+    assert _scan(tmp_path, True) == first
+    assert listed == []  # answered by the remembered result
+    # only the folders outside any overlay holding YAML files are looked into again (a header can change in place)
+    assert sorted(visits) == sorted(str(tmp_path / f"overlays/{name}") for name in ("foreign", "gone"))
+    (tmp_path / "overlays/c/link.yaml").symlink_to(tmp_path / "overlays/c/cronjob.yaml")
+    assert _scan(tmp_path, True) == _scan(tmp_path, False)
+    assert _memo(tmp_path)[6] is None  # a folder with a symlink is always listed: no whole result
+
+
+def test_the_whole_walk_is_remembered_under_the_tool_that_made_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The result is made by the tool's rules (which overlay, which temporary, which orphan): another tool (an upgrade,
+    an edit) never takes it over but walks the remembered listings (its raw input), and a run without a tool digest
+    remembers and reuses listings only."""
+    _tree(tmp_path)
+    _pretend_old(monkeypatch)
+    expected = _scan(tmp_path, True, "tool 1")
+    assert expected == _scan(tmp_path, False) and _memo(tmp_path)[6][0] == "tool 1"
+    visits: list[str] = []
+    real_entries = walk_memo.WalkMemo.entries
+
+    def counting(self: walk_memo.WalkMemo, path: str) -> object:
+        visits.append(path)
+        return real_entries(self, path)
+
+    monkeypatch.setattr(walk_memo.WalkMemo, "entries", counting)
+    listed = _listed(monkeypatch)
+    assert _scan(tmp_path, True, "tool 1") == expected and visits == []  # the same tool: its result, no walk
+    assert _scan(tmp_path, True, "tool 2") == expected and visits  # another tool: walked by its rules...
+    assert listed == []  # ...on the remembered listings
+    assert _memo(tmp_path)[6][0] == "tool 2"  # and its result remembered
+    visits.clear()
+    assert _scan(tmp_path, True, "tool 2") == expected and visits == []
+    assert _scan(tmp_path, True, None) == expected and visits  # no digest: walked
+
+
+@pytest.mark.parametrize("root", ["/r", "/r/", "/", "/a/b", "relative"])
+@pytest.mark.parametrize("path", ["/r", "/r/overlays/a", "/rx/a", "/a/b/c", "/", "relative/x", "other", "/r/"])
+def test_rel_is_path_relative_to(root: str, path: str) -> None:
+    """discovery.rel (strings, no pathlib on a warm check) gives what Path.relative_to gave, for normalised paths."""
+    from pathlib import PurePosixPath
+
+    try:
+        expected = PurePosixPath(path).relative_to(PurePosixPath(root)).as_posix()
+    except ValueError:
+        expected = PurePosixPath(path).as_posix()
+    assert discovery.rel(PurePosixPath(root), PurePosixPath(path)) == expected
+    assert discovery.rel(os.fspath(PurePosixPath(root)), os.fspath(PurePosixPath(path))) == expected
+
+
+@pytest.mark.parametrize("root", ["/r", "/r/", "/", "//r", "relative"])
+@pytest.mark.parametrize("base", ["overlays", "a/b", "./overlays", "overlays/", "a//b", "/abs/x", "a/../b", ".", ""])
+def test_below_is_the_path_join(root: str, base: str) -> None:
+    assert discovery.below(root, base) == str(Path(root) / base)

@@ -188,9 +188,9 @@ def _progress(stream: TextIO) -> Callable[[int, int], None] | None:
     return show
 
 
-def _template_dir(root: Path) -> str:
+def _template_dir(root: str | os.PathLike[str]) -> str:
     """Compiled templates under .kaptain-gitops/templates (outside cache/, which CI saves and restores)."""
-    return str(root / ".kaptain-gitops" / "templates")
+    return os.path.join(root, ".kaptain-gitops", "templates")
 
 
 def _template_cache(root: Path) -> None:
@@ -229,13 +229,15 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.pipeline.records import Options
     from generator.report.formats import format_run
 
-    root = root_of(args)
+    root = root_path_of(args)  # a string: a warm check starts without importing pathlib (#16)
     patterns = list(args.overlays)
     notices = []
     if args.changed_since:  # never weaker than a full check on what the range touched (see pipeline.changes)
+        from pathlib import Path
+
         from generator.pipeline.changes import changed_overlays
 
-        changes = changed_overlays(root, args.changed_since, patterns)
+        changes = changed_overlays(Path(root), args.changed_since, patterns)
         patterns = changes.overlays
         if changes.widened_by:
             notices.append(f"{changes.widened_by} changed since {args.changed_since}: checking every overlay")
@@ -250,7 +252,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"--kubernetes-version {args.kubernetes_version} is not supported; "
                              f"choose one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}", rule="usage")
         args.kubernetes_version = version
-    from generator.validate.kubeconform_path import find_kubeconform
+    from generator.validate.kubeconform_path import NOT_ON_PATH, find_kubeconform
 
     use_kubeconform = args.kubeconform == "auto" and find_kubeconform() is not None
     opts = Options(root=root, strict=args.strict, kubernetes_version=args.kubernetes_version,
@@ -260,10 +262,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                    template_cache=None if args.no_cache else _template_dir(root))
     run = check_overlays(opts, patterns, progress=_progress(err), none=args.changed_since is not None and not patterns)
     run.notices[:0] = notices
-    if args.kubeconform == "auto":
+    if use_kubeconform:
         from generator.pipeline.conform import run_kubeconform_on
 
         run_kubeconform_on(run, opts)
+    elif args.kubeconform == "auto":
+        run.notices.append(NOT_ON_PATH)  # what run_kubeconform_on says then, without importing it (#16)
     text, errtext = format_run(run, format_of(args), verbose=args.verbose)
     out.write(text)
     err.write(errtext)

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+class Namespace:
+    """``argparse.Namespace`` (and ``types.SimpleNamespace``) for these forms: attributes from keywords, nothing else
+    (importing ``types`` is a module more at start-up, #16)."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
 def parse(argv: list[str]) -> Any:
     """``validate FILE...`` or ``explain SCHEDULE`` with no option at all, or :func:`_check` forms, as the parser's
     namespace without ``func`` (the caller adds it); anything else (an option, ``--``, a wrong count) returns
@@ -22,12 +30,10 @@ def parse(argv: list[str]) -> Any:
         return _check(argv[1:])
     if len(argv) < 2 or any(a.startswith("-") for a in argv):
         return None
-    from types import SimpleNamespace
-
     if argv[0] == "validate":
-        return SimpleNamespace(command="validate", files=argv[1:], root=None, format=None, strict=False)
+        return Namespace(command="validate", files=argv[1:], root=None, format=None, strict=False)
     if argv[0] == "explain" and len(argv) == 2:
-        return SimpleNamespace(command="explain", schedule=argv[1], time_zone=None, count=5, start=None, format=None,
+        return Namespace(command="explain", schedule=argv[1], time_zone=None, count=5, start=None, format=None,
                                svg=None, min_interval_minutes=15, max_delay_hours=24.0, watch=False,
                                watch_resync_seconds=300, watch_backoff_max_seconds=60)
     return None
@@ -72,7 +78,5 @@ def _check(tokens: list[str]) -> Any:
             return None
         values[name] = path_arg(value) if name == "root" else value
         i += 2
-    from types import SimpleNamespace
-
-    return SimpleNamespace(command="check", overlays=overlays, **values, changed_since=None, kubernetes_version=None,
+    return Namespace(command="check", overlays=overlays, **values, changed_since=None, kubernetes_version=None,
                            crd_schemas=None, skip=[], kustomize="auto", wait=30.0)

@@ -13,11 +13,11 @@ from generator.write import discovery
 
 
 def run_kubeconform_on(run: RunReport, opts: Options) -> None:
-    from generator.validate.kubeconform_path import find_kubeconform
+    from generator.validate.kubeconform_path import NOT_ON_PATH, find_kubeconform
 
     binary = find_kubeconform()
     if binary is None:
-        run.notices.append("kubeconform not on PATH: skipped (the built-in strict schema check ran)")
+        run.notices.append(NOT_ON_PATH)
         return
     from generator.pipeline.built import load_provenance  # with kubeconform only: provenance reads YAML
     from generator.render.overlay import KUSTOMIZATION

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from generator.errors import GeneratorError
 from generator.layout import CONFIG_FILE, DEPLOY_DIR
 from generator.pipeline.records import Options, OverlayReport, RunReport
@@ -55,6 +57,9 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
     ``facts``: filled with ``cacheable`` (overlaysPath is the scanned overlays/) and ``kommander`` (deploy/kommander
     is rendered: it reads every overlay's settings), for :mod:`~generator.pipeline.deploy_cache`.
     """
+    if not os.path.lexists(os.path.join(opts.root_dir, CONFIG_FILE)) \
+            and not os.path.isdir(os.path.join(opts.root_dir, DEPLOY_DIR)):
+        return None  # no gitops.yaml and no deploy/: nothing to render or compare (found without pathlib, #16)
     report = OverlayReport("deploy")
     config_path = opts.root / CONFIG_FILE
     try:

@@ -31,6 +31,7 @@ from generator.pipeline.fingerprint import (
     Uncacheable,
     add_file,
     add_tree,
+    find_spec,
     sha256,
     tool_digest,
     tree_digest,
@@ -44,7 +45,6 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without i
 if TYPE_CHECKING:
     import hashlib
     from collections.abc import Callable
-    from pathlib import Path
 
     from generator.pipeline.records import Options
 
@@ -54,8 +54,6 @@ CLEAN_WITH_KOMMANDER = b"clean\nkommander\n"
 
 
 def add_time_zones(h: hashlib._Hash) -> None:
-    from importlib.util import find_spec
-
     for base in tzpath():
         add_tree(h, base, f"tzpath:{base}", stat_only=True)
     spec = find_spec("tzdata")
@@ -65,7 +63,7 @@ def add_time_zones(h: hashlib._Hash) -> None:
 
 def _settings_files(h: hashlib._Hash, tree: discovery.Tree) -> None:
     for o in tree.overlays:
-        add_file(h, str(o.settings_path), o.settings_rel)
+        add_file(h, o.settings_file, o.settings_rel)
 
 
 class Digest(Record):
@@ -84,7 +82,8 @@ def digest(opts: Options, tree: discovery.Tree, tool: Callable[[], str | None] |
     ``tool``: this run's :func:`tool_digest`, when it has one."""
     if not opts.cache or opts.keep_files or opts.force or tree.settings_dirs is None:
         return None
-    if not os.path.isfile(opts.root / CONFIG_FILE):
+    root = opts.root_dir  # strings: a warm check never imports pathlib (#16)
+    if not os.path.isfile(os.path.join(root, CONFIG_FILE)):
         return None  # no gitops.yaml: deploy/ is only looked at for leftovers, nothing worth remembering
     from generator.validate.kubernetes_versions import DEFAULT_KUBERNETES_VERSION, schema_dir_name
 
@@ -95,16 +94,16 @@ def digest(opts: Options, tree: discovery.Tree, tool: Callable[[], str | None] |
             return None
         h.update(tool_key.encode())
         version_dir = schema_dir_name(opts.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
-        version_key = tree_digest(opts, opts.schema_root / "kubernetes" / version_dir,
+        version_key = tree_digest(opts, os.path.join(opts.schema_dir, "kubernetes", version_dir),
                                   f"schemas/kubernetes/{version_dir}")
         if version_key is None:
             return None
         h.update(f"schemas/kubernetes/{version_dir}\0{version_key}\0".encode())
-        root = opts.root
-        config = root / CONFIG_FILE
-        if config.is_symlink():
+        config = os.path.join(root, CONFIG_FILE)
+        if os.path.islink(config):
             return None
-        data = config.read_bytes()
+        with open(config, "rb") as fh:
+            data = fh.read()
         h.update(f"{CONFIG_FILE}\0{len(data)}\0".encode())
         h.update(data)
         # No YAML parse here: any mention outside a comment line counts (a spelling this misses, e.g. with YAML
@@ -115,20 +114,21 @@ def digest(opts: Options, tree: discovery.Tree, tool: Callable[[], str | None] |
             add_time_zones(h)
         h.update("\0".join(["overlays", *(o.rel for o in tree.overlays)]).encode("utf-8", "surrogateescape"))
         h.update("\0".join(["settings", *tree.settings_dirs]).encode("utf-8", "surrogateescape"))
-        add_tree(h, root / DEPLOY_DIR, DEPLOY_DIR)
+        add_tree(h, os.path.join(root, DEPLOY_DIR), DEPLOY_DIR)
     except (Uncacheable, OSError):
         return None
     return Digest(h.hexdigest(), reads_settings)
 
 
-def _entry(opts: Options, key: str) -> Path:
-    return opts.root / discovery.STATE_DIR / "cache" / "check" / "deploy" / key
+def _entry(opts: Options, key: str) -> str:
+    return os.path.join(opts.root_dir, discovery.STATE_DIR, "cache", "check", "deploy", key)
 
 
 def lookup(opts: Options, key: str) -> bool | None:
     """None when no run with this digest found deploy/ clean; else whether that run rendered deploy/kommander."""
     try:
-        text = _entry(opts, key).read_bytes()
+        with open(_entry(opts, key), "rb") as fh:
+            text = fh.read()
     except OSError:
         return None
     if text not in (CLEAN, CLEAN_WITH_KOMMANDER):
@@ -138,4 +138,4 @@ def lookup(opts: Options, key: str) -> bool | None:
 
 def record_clean(opts: Options, key: str, kommander: bool) -> None:
     """Remember a clean deploy/ for ``key``."""
-    write_entry(str(_entry(opts, key)), CLEAN_WITH_KOMMANDER if kommander else CLEAN)
+    write_entry(_entry(opts, key), CLEAN_WITH_KOMMANDER if kommander else CLEAN)

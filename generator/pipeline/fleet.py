@@ -7,18 +7,20 @@ overlay never stops the others, and the run's result reflects all of them.
 
 from __future__ import annotations
 
-import functools
+import os
 
 from generator.errors import GeneratorError
-from generator.layout import SETTINGS_FILE
+from generator.layout import CONFIG_FILE, DEPLOY_DIR, SETTINGS_FILE
 from generator.pipeline.pool import fleet_map
 from generator.pipeline.records import Options, OverlayReport, RunReport
 from generator.problems import Problem
+from generator.records import Bound
 from generator.write import discovery, transaction
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from pathlib import Path
     from typing import Any, Literal
 
     from generator.config.settings import LoadedSettings
@@ -143,7 +145,7 @@ def _targets(opts: Options, patterns: list[str], tree: discovery.Tree) -> list[d
             f"no overlays found: no {SETTINGS_FILE} under {discovery.rel(opts.root, opts.root / 'overlays') or 'overlays'}/",
             rule="no-overlays", hint="create overlays/<name>/settings.yaml, or run from the repository root (--root)",
         )
-    return discovery.select(opts.root, found, patterns)
+    return discovery.select(opts.root_dir, found, patterns)
 
 
 def _slim(r: OverlayReport, keep_files: bool = False) -> OverlayReport:
@@ -190,7 +192,7 @@ def render_overlays(opts: Options, patterns: list[str], *, keep_going: bool = Fa
         tx = transaction.Transaction(opts.root, durable=opts.durable)
         staged: list[tuple[OverlayReport, list[dict[str, str]]]] = []
         try:
-            for r, entries in fleet_map(functools.partial(_render_one, opts=opts), targets, progress):
+            for r, entries in fleet_map(Bound(_render_one, opts=opts), targets, progress):
                 run.overlays.append(r)
                 staged.append((r, entries))
             failed: list[Any] = [r for r in [*run.overlays, *run.orphans] if r.status == "failed"]
@@ -274,18 +276,20 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
     ``none``: check no overlay, only what every check covers (journal, temporaries, misnamed settings,
     orphaned output, deploy/): ``--changed-since`` when no overlay changed."""
     run = RunReport("check")
-    with transaction.Lock(opts.root, shared=True, wait_seconds=opts.wait_seconds):
-        # the one walk of overlays/ (folder listings remembered by their stat, unless --no-cache)
-        tree = discovery.scan(opts.root, is_temporary=transaction.is_temporary, memo=opts.cache)
+    root = opts.root_dir  # strings on this path: a warm check never imports pathlib (#16)
+    with transaction.Lock(root, shared=True, wait_seconds=opts.wait_seconds):
+        # the one walk of overlays/ (folder listings, and the walk's result under the tool's digest, remembered by
+        # the folders' stats, unless --no-cache)
         tool = _run_tool_digest(opts)
-        if transaction.journal_path(opts.root).exists():
-            run.problems.append(Problem(discovery.rel(opts.root, transaction.journal_path(opts.root)), 1, 1, "error",
-                                        "interrupted-render",
+        tree = discovery.scan(root, is_temporary=transaction.is_temporary, memo=opts.cache, tool=tool)
+        journal = transaction.journal_file(root)
+        if os.path.exists(journal):
+            run.problems.append(Problem(discovery.rel(root, journal), 1, 1, "error", "interrupted-render",
                                         "an interrupted render left a journal; run 'kaptain-gitops render' to finish it"))
         run.problems.extend(Problem(path, 1, 1, "error", "leftover-temporary",
                                     f"{path} is a temporary file an interrupted run left behind; "
                                     "run 'kaptain-gitops render' to remove it")
-                            for path in transaction.find_temporaries(opts.root, tree))
+                            for path in transaction.find_temporaries(root, tree))
         targets = [] if none else _targets(opts, patterns, tree)
         run.problems.extend(repo_problems(opts, tree))
         run.orphans = plan_orphans(opts, "check", tree)
@@ -293,7 +297,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
         plans: list[Any] = []
         kubectl: str | None = None
         registry: Any = None
-        cache = opts.root / discovery.STATE_DIR / "cache" / "kustomize" if opts.cache else None
+        cache: Path | None = None  # kubectl's build cache, named when the first kubectl build is due
         # kubectl builds are separate processes: start each as soon as its overlay is planned, side by side
         # with the planning still going on, and validate each result as it arrives (then drop it). The thread
         # pool (and concurrent.futures) only when the first kubectl build is due.
@@ -303,7 +307,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
             from generator.pipeline.overlay_cache import Session
 
             session = Session.start(opts, tool, len(targets)) if targets else None
-            check_one = functools.partial(_check_one, opts=opts, cache=session)
+            check_one = Bound(_check_one, opts=opts, cache=session)
             for r, plan in fleet_map(check_one, targets, progress):
                 run.overlays.append(r)
                 if plan != "none":
@@ -319,6 +323,7 @@ def check_overlays(opts: Options, patterns: list[str], *, progress: Callable[[in
                         kubectl = kustomize.find_kubectl()
                         registry = schema_registry(opts.schema_root, opts.crd_location)
                         pool = ThreadPoolExecutor(max_workers=workers())
+                        cache = opts.root / discovery.STATE_DIR / "cache" / "kustomize" if opts.cache else None
                     futures[pool.submit(kustomize.check_build, by_rel[r.overlay], r.files, "kubectl", kubectl,
                                         cache)] = r
             if futures:
@@ -362,6 +367,15 @@ def _run_tool_digest(opts: Options) -> Callable[[], str | None]:
 def _check_deploy(run: RunReport, opts: Options, targets: list[discovery.Overlay], patterns: list[str],
                   tree: discovery.Tree, tool: Callable[[], str | None]) -> None:
     """deploy/ in a check: rendered, compared and validated, unless the same inputs were found clean before."""
+    if not os.path.lexists(os.path.join(opts.root_dir, CONFIG_FILE)) \
+            and not os.path.isdir(os.path.join(opts.root_dir, DEPLOY_DIR)):
+        # no gitops.yaml and no deploy/: nothing to render, compare or remember (what plan_delivery finds then,
+        # without importing deploy/'s modules, #16); only kaptain-chart overlays get a notice
+        if any(r.chart_mode() for r in run.overlays):
+            from generator.pipeline.kommander_clusters import unrendered_values_notice
+
+            run.notices.extend(unrendered_values_notice(run.overlays, None))
+        return
     from generator.pipeline import deploy_cache
     from generator.pipeline import kommander_clusters as kc
 

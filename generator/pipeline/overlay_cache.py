@@ -18,27 +18,30 @@ gives. Symlinks, kubeconform runs (they need the rendered files), ``--no-cache``
 
 from __future__ import annotations
 
-import functools
-import json
+import marshal
+import os
 
 from generator.pipeline import fingerprint
 from generator.pipeline.records import Options, OverlayReport
 from generator.problems import Problem
+from generator.records import Bound
 from generator.tzif_source import read_tzif
 from generator.write import discovery
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from generator.config.settings import Settings
 
-FORMAT = b"kaptain-gitops overlay check cache 2\0"
+# The entries are ``marshal`` data (no ``json`` import on a warm check, #16); the key holds the tool digest, which holds
+# the Python version, and marshal's format follows that version.
+FORMAT = b"kaptain-gitops overlay check cache 3\0"
+ENTRY_SUFFIX = ".entry"
 MANY = 8  # from this many overlays on, hashing their files with OpenSSL pays for loading it
 
 
-def _load_settings(path: str, root: Path, display: str) -> Settings:
+def _load_settings(path: str, root: str, display: str) -> Settings:
     from generator.config.settings import load_settings
 
     return load_settings(path, root, display).settings
@@ -92,35 +95,32 @@ class Session:
     def _version_digest(self, version_dir: str) -> str | None:
         if version_dir not in self._versions:
             self._versions[version_dir] = fingerprint.tree_digest(
-                self.opts, self.opts.schema_root / "kubernetes" / version_dir, version_dir)
+                self.opts, os.path.join(self.opts.schema_dir, "kubernetes", version_dir), version_dir)
         return self._versions[version_dir]
 
     def _entry(self, o: discovery.Overlay, key: str) -> str:
         folder = fingerprint.sha256(o.rel.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        return str(self.opts.root / discovery.STATE_DIR / "cache" / "check" / "overlays" / folder / f"{key}.json")
+        return os.path.join(self.opts.root_dir, discovery.STATE_DIR, "cache", "check", "overlays", folder,
+                            key + ENTRY_SUFFIX)
 
     def lookup(self, o: discovery.Overlay, key: str) -> OverlayReport | None:
         """The report a full check would give, when a clean check with the same inputs was recorded."""
         try:
-            with open(self._entry(o, key), encoding="utf-8") as fh:
-                entry = json.load(fh)
-            version_dir, version_digest, zone, zone_digest = (entry["versionDir"], entry["versionDigest"],
-                                                              entry["zone"], entry["zoneDigest"])
-            chart_mode = entry["chartMode"]
-            if not isinstance(chart_mode, bool):
-                return None
-            problems = [Problem(str(p[0]), int(p[1]), int(p[2]), "warning", str(p[4]), str(p[5]))
-                        for p in entry["problems"] if p[3] == "warning"]
-            if len(problems) != len(entry["problems"]):
-                return None
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            with open(self._entry(o, key), "rb") as fh:
+                entry = marshal.loads(fh.read())
+        except (OSError, ValueError, EOFError, TypeError):
             return None
+        if not _well_formed(entry):
+            return None
+        version_dir, version_digest, zone, zone_digest, chart_mode, recorded = entry
+        problems = [Problem(file, line, col, "warning", rule, message)
+                    for file, line, col, _level, rule, message in recorded]
         if self._version_digest(version_dir) != version_digest or _zone_digest(zone) != zone_digest:
             return None
         # The report carries the settings (JSON figures); they are read when asked for: the key holds settings.yaml's
         # bytes and the tool, so they load as they did when this entry was recorded (its time zone included).
-        return OverlayReport.remembered(o.rel, problems, functools.partial(_load_settings, o.settings_file,
-                                                                           self.opts.root, o.settings_rel), chart_mode)
+        load = Bound(_load_settings, o.settings_file, self.opts.root_dir, o.settings_rel)
+        return OverlayReport.remembered(o.rel, problems, load, chart_mode)
 
     def record(self, o: discovery.Overlay, key: str, r: OverlayReport) -> None:
         """Remember a clean result (a cache that cannot be written only costs speed)."""
@@ -131,7 +131,16 @@ class Session:
         version_digest = self._version_digest(version_dir)
         if version_digest is None:
             return
-        entry = {"versionDir": version_dir, "versionDigest": version_digest, "zone": r.settings.time_zone,
-                 "zoneDigest": _zone_digest(r.settings.time_zone), "chartMode": r.settings.chart_mode,
-                 "problems": [[p.file, p.line, p.col, p.level, p.rule, p.message] for p in r.problems]}
-        fingerprint.write_entry(self._entry(o, key), json.dumps(entry).encode("utf-8"))
+        entry = (version_dir, version_digest, r.settings.time_zone, _zone_digest(r.settings.time_zone),
+                 bool(r.settings.chart_mode), [(p.file, p.line, p.col, p.level, p.rule, p.message) for p in r.problems])
+        fingerprint.write_entry(self._entry(o, key), marshal.dumps(entry))
+
+
+def _well_formed(entry: object) -> bool:
+    """An entry :meth:`Session.record` writes: (schema folder, its digest, zone or None, zone digest, chart mode,
+    warnings as (file, line, col, "warning", rule, message)); anything else (damaged, foreign) is a miss."""
+    return type(entry) is tuple and len(entry) == 6 and type(entry[0]) is str and type(entry[1]) is str \
+        and (entry[2] is None or type(entry[2]) is str) and type(entry[3]) is str and type(entry[4]) is bool \
+        and type(entry[5]) is list and all(
+            type(p) is tuple and len(p) == 6 and type(p[0]) is str and type(p[1]) is int and type(p[2]) is int
+            and p[3] == "warning" and type(p[4]) is str and type(p[5]) is str for p in entry[5])

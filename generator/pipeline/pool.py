@@ -6,7 +6,6 @@ Interrupt-safe: workers leave SIGINT/SIGTERM to the parent, which kills and reap
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from generator.write import discovery, transaction
@@ -44,6 +43,8 @@ _LIVE_POOLS: list[Any] = []
 
 def kill_workers() -> None:
     """SIGKILL and reap every worker process of every running pool (on an interrupt; safe to call twice)."""
+    import contextlib  # here: a warm check, which starts no pool, runs without contextlib (#16)
+
     for pool in _LIVE_POOLS:
         processes = list((getattr(pool, "_processes", None) or {}).values())
         for proc in processes:

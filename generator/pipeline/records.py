@@ -7,6 +7,8 @@ are mutable, compared field by field, and pickled (worker processes) like the da
 
 from __future__ import annotations
 
+import os
+
 from generator.problems import Problem
 from generator.records import Record
 
@@ -25,16 +27,23 @@ if TYPE_CHECKING:  # types only: importing them here would load YAML and the ren
 
 
 class Options(Record):
+    """A run's options. ``root`` and ``schema_root`` are also kept as strings (``root_dir``, ``schema_dir``): a warm
+    one-overlay ``check`` works on those alone and never imports ``pathlib`` (#16); the ``Path`` is made on first use
+    (the one given is kept)."""
+
     _fields = ("root", "force", "strict", "kubernetes_version", "crd_location", "skip", "schema_root", "kustomize",
                "durable", "wait_seconds", "keep_files", "cache", "template_cache")
-    __slots__ = _fields
-    root: Path
+    __slots__ = ("_root", "_schema_root", "cache", "crd_location", "durable", "force", "keep_files", "kubernetes_version",
+                 "kustomize", "root_dir", "schema_dir", "skip", "strict", "template_cache", "wait_seconds")
+    root_dir: str
+    schema_dir: str
+    _root: Path | None
+    _schema_root: Path | None
     force: bool
     strict: bool  # warnings fail too
     kubernetes_version: str | None  # overrides the settings' kubernetesVersion
     crd_location: str | None
     skip: frozenset[str]  # kinds / apiVersion/Kind not schema-checked (--skip; settings skipKinds)
-    schema_root: Path
     kustomize: KustomizeMode
     durable: bool
     wait_seconds: float
@@ -44,17 +53,47 @@ class Options(Record):
     # run that renders nothing (a result-cache hit) never imports the renderer; None: as the process has it
     template_cache: str | None
 
-    def __init__(self, root: Path, force: bool = False, strict: bool = False, kubernetes_version: str | None = None,
-                 crd_location: str | None = None, skip: frozenset[str] = frozenset(),
-                 schema_root: Path | None = None, kustomize: KustomizeMode = "auto", durable: bool = True,
-                 wait_seconds: float = 30.0, keep_files: bool = False, cache: bool = True,
-                 template_cache: str | None = None) -> None:
+    def __init__(self, root: str | os.PathLike[str], force: bool = False, strict: bool = False,
+                 kubernetes_version: str | None = None, crd_location: str | None = None,
+                 skip: frozenset[str] = frozenset(), schema_root: str | os.PathLike[str] | None = None,
+                 kustomize: KustomizeMode = "auto", durable: bool = True, wait_seconds: float = 30.0,
+                 keep_files: bool = False, cache: bool = True, template_cache: str | None = None) -> None:
         if schema_root is None:
-            from generator.resources import schemas_dir
+            from generator.resources import data_root_path
 
-            schema_root = schemas_dir()
-        self._set(root, force, strict, kubernetes_version, crd_location, skip, schema_root, kustomize, durable,
-                  wait_seconds, keep_files, cache, template_cache)
+            schema_root = os.path.join(data_root_path(), "schemas")
+        values = {"root_dir": os.fspath(root), "_root": None if isinstance(root, str) else root,
+                  "schema_dir": os.fspath(schema_root),
+                  "_schema_root": None if isinstance(schema_root, str) else schema_root, "force": force,
+                  "strict": strict, "kubernetes_version": kubernetes_version, "crd_location": crd_location,
+                  "skip": skip, "kustomize": kustomize, "durable": durable, "wait_seconds": wait_seconds,
+                  "keep_files": keep_files, "cache": cache, "template_cache": template_cache}
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            from pathlib import Path
+
+            object.__setattr__(self, "_root", Path(self.root_dir))
+        assert self._root is not None
+        return self._root
+
+    @property
+    def schema_root(self) -> Path:
+        if self._schema_root is None:
+            from pathlib import Path
+
+            object.__setattr__(self, "_schema_root", Path(self.schema_dir))
+        assert self._schema_root is not None
+        return self._schema_root
+
+    def __reduce__(self) -> tuple[type[Options], tuple[object, ...]]:
+        """Pickled (worker processes) with the strings: a worker makes a ``Path`` only if it needs one."""
+        return Options, (self.root_dir, self.force, self.strict, self.kubernetes_version, self.crd_location, self.skip,
+                         self.schema_dir, self.kustomize, self.durable, self.wait_seconds, self.keep_files, self.cache,
+                         self.template_cache)
 
 
 class OverlayReport:

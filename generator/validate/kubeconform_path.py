@@ -30,6 +30,9 @@ def which(name: str) -> str | None:
     return None
 
 
+NOT_ON_PATH = "kubeconform not on PATH: skipped (the built-in strict schema check ran)"  # the run's notice then
+
+
 def find_kubeconform() -> str | None:
     """Path of ``kubeconform`` on PATH, or None (it is optional: not on PyPI, npm or Debian)."""
     return which("kubeconform")

@@ -78,11 +78,15 @@ class Overlay:
         return f"Overlay(path={self.dir!r}, rel={self.rel!r})"
 
 
-def rel(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def rel(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
+    """``path`` relative to ``root`` as a POSIX string ("." for the root itself), or ``path`` itself when it is not
+    below ``root``: ``Path.relative_to`` without ``pathlib`` (both normalised, as ``Path`` and ``os.path.join`` of
+    normalised parts are)."""
+    root_text, path_text = os.fspath(root), os.fspath(path)
+    if path_text == root_text:
+        return "."
+    prefix = root_text if root_text.endswith("/") else root_text + "/"
+    return path_text.removeprefix(prefix)
 
 
 def discover(root: Path, base: str = "overlays") -> list[Overlay]:
@@ -144,30 +148,51 @@ def _entries(path: str) -> tuple[list[str], list[str], list[str], list[str]] | N
     return dirs, links, files, file_links
 
 
-def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool] | None = None, *,
-         memo: bool = False) -> Tree:
+def below(root: str | os.PathLike[str], base: str) -> str:
+    """``str(Path(root) / base)`` (``base`` relative or absolute), without ``pathlib`` for a plain relative ``base``."""
+    root_text = os.fspath(root)
+    if base and not base.startswith("/") and "//" not in base and not base.endswith("/") \
+            and "." not in base.split("/") and root_text.startswith("/") and not root_text.startswith("//"):
+        return os.path.join(root_text, base)
+    from pathlib import Path
+
+    return str(Path(root_text) / base)
+
+
+def scan(root: str | os.PathLike[str], base: str = "overlays", is_temporary: Callable[[str], bool] | None = None, *,
+         memo: bool = False, tool: Callable[[], str | None] | None = None) -> Tree:
     """One walk of ``root/base`` for every run-level question (see :class:`Tree`); symlinks are never followed.
 
-    Strings only in the loop (no ``Path`` per folder): at 1,000 overlays this walk is part of every ``check``.
-    ``memo`` (with ``is_temporary``, ``check``): folder listings remembered under ``.kaptain-gitops/cache/check/``
-    and trusted while the folder's stat is unchanged (:mod:`generator.write.walk_memo`); the result is the same."""
-    top = root / base
-    full = is_temporary is not None and not top.is_symlink()
+    Strings only (no ``Path``): at 1,000 overlays this walk is part of every ``check``. ``memo`` (with
+    ``is_temporary``, ``check``): folder listings, and the whole walk's result, remembered under
+    ``.kaptain-gitops/cache/check/`` and trusted while the folders' stats are unchanged
+    (:mod:`generator.write.walk_memo`); the result is the same. ``tool``: the tool's digest, under which the whole
+    result is remembered (without it, only the listings)."""
+    top_text = below(root, base)
+    top_is_link = os.path.islink(top_text)
+    full = is_temporary is not None and not top_is_link
     tree = Tree([], [], [], [], [] if full else None)
-    if not top.is_dir():
+    if not os.path.isdir(top_text):
         return tree
-    top_text = str(top)
-    top_rel = rel(root, top)
+    top_rel = rel(root, top_text)
     overlays, misnamed, orphans, found_temporaries = tree.overlays, tree.misnamed, tree.orphans, tree.temporaries
     settings_dirs = tree.settings_dirs
     # as find_temporaries: temporaries are not looked for through a symlinked base
-    temporaries = None if is_temporary is None or top.is_symlink() else is_temporary
+    temporaries = None if is_temporary is None or top_is_link else is_temporary
     listings = None
     if memo and temporaries is not None:
-        from generator.write.walk_memo import ListingMemo
+        from generator.write.walk_memo import open_memo
 
-        listings = ListingMemo(os.path.join(root, STATE_DIR, "cache", "check", "walk.json"), top_text, _entries)
+        listings, whole = open_memo(os.path.join(root, STATE_DIR, "cache", "check", "walk.memo"), top_text, _entries,
+                                    tool, Overlay)
+        if whole is not None:
+            overlays[:], misnamed[:], found_temporaries[:] = whole[0], whole[1], whole[2]
+            if settings_dirs is not None:
+                settings_dirs[:] = whole[3]
+            orphans[:] = [Overlay(path, rel_path) for path, rel_path, files in whole[4] if _holds_generated(path, files)]
+            return tree
     list_folder = _entries if listings is None else listings.entries
+    candidates: list[tuple[str, str, list[str]]] = []  # folders that may hold an orphan's output, in walk order
 
     def visit(path: str, rel_path: str, mode: str, in_git: bool = False) -> None:
         # mode: "search" (no overlay above), "misnamed" (below a folder with a misnamed settings file: only
@@ -196,12 +221,9 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
             elif mode == "search" and any(name in MISNAMED_SETTINGS for name in files):
                 child_mode = "misnamed"
             elif mode == "search":
-                for name in files:
-                    full = os.path.join(path, name)
-                    if name.endswith(YAML_SUFFIXES) and not os.path.islink(full) and os.path.isfile(full) \
-                            and _has_header(full):
-                        orphans.append(Overlay(path, rel_path))
-                        break
+                candidates.append((path, rel_path, files))
+                if _holds_generated(path, files):
+                    orphans.append(Overlay(path, rel_path))
         if temporaries is None and child_mode == "inside":
             return
         for name in dirs:
@@ -210,8 +232,21 @@ def scan(root: Path, base: str = "overlays", is_temporary: Callable[[str], bool]
 
     visit(top_text, top_rel, "search")
     if listings is not None:
-        listings.save()
+        yaml_files = [(path, rel_path, [name for name in files if name.endswith(YAML_SUFFIXES)])
+                      for path, rel_path, files in candidates]
+        listings.save([(o.dir, o.rel) for o in overlays], misnamed, found_temporaries, settings_dirs or [],
+                      [candidate for candidate in yaml_files if candidate[2]])
     return tree
+
+
+def _holds_generated(path: str, files: list[str]) -> bool:
+    """Whether a folder outside any overlay holds output of ours (an orphan): a YAML file (not a symlink) with our
+    header, looked for in the sorted ``files`` of its listing."""
+    for name in files:
+        full = os.path.join(path, name)
+        if name.endswith(YAML_SUFFIXES) and not os.path.islink(full) and os.path.isfile(full) and _has_header(full):
+            return True
+    return False
 
 
 def overlay_holding(root: Path, path: str, base: str = "overlays") -> Overlay | None:
@@ -265,18 +300,17 @@ def _has_header(path: str) -> bool:
         return False
 
 
-def select(root: Path, overlays: list[Overlay], patterns: list[str]) -> list[Overlay]:
+def select(root: str | os.PathLike[str], overlays: list[Overlay], patterns: list[str]) -> list[Overlay]:
     """Overlays matching any of ``patterns`` (paths or globs, relative to the repo root or absolute)."""
     if not patterns:
         return overlays
-    from pathlib import Path
-
     chosen: dict[str, Overlay] = {}
     unmatched = []
     for pattern in patterns:
-        p = Path(pattern)
-        if p.is_absolute():
-            pattern = rel(root, p.resolve())
+        if pattern.startswith("/"):  # Path(pattern).is_absolute(): pathlib only for such a pattern
+            from pathlib import Path
+
+            pattern = rel(root, Path(pattern).resolve())
         pattern = pattern.rstrip("/")
         if pattern.endswith("/" + SETTINGS_FILE) or pattern == SETTINGS_FILE:
             pattern = pattern[: -len(SETTINGS_FILE)].rstrip("/") or "."

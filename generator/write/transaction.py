@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
-import signal
 import time
-from contextlib import contextmanager
 
 from generator.errors import OverlayError
 from generator.layout import DEPLOY_DIR
@@ -24,11 +21,20 @@ from generator.write.discovery import STATE_DIR, Overlay, Tree, rel, scan
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a warm check starts without importing typing (#16)
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import signal
     from pathlib import Path
+    from types import TracebackType
     from typing import Self
 
     from generator.write.ownership import Change
+else:
+    try:  # the C module itself, as in generator.cli.launch: ``signal`` adds enums, and ``enum`` costs every start
+        import _signal as signal
+    except ImportError:  # pragma: no cover - a Python without it
+        import signal
+
+# Start-up (#16): a check reads no journal unless one is there, so ``json`` is imported where one is read or written;
+# the lock and the look for leftovers work on strings (no ``pathlib``).
 
 TMP_MARK = ".kgtmp-"
 
@@ -36,21 +42,22 @@ TMP_MARK = ".kgtmp-"
 class Lock:
     """An exclusive (or shared) advisory lock on ``root/.kaptain-gitops/lock``, released on exit or death."""
 
-    def __init__(self, root: Path, *, shared: bool = False, wait_seconds: float = 30.0) -> None:
-        self.root = root
+    def __init__(self, root: str | os.PathLike[str], *, shared: bool = False, wait_seconds: float = 30.0) -> None:
+        self.root = os.fspath(root)
         self.shared = shared
         self.wait_seconds = wait_seconds
         self._fd: int | None = None
 
     def __enter__(self) -> Self:
-        state = self.root / STATE_DIR
+        state = os.path.join(self.root, STATE_DIR)
         try:
-            state.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise OverlayError(f"cannot create {rel(self.root, state)}: {exc.strerror}", rule="lock",
-                               hint="run from a writable checkout") from None
+            os.mkdir(state)
+        except OSError as exc:  # as Path.mkdir(exist_ok=True): an existing folder will do
+            if not (isinstance(exc, FileExistsError) and os.path.isdir(state)):
+                raise OverlayError(f"cannot create {rel(self.root, state)}: {exc.strerror}", rule="lock",
+                                   hint="run from a writable checkout") from None
         _ignore_in_git(state)
-        path = state / "lock"
+        path = os.path.join(state, "lock")
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
         deadline = time.monotonic() + self.wait_seconds
@@ -88,7 +95,7 @@ class Lock:
 STATE_GITIGNORE = "# Created by kaptain-gitops: its lock, journal and caches are local state, never committed.\n*\n"
 
 
-def _ignore_in_git(state: Path) -> None:
+def _ignore_in_git(state: str) -> None:
     """Make the state folder ignore itself in Git (as pytest's and ruff's caches do), so ``git add -A`` in a user's
     repository never commits a lock, a journal or a result cache. Written whole (temporary + rename) or not at all;
     a folder that cannot be written loses nothing but this convenience."""
@@ -111,6 +118,11 @@ def journal_path(root: Path) -> Path:
     return root / STATE_DIR / "journal.json"
 
 
+def journal_file(root: str | os.PathLike[str]) -> str:
+    """:func:`journal_path` as a string (no ``Path``)."""
+    return os.path.join(root, STATE_DIR, "journal.json")
+
+
 def recover(root: Path) -> list[str]:
     """Finish an interrupted run: roll a committed journal forward; drop uncommitted temporaries.
 
@@ -119,6 +131,8 @@ def recover(root: Path) -> list[str]:
     done: list[str] = []
     jpath = journal_path(root)
     if jpath.exists():
+        import json
+
         try:
             entries = json.loads(jpath.read_text(encoding="utf-8"))["entries"]
         except (ValueError, KeyError, OSError):
@@ -138,10 +152,17 @@ def recover(root: Path) -> list[str]:
     return done
 
 
-def _journal_temporaries(root: Path) -> set[str]:
+def _journal_temporaries(root: str | os.PathLike[str]) -> set[str]:
     try:
-        entries = json.loads(journal_path(root).read_text(encoding="utf-8"))["entries"]
-    except (ValueError, KeyError, TypeError, OSError):
+        with open(journal_file(root), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return set()
+    import json
+
+    try:
+        entries = json.loads(data.decode("utf-8"))["entries"]
+    except (ValueError, KeyError, TypeError):
         return set()
     return {str(e["tmp"]) for e in entries if isinstance(e, dict) and "tmp" in e}
 
@@ -151,27 +172,27 @@ def is_temporary(name: str) -> bool:
     return TMP_MARK in name and (name.startswith((".", "journal.json")))
 
 
-def find_temporaries(root: Path, tree: Tree | None = None) -> list[str]:
+def find_temporaries(root: str | os.PathLike[str], tree: Tree | None = None) -> list[str]:
     """Repo-relative temporaries a killed or interrupted run left anywhere it writes (overlays/, deploy/, state),
     except those a committed journal still needs (``recover`` renames them into place).
 
     ``tree``: this run's :func:`~generator.write.discovery.scan` of overlays/ (made with :func:`is_temporary`)."""
-    from pathlib import Path
-
+    root = os.fspath(root)
     needed = _journal_temporaries(root)
     if tree is None:
         tree = scan(root, "overlays", is_temporary)
     found: list[str] = [path for path in tree.temporaries if path not in needed]
-    for base in (root / DEPLOY_DIR, root / STATE_DIR):
-        if not base.is_dir() or base.is_symlink():
+    for name in (DEPLOY_DIR, STATE_DIR):
+        base = os.path.join(root, name)
+        if not os.path.isdir(base) or os.path.islink(base):
             continue
         for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
             dirnames.sort()
-            if base.name == STATE_DIR:
+            if name == STATE_DIR:
                 dirnames[:] = []  # the kustomize cache below manages its own files
-            for name in sorted(filenames):
-                if is_temporary(name):
-                    path = rel(root, Path(dirpath) / name)
+            for file in sorted(filenames):
+                if is_temporary(file):
+                    path = rel(root, os.path.join(dirpath, file))
                     if path not in needed:
                         found.append(path)
     return found
@@ -209,19 +230,25 @@ def stage(root: Path, overlay: Overlay, changes: list[Change], *, durable: bool 
     return entries
 
 
-@contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (main thread only) until the block is done; they are delivered right after."""
-    import threading
+class signals_deferred:
+    """Hold SIGINT and SIGTERM back (main thread only) until the block is done; they are delivered right after.
 
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    A class, not a ``contextlib.contextmanager``, on the C module ``_signal``: a check starts without ``contextlib``,
+    ``signal`` or ``enum`` (#16)."""
+
+    def __init__(self) -> None:
+        self.previous: set[int] | None = None
+
+    def __enter__(self) -> None:
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self.previous)
 
 
 class Transaction:
@@ -262,6 +289,8 @@ class Transaction:
     def _commit(self) -> None:
         jpath = journal_path(self.root)
         tmp = jpath.with_name(jpath.name + TMP_MARK)
+        import json
+
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump({"entries": self._entries}, fh)
             if self.durable:
