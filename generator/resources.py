@@ -7,7 +7,6 @@ starts without importing ``pathlib`` (#16; ``schema_file``).
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -16,8 +15,16 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-@functools.cache
+_FOUND: list[str] = []  # data_root_path's answer, once found (by hand: functools imports collections, #16)
+
+
 def data_root_path() -> str:
+    if not _FOUND:
+        _FOUND.append(_find_data_root())
+    return _FOUND[0]
+
+
+def _find_data_root() -> str:
     override = os.environ.get("KAPTAIN_GITOPS_DATA")
     candidates = [override] if override else []
     candidates.append(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
