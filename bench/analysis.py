@@ -1,8 +1,8 @@
 """Worst-case-delay analysis alone: ``python -m bench.analysis`` (section 5 of ``make bench``, plus DST cases).
 
 Every schedule gets a fresh interpreter (with a bytecode cache, as an installed tool has), so its first call
-includes its zone's one-time setup (importing :mod:`.tzfile`, reading the TZif file, the eras) but not importing
-``zoneinfo`` and loading the zone, which validating the settings file did before (``zone_for`` is called first); the
+includes its zone's one-time setup (the eras) but not loading the zone's model from its TZif file, which validating
+the settings file did before (``zone_for`` is called first); the
 median is over further calls with the ``parse``/``analyze`` memos cleared (zone setup stays
 cached, as in a real run). ``--tree DIR`` measures another checkout of the repository (e.g. ``git worktree add
 /tmp/base main``) with the same interpreter, so two versions can be compared in one run. Nothing is asserted.

@@ -44,11 +44,12 @@ CASES: dict[str, tuple[list[str], tuple[str, ...]]] = {
                           "zoneinfo", "datetime", "typing", "signal", "pathlib")),
     "validate": (["validate", "overlays/dev/settings.yaml"], ("yaml", "typing", "argparse", "gettext", "calendar",
                                                               "locale", "difflib", "generator.write", "copy",
-                                                              "signal", "pathlib", "contextlib")),
+                                                              "signal", "pathlib", "contextlib", "functools",
+                                                              "collections")),
     "explain": (["explain", "0 0 * * *"], ("argparse", "gettext", "calendar", "locale", "yaml", "zoneinfo",
                                            "generator.config", "generator.write", "generator.schedule.tzfile",
                                            "difflib", "json", "typing", "enum", "signal", "re", "pathlib",
-                                           "contextlib")),
+                                           "contextlib", "functools", "collections")),
 }
 
 
@@ -81,7 +82,8 @@ def test_guard_notices_a_heavy_import() -> None:
 # collections) or difflib; valid files and the usual mistakes alike. The files are in the shape yaml_fast reads
 # (anything else is PyYAML's, which imports re itself).
 VALIDATE_FORBIDDEN = (*HEAVY, "json", "re", "enum", "difflib", "yaml", "typing", "argparse", "pathlib", "copy",
-                      "generator.write", "gettext", "locale", "calendar", "signal", "contextlib")
+                      "generator.write", "gettext", "locale", "calendar", "signal", "contextlib", "functools",
+                      "collections")
 _HEAD = 'ingress:\n  enableSecretRotation: true\n  secretRotationSchedule: "0 */6 * * *"\n'
 VALIDATE_FILES: dict[str, tuple[str, int]] = {  # settings.yaml text, exit code
     "minimal": (_HEAD, 0),
@@ -243,8 +245,10 @@ def test_the_warm_check_guard_notices_the_light_modules(tmp_path: Path) -> None:
 
 # validate of a settings file whose time zone has clock changes: the zone is read from its TZif file by the zone model
 # (generator.schedule.zones / tzfile), which the walk, the analysis and the lint share; zoneinfo (and what it loads:
-# weakref, struct; calendar in some versions) stays out. sysconfig still comes in through tzif_source.tzpath().
-VALIDATE_DST_FORBIDDEN = ("zoneinfo", "_zoneinfo", "calendar", "weakref", "struct", "locale")
+# weakref, struct; calendar in some versions) stays out, and so do sysconfig (TZPATH comes from the _sysconfigdata module)
+# and the memo decorators' functools (generator.memo).
+VALIDATE_DST_FORBIDDEN = ("zoneinfo", "_zoneinfo", "calendar", "weakref", "struct", "locale", "sysconfig", "functools",
+                          "collections", "json", "re", "enum", "typing")
 
 
 def test_validate_of_a_dst_zone_reads_it_without_zoneinfo(tmp_path: Path) -> None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
-from collections.abc import Sequence
 
 from generator.schedule.golang import is_leap, jan1_day, year_of_day
 from generator.schedule.spec import Schedule
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate and explain start without collections (#16)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["BIG", "Agg", "WallCalendar", "agg_of", "combine", "scale", "shift"]
 

@@ -35,8 +35,8 @@ about the schedule's future behaviour.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
+from generator.memo import memo
 from generator.records import Record
 from generator.schedule.aggregate import BIG, Agg, WallCalendar, combine, scale, shift
 from generator.schedule.describe import describe
@@ -98,7 +98,7 @@ def _eras(schedule: Schedule) -> _ZoneEras | None:
     return _zone_eras(schedule.zone)
 
 
-@lru_cache(maxsize=64)
+@memo(maxsize=64)
 def _zone_eras(zone: Zone) -> _ZoneEras:
     """Real-time eras ``(start, end, offset)`` of constant offset covering the horizon."""
     w0 = (HORIZON_START.toordinal() - _EPOCH_ORDINAL) * 86400
@@ -206,7 +206,7 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-@lru_cache(maxsize=4096)
+@memo(maxsize=4096)
 def analyze(schedule: Schedule) -> Analysis:
     """Analyse ``schedule`` over one Gregorian cycle (see the module docstring for the horizon).
 
@@ -262,7 +262,7 @@ def analyze(schedule: Schedule) -> Analysis:
     )
 
 
-@lru_cache(maxsize=1024)
+@memo(maxsize=1024)
 def _year_info(year: int) -> tuple[int, bool, int, bool, int]:
     """(wall seconds of 1 January, leap, weekday of 1 January, next year leap, seconds in this and next year)."""
     base = jan1_day(year)

@@ -12,9 +12,9 @@ Main entry points: :func:`parse`, :func:`validate_time_zone`, :class:`Schedule` 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
 from generator.errors import ScheduleError
+from generator.memo import memo
 from generator.records import Record
 from generator.schedule.golang import GO_WHITESPACE, fields_with_columns, go_atoi, go_lower, go_parse_duration
 from generator.schedule.spec import Schedule
@@ -287,7 +287,7 @@ def _descriptor(expression: str, time_zone: str | None) -> Schedule:
     raise ScheduleError(f"unrecognized descriptor {expression!r}", col=1, rule="invalid-schedule", hint=hint)
 
 
-@lru_cache(maxsize=4096)
+@memo(maxsize=4096)
 def parse(expression: str, time_zone: str | None = None) -> Schedule:
     """Parse a CronJob schedule the way the Kubernetes API server validates it; raise :class:`ScheduleError`.
 

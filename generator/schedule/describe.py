@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from generator.schedule.durations import human_duration
 from generator.schedule.golang import go_duration_string
 from generator.schedule.spec import Schedule
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate and explain start without collections (#16)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["MONTHS", "WEEKDAYS", "day_phrase", "describe", "format_hours", "list_names"]
 

@@ -43,7 +43,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from functools import lru_cache
+
+from generator.memo import memo
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: ``explain`` starts without importing typing (#16)
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def _fast_forward(zone: Zone, t: int, unit: int, value: int, modulo: int, wanted
                 t += min(steps - 1, (instants[i] - 1 - t) // unit) * unit
 
 
-@lru_cache(maxsize=256)
+@memo(maxsize=256)
 def _steps(wanted: frozenset[int], modulo: int) -> tuple[int, ...]:
     """Per field value, how many units the loop adds until the field is wanted or wraps to 0."""
     out = []
@@ -163,7 +164,7 @@ def _days_to_stop(spec: Fields, local: dt.datetime) -> int:
     return _month_stops(spec.days_of_month, spec.days_of_week, spec.days_anded, month_days, first_weekday)[day]
 
 
-@lru_cache(maxsize=512)
+@memo(maxsize=512)
 def _month_stops(doms: frozenset[int], dows: frozenset[int], anded: bool, month_days: int,
                  first_weekday: int) -> tuple[int, ...]:
     """Per day of such a month (index 1..), the days to the next matching day or to the 1st of the next month."""

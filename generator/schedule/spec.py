@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from functools import cached_property
 
+from generator.memo import cached
 from generator.schedule.golang import days_in
 from generator.schedule.robfig import go_date, next_after
 from generator.schedule.zones import UTC, Zone, zone_for
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: validate and explain start without importing typing (#16)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["Schedule"]
 
@@ -86,13 +89,13 @@ class Schedule:
 
     # -- calendar helpers (also used by analysis and picture) --------------------------------------------------
 
-    @cached_property
+    @cached
     def zone(self) -> Zone:
         """The zone the controller evaluates the schedule in (UTC when no time zone is set): its offsets for the
         walk and the analysis, and the ``tzinfo`` of the datetimes shown."""
         return zone_for(self.time_zone)
 
-    @cached_property
+    @cached
     def times_of_day(self) -> tuple[int, ...]:
         """Sorted minutes-of-day (0..1439) at which a matching day runs."""
         return tuple(h * 60 + m for h in sorted(self.hours) for m in sorted(self.minutes))
@@ -109,7 +112,7 @@ class Schedule:
         dow = _cron_weekday(day) in self.days_of_week
         return (dom and dow) if self.days_anded else (dom or dow)
 
-    @cached_property
+    @cached
     def _month_cache(self) -> dict[tuple[int, int], tuple[int, ...]]:
         return {}
 
@@ -153,7 +156,7 @@ class Schedule:
                 month = 1
                 year += 1
 
-    @cached_property
+    @cached
     def fires(self) -> bool:
         """Whether the schedule ever matches a calendar date (``0 0 30 2 *`` does not)."""
         if self.every is not None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from functools import lru_cache
 
+from generator.memo import memo
 from generator.records import Record
 from generator.schedule.golang import days_in, is_leap, jan1_day, year_of_day
 from generator.tzif_source import read_tzif
@@ -155,7 +155,7 @@ class _Rule(Record):
         return self.dst if self.is_dst(stamp) else self.std
 
 
-@lru_cache(maxsize=4096)
+@memo(maxsize=4096)
 def _year_bounds(rule: _Rule, year: int) -> tuple[int, int]:
     base = jan1_day(year)
     s, e = rule.type_bounds(is_leap(year), (base + 4) % 7)  # 1970-01-01 was a Thursday
@@ -390,7 +390,7 @@ def _parse_tzif_data(data: bytes) -> ZoneModel | None:
                      tuple(name(i) for i in idx), name(0))
 
 
-@lru_cache(maxsize=64)
+@memo(maxsize=64)
 def zone_model(key: str) -> ZoneModel | None:
     data = read_tzif(key)
     return None if data is None else _parse_tzif(data)

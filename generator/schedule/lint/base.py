@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from generator.errors import ScheduleError
+from generator.memo import cached
 from generator.records import Record
 from generator.schedule.analysis import Analysis, analyze
 from generator.schedule.cron import Schedule, parse, validate_time_zone
@@ -80,7 +79,7 @@ class LintContext:
             if self.zone_error is None:
                 self.schedule = parsed.with_time_zone(time_zone)
 
-    @cached_property
+    @cached
     def analysis(self) -> Analysis:
         assert self.schedule is not None, "rules past the parser only run on a parsed schedule"
         return analyze(self.schedule)
