@@ -29,18 +29,16 @@ def root_of(args: argparse.Namespace) -> Path:
     """The repository root from ``--root`` (default: the current directory), resolved; a usage error if missing."""
     from pathlib import Path
 
-    root = args.root if args.root is not None else Path.cwd()
-    root = root.resolve()
+    root = (Path(args.root) if args.root is not None else Path.cwd()).resolve()
     if not root.is_dir():
         raise UsageError(f"--root {root} is not a directory", rule="usage")
     return root
 
 
 def root_path_of(args: argparse.Namespace) -> str:
-    """:func:`root_of` as a string, without importing ``pathlib`` unless ``--root`` was given (``validate``, #16)."""
-    if args.root is not None:
-        return str(root_of(args))
-    root = os.path.realpath(os.getcwd())
+    """:func:`root_of` as a string, without importing ``pathlib`` (``validate``, ``check``, #16): ``--root`` is kept
+    as the string given, and ``os.path.realpath`` resolves it as ``Path.resolve`` does."""
+    root = os.path.realpath(args.root if args.root is not None else os.getcwd())
     if not os.path.isdir(root):
         raise UsageError(f"--root {root} is not a directory", rule="usage")
     return root

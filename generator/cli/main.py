@@ -61,7 +61,7 @@ def _columns() -> int:
 
 
 def _common(p: argparse.ArgumentParser, *, formats: Sequence[str] = ("text", "json", "github")) -> None:
-    p.add_argument("--root", type=path_arg, default=None,
+    p.add_argument("--root", default=None,
                    help="repository root holding overlays/ (default: the current directory)")
     p.add_argument("--format", choices=formats, default=None,
                    help="output format (default: github when GITHUB_ACTIONS=true, else text)")
@@ -163,7 +163,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                            description="Render OVERLAY in memory and print the manifests kustomize would produce; "
                                        "logs go to stderr.", epilog=EPILOG)
         p.add_argument("overlay", metavar="OVERLAY")
-        p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
+        p.add_argument("--root", default=None, help="repository root (default: current directory)")
         p.set_defaults(func=cmd_build)
 
     if any(want(name) for name in WORKFLOW_COMMANDS):

@@ -7,8 +7,6 @@ then also words every usage error. ``tests/test_startup_imports.py`` proves each
 
 from __future__ import annotations
 
-from generator.cli.common import path_arg
-
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every start (mypy knows this name)
 if TYPE_CHECKING:
     from typing import Any
@@ -76,7 +74,7 @@ def _check(tokens: list[str]) -> Any:
         value = tokens[i + 1] if i + 1 < len(tokens) else ""
         if not value or value.startswith("-") or value not in _CHECK_CHOICES.get(name, (value,)):
             return None
-        values[name] = path_arg(value) if name == "root" else value
+        values[name] = value
         i += 2
     return Namespace(command="check", overlays=overlays, **values, changed_since=None, kubernetes_version=None,
                            crd_schemas=None, skip=[], kustomize="auto", wait=30.0)

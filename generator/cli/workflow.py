@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from generator.cli.common import EPILOG, path_arg, root_of
+from generator.cli.common import EPILOG, root_of
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs every start (mypy knows this name)
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def _root_option(p: Any) -> None:
-    p.add_argument("--root", type=path_arg, default=None, help="repository root (default: current directory)")
+    p.add_argument("--root", default=None, help="repository root (default: current directory)")
 
 
 def _overlay_command(sub: Any, name: str, func: Callable[..., int], *, help: str, description: str) -> Any:
