@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -82,3 +85,13 @@ def after_a_tick(root: Path) -> None:
             return
         time.sleep(0.001)
     raise AssertionError("the file-system clock did not move")
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/<name>.py`` (not a package) imported as the module ``name``, once per process."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return module

@@ -5,31 +5,19 @@ Needs the ``schemas`` extra (kubernetes-validate); CI installs it, so there this
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, load_script
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "schemas" / "kubernetes"
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("extract_schemas", REPO / "scripts" / "extract_schemas.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("extract_schemas", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-extract_schemas = _load_script()
+extract_schemas = load_script("extract_schemas")
 VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37")
 
 

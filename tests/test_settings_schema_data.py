@@ -8,29 +8,17 @@ must be what the script writes today.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from generator.config import settings, settings_schema_data
+from tests.conftest import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("settings_schema_module",
-                                                  REPO / "scripts" / "settings_schema_module.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("settings_schema_module", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = _load_script()
+script = load_script("settings_schema_module")
 
 
 def _typed(value: Any) -> Any:
