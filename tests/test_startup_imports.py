@@ -167,7 +167,9 @@ def test_the_validate_guard_notices_json_re_and_enum(tmp_path: Path) -> None:
                                   ["check", "--no-cache", "--strict", "-v", "--format", "json", "a", "b"],
                                   ["check", "a", "--verbose", "--format", "github", "--root", "."],
                                   ["check", "--format", "text"], ["check", "--kubeconform", "off", "a"],
-                                  ["check", "a", "--kubeconform", "auto", "--no-cache"]])
+                                  ["check", "a", "--kubeconform", "auto", "--no-cache"],
+                                  ["check", "--changed-since", "origin/main"], ["check", "--changed-since", "HEAD~1", "a"],
+                                  ["check", "--root", "r", "--changed-since", "HEAD", "--format", "github"]])
 def test_simple_arguments_equal_the_parser(argv: list[str]) -> None:
     """``validate``/``explain`` without options and ``check`` with the usual ones skip argparse (start-up); they must
     get exactly its namespace."""
@@ -183,7 +185,10 @@ def test_simple_arguments_equal_the_parser(argv: list[str]) -> None:
                                   ["check", "--root", "-x"], ["check", "--root", ""], ["check", "a", "--strict", "b"],
                                   ["check", "--strict", "--strict"], ["check", "--format", "xml"], ["check", "-h"],
                                   ["check", "--", "a"], ["check", "--no-cache", "--kustomize", "off"],
-                                  ["check", "-v", "--verbose"], ["check", "-"], ["check", "--kubeconform", "on"]])
+                                  ["check", "-v", "--verbose"], ["check", "-"], ["check", "--kubeconform", "on"],
+                                  ["check", "--changed-since"], ["check", "--changed-since", ""],
+                                  ["check", "--changed-since", "-x"], ["check", "--changed-since=HEAD"],
+                                  ["check", "--changed-since", "a", "--changed-since", "b"]])
 def test_anything_else_goes_through_argparse(argv: list[str]) -> None:
     from generator.cli.main import simple_args
 

@@ -38,18 +38,18 @@ def parse(argv: list[str]) -> Any:
 
 
 _CHECK_FLAGS = {"--no-cache": "no_cache", "--strict": "strict", "-v": "verbose", "--verbose": "verbose"}
-_CHECK_VALUES = {"--root": "root", "--format": "format", "--kubeconform": "kubeconform"}
+_CHECK_VALUES = {"--root": "root", "--format": "format", "--kubeconform": "kubeconform", "--changed-since": "changed_since"}
 _CHECK_CHOICES = {"format": ("text", "json", "github"), "kubeconform": ("auto", "off")}
 
 
 def _check(tokens: list[str]) -> Any:
-    """``check [OVERLAY...]`` with at most ``--root DIR``, ``--format F``, ``--kubeconform K``, ``--no-cache``,
-    ``--strict``, ``-v``: the CI gate's usual forms.
+    """``check [OVERLAY...]`` with at most ``--root DIR``, ``--format F``, ``--kubeconform K``,
+    ``--changed-since REF``, ``--no-cache``, ``--strict``, ``-v``: the CI gate's usual forms (the pull-request one too).
 
     Each option at most once, spelled out in full with its value as the next word, the overlays one run of words;
     anything else (``--opt=value``, abbreviations, ``--``, ``-h``, a repeat) returns ``None`` for argparse."""
     values: dict[str, Any] = {"root": None, "format": None, "kubeconform": "auto", "no_cache": False, "strict": False,
-                              "verbose": False}
+                              "verbose": False, "changed_since": None}
     seen: set[str] = set()
     overlays: list[str] = []
     ended = False  # the run of OVERLAY words is over
@@ -76,5 +76,5 @@ def _check(tokens: list[str]) -> Any:
             return None
         values[name] = value
         i += 2
-    return Namespace(command="check", overlays=overlays, **values, changed_since=None, kubernetes_version=None,
+    return Namespace(command="check", overlays=overlays, **values, kubernetes_version=None,
                            crd_schemas=None, skip=[], kustomize="auto", wait=30.0)
