@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from generator.render import delivery as dl
+from generator.render import delivery_config as dc
 from generator.validate.manifest_schemas import SchemaRegistry
 from tests.conftest import run_cli
 from tests.test_delivery import registry  # noqa: F401  (the CRD-schema registry fixture, one source of schemas)
@@ -79,11 +80,11 @@ def test_render_at_sync_objects_validate_against_crd_schemas(registry: SchemaReg
 
 
 def test_gitops_yaml_selects_render_at_sync() -> None:
-    cfg = dl.parse_delivery_config(f"repoURL: {REPO_URL}\nargocd:\n  renderAtSync: true\n".encode(), "gitops.yaml")
+    cfg = dc.parse_delivery_config(f"repoURL: {REPO_URL}\nargocd:\n  renderAtSync: true\n".encode(), "gitops.yaml")
     assert cfg.argocd.render_at_sync is True
-    assert dl.parse_delivery_config(f"repoURL: {REPO_URL}\n".encode(), "gitops.yaml").argocd.render_at_sync is False
+    assert dc.parse_delivery_config(f"repoURL: {REPO_URL}\n".encode(), "gitops.yaml").argocd.render_at_sync is False
     with pytest.raises(Exception, match="renderAtSync"):
-        dl.parse_delivery_config(f"repoURL: {REPO_URL}\nargocd:\n  renderAtSync: 'yes'\n".encode(), "gitops.yaml")
+        dc.parse_delivery_config(f"repoURL: {REPO_URL}\nargocd:\n  renderAtSync: 'yes'\n".encode(), "gitops.yaml")
 
 
 def _generate(directory: Path) -> subprocess.CompletedProcess[str]:

@@ -17,6 +17,7 @@ from generator.cli.main import build_parser, cmd_build
 from generator.config.settings import SettingsErrors
 from generator.errors import GeneratorError, OverlayError, SettingsError
 from generator.render import delivery as dl
+from generator.render import delivery_config as dc
 from generator.render.overlay import is_untouched, split_header
 from generator.validate.manifest_schemas import SchemaRegistry
 
@@ -44,7 +45,7 @@ def doc(path: str, cfg: dl.DeliveryConfig | None = None) -> dict[str, Any]:
 
 
 def parse(text: str) -> dl.DeliveryConfig:
-    return dl.parse_delivery_config(text.encode("utf-8"), "gitops.yaml")
+    return dc.parse_delivery_config(text.encode("utf-8"), "gitops.yaml")
 
 
 def error_of(text: str) -> SettingsError:
@@ -371,7 +372,7 @@ def test_values_cannot_change_the_document_structure(url: str, revision: str) ->
 def test_example_gitops_yaml_loads_with_defaults() -> None:
     from generator.render.kommander import KommanderConfig
 
-    cfg = dl.load_delivery_config(REPO)
+    cfg = dc.load_delivery_config(REPO)
     assert cfg == dl.DeliveryConfig(repo_url=REPO_URL, kommander=KommanderConfig("kaptain-workspace", "2.2.0"))
 
 
@@ -380,7 +381,7 @@ def test_minimal_config_gets_the_defaults() -> None:
 
 
 def test_absent_config_is_none(tmp_path: Path) -> None:
-    assert dl.load_delivery_config(tmp_path) is None
+    assert dc.load_delivery_config(tmp_path) is None
 
 
 def test_config_symlink_out_of_the_repo_is_refused(tmp_path: Path) -> None:
@@ -390,7 +391,7 @@ def test_config_symlink_out_of_the_repo_is_refused(tmp_path: Path) -> None:
     root.mkdir()
     (root / "gitops.yaml").symlink_to(outside)
     with pytest.raises(SettingsError) as info:
-        dl.load_delivery_config(root)
+        dc.load_delivery_config(root)
     assert info.value.rule == "symlink-outside-repo"
 
 
@@ -482,6 +483,6 @@ def test_several_errors_are_all_reported() -> None:
 
 
 def test_duration_seconds() -> None:
-    assert dl.duration_seconds("1h30m") == 5400
-    assert dl.duration_seconds("1.5s") == 1.5
-    assert dl.duration_seconds("250ms") == 0.25
+    assert dc.duration_seconds("1h30m") == 5400
+    assert dc.duration_seconds("1.5s") == 1.5
+    assert dc.duration_seconds("250ms") == 0.25

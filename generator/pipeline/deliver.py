@@ -64,7 +64,7 @@ def plan_delivery(opts: Options, targets: list[discovery.Overlay], patterns: lis
     config_path = opts.root / CONFIG_FILE
     try:
         if config_path.exists() or config_path.is_symlink():  # as load_delivery_config decides
-            from generator.render.delivery import load_delivery_config
+            from generator.render.delivery_config import load_delivery_config
 
             config = load_delivery_config(opts.root)
         else:

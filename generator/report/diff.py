@@ -25,7 +25,7 @@ from generator.config.settings import Settings, parse_settings
 from generator.errors import GeneratorError
 from generator.pipeline import changes as gitutil
 from generator.problems import Problem
-from generator.render.delivery import load_delivery_config
+from generator.render.delivery_config import load_delivery_config
 from generator.render.kommander import values_yaml
 from generator.report.explain import Explanation, explain_schedule
 from generator.report.reaction import watch_figures, watch_text
