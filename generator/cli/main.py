@@ -230,19 +230,26 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.report.formats import format_run
 
     root = root_path_of(args)  # a string: a warm check starts without importing pathlib (#16)
-    patterns = list(args.overlays)
-    notices = []
+    patterns: Any = list(args.overlays)
+    notices: list[str] = []
+    pending: Any = None
     if args.changed_since:  # never weaker than a full check on what the range touched (see pipeline.changes)
         from pathlib import Path
 
-        from generator.pipeline.changes import changed_overlays
+        from generator.pipeline.changes import PendingFiles, changed_overlays
 
-        changes = changed_overlays(Path(root), args.changed_since, patterns)
-        patterns = changes.overlays
-        if changes.widened_by:
-            notices.append(f"{changes.widened_by} changed since {args.changed_since}: checking every overlay")
-        elif not patterns:
-            notices.append(f"no overlay changed since {args.changed_since}; repository-level checks ran")
+        pending = PendingFiles(Path(root), args.changed_since)  # git answers while check walks overlays/
+        asked = patterns
+
+        def changed() -> tuple[list[str], bool]:
+            changes = changed_overlays(Path(root), args.changed_since, asked, pending.result())
+            if changes.widened_by:
+                notices.append(f"{changes.widened_by} changed since {args.changed_since}: checking every overlay")
+            elif not changes.overlays:
+                notices.append(f"no overlay changed since {args.changed_since}; repository-level checks ran")
+            return changes.overlays, not changes.overlays
+
+        patterns = changed
     if args.kubernetes_version:
         from generator.validate.kubernetes_versions import SUPPORTED_KUBERNETES_VERSIONS
 
@@ -260,7 +267,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                    wait_seconds=args.wait, keep_files=use_kubeconform, cache=not args.no_cache,
                    # given to the renderer only when one is needed: a result-cache hit renders nothing
                    template_cache=None if args.no_cache else _template_dir(root))
-    run = check_overlays(opts, patterns, progress=_progress(err), none=args.changed_since is not None and not patterns)
+    try:
+        run = check_overlays(opts, patterns, progress=_progress(err))
+    finally:
+        if pending is not None:
+            pending.cancel()
     run.notices[:0] = notices
     if use_kubeconform:
         from generator.pipeline.conform import run_kubeconform_on

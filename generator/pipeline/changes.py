@@ -77,38 +77,57 @@ def _output(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-def changed_files(root: Path, ref: str) -> list[str]:
-    """Root-relative paths changed between ``ref`` and the working tree (committed, staged, unstaged, untracked,
-    deleted; a rename counts as both its old and its new path).
+class PendingFiles:
+    """:func:`changed_files` started: its three git questions run side by side (start-up: each is a process) --
+    the prefix with the ref's check (:func:`repo_prefix` and :func:`verify_ref` in one call), the diff, and the
+    untracked files -- while the caller goes on (``check --changed-since`` walks ``overlays/`` meanwhile);
+    :meth:`result` waits for them, :meth:`cancel` ends any still running."""
 
-    The three git questions run side by side (start-up: each is a process): the prefix with the ref's check
-    (:func:`repo_prefix` and :func:`verify_ref` in one call), the diff, and the untracked files.
-    """
-    queries = [("rev-parse", "--show-prefix", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"),
-               ("diff", "--name-only", "-z", "--no-renames", ref, "--", "."),
-               ("ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", ".")]
-    procs: list[subprocess.Popen[str]] = []
-    try:
-        for args in queries:
-            procs.append(_start(root, *args))
-        results = [_output(proc) for proc in procs]
-    finally:
-        for proc in procs:
+    QUERIES = (("rev-parse", "--show-prefix", "--verify", "--quiet", "--end-of-options", "{ref}^{{commit}}"),
+               ("diff", "--name-only", "-z", "--no-renames", "{ref}", "--", "."),
+               ("ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", "."))
+
+    def __init__(self, root: Path, ref: str) -> None:
+        self.root, self.ref = root, ref
+        self.queries = [tuple(a.format(ref=ref) if "{ref}" in a else a for a in q) for q in self.QUERIES]
+        self.procs: list[subprocess.Popen[str]] = []
+        try:
+            for args in self.queries:
+                self.procs.append(_start(root, *args))
+        except BaseException:
+            self.cancel()
+            raise
+
+    def cancel(self) -> None:
+        for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    code, out, _ = results[0]
-    if code != 0:  # git's own message for "not a repository", else the bad ref named
-        verify_ref(root, ref, "--changed-since")
-        raise UsageError(f"--changed-since {ref!r}: git rev-parse exit {code}", rule="git")
-    prefix = out.split("\n")[0].strip()
-    names: list[str] = []
-    for args, (code, out, err) in zip(queries[1:], results[1:], strict=True):
-        if code != 0:
-            message = err.strip().splitlines()[-1] if err.strip() else f"exit {code}"
-            raise UsageError(f"git {' '.join(args)}: {message}", rule="git")
-        names += _paths(out)
-    return sorted({n[len(prefix):] if prefix and n.startswith(prefix) else n for n in names})
+
+    def result(self) -> list[str]:
+        """Root-relative paths changed between the ref and the working tree (see :func:`changed_files`)."""
+        try:
+            results = [_output(proc) for proc in self.procs]
+        finally:
+            self.cancel()
+        code, out, _ = results[0]
+        if code != 0:  # git's own message for "not a repository", else the bad ref named
+            verify_ref(self.root, self.ref, "--changed-since")
+            raise UsageError(f"--changed-since {self.ref!r}: git rev-parse exit {code}", rule="git")
+        prefix = out.split("\n")[0].strip()
+        names: list[str] = []
+        for args, (code, out, err) in zip(self.queries[1:], results[1:], strict=True):
+            if code != 0:
+                message = err.strip().splitlines()[-1] if err.strip() else f"exit {code}"
+                raise UsageError(f"git {' '.join(args)}: {message}", rule="git")
+            names += _paths(out)
+        return sorted({n[len(prefix):] if prefix and n.startswith(prefix) else n for n in names})
+
+
+def changed_files(root: Path, ref: str) -> list[str]:
+    """Root-relative paths changed between ``ref`` and the working tree (committed, staged, unstaged, untracked,
+    deleted; a rename counts as both its old and its new path)."""
+    return PendingFiles(root, ref).result()
 
 
 @dataclass(frozen=True)
@@ -117,10 +136,12 @@ class ChangeSet:
     widened_by: str | None = None  # the repo-level input whose change made every overlay count
 
 
-def changed_overlays(root: Path, ref: str, patterns: list[str]) -> ChangeSet:
+def changed_overlays(root: Path, ref: str, patterns: list[str], changed: list[str] | None = None) -> ChangeSet:
     """Overlays (limited to ``patterns``) that the range ``ref``..working tree touched, or all of them when it
-    touched a repo-level input. Folders without settings and deploy/ are checked by every ``check`` anyway."""
-    changed = changed_files(root, ref)
+    touched a repo-level input. Folders without settings and deploy/ are checked by every ``check`` anyway.
+    ``changed``: the changed paths when the caller already has them (a :class:`PendingFiles` result)."""
+    if changed is None:
+        changed = changed_files(root, ref)
     widened_by = next((c for c in changed if is_repo_input(c)), None)
     if widened_by is None and not patterns:
         # No walk of the whole tree: the overlay holding each changed path, found along that path alone.
