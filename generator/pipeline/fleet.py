@@ -270,12 +270,12 @@ def _check_one(o: discovery.Overlay, opts: Options, cache: Any = None) -> tuple[
 
 
 def check_overlays(opts: Options, patterns: list[str] | Callable[[], tuple[list[str], bool]], *,
-                   progress: Callable[[int, int], None] | None = None, none: bool = False) -> RunReport:
+                   progress: Callable[[int, int], None] | None = None) -> RunReport:
     """Validate settings, compare every generated file with a fresh render, and build every overlay.
 
-    ``none``: check no overlay, only what every check covers (journal, temporaries, misnamed settings,
-    orphaned output, deploy/): ``--changed-since`` when no overlay changed. ``patterns`` may be a function giving
-    ``(patterns, none)``, called once the walk of overlays/ is done (``--changed-since``: git answers meanwhile)."""
+    ``patterns`` may be a function giving ``(patterns, none)``, called once the walk of overlays/ is done
+    (``--changed-since``: git answers meanwhile); ``none`` then means check no overlay, only what every check
+    covers (journal, temporaries, misnamed settings, orphaned output, deploy/): no overlay changed."""
     run = RunReport("check")
     root = opts.root_dir  # strings on this path: a warm check never imports pathlib (#16)
     with transaction.Lock(root, shared=True, wait_seconds=opts.wait_seconds):
@@ -291,6 +291,7 @@ def check_overlays(opts: Options, patterns: list[str] | Callable[[], tuple[list[
                                     f"{path} is a temporary file an interrupted run left behind; "
                                     "run 'kaptain-gitops render' to remove it")
                             for path in transaction.find_temporaries(root, tree))
+        none = False
         if callable(patterns):
             patterns, none = patterns()
         targets = [] if none else _targets(opts, patterns, tree)
