@@ -34,19 +34,20 @@ def built_tzpath() -> str | None:
     """``sysconfig.get_config_var("TZPATH")`` (the ``TZPATH`` Python was built with) without importing ``sysconfig``
     (#16): read from the ``_sysconfigdata`` module ``sysconfig`` reads it from, named as ``sysconfig`` names it;
     ``sysconfig`` itself when it is imported already or that module cannot be (``tests/test_fingerprint.py``)."""
+    variables = None
     if "sysconfig" not in sys.modules and os.name == "posix" and "_PYTHON_SYSCONFIGDATA_PATH" not in os.environ:
         multiarch = getattr(sys.implementation, "_multiarch", "")
         name = os.environ.get("_PYTHON_SYSCONFIGDATA_NAME", f"_sysconfigdata_{sys.abiflags}_{sys.platform}_{multiarch}")
         try:
             variables = __import__(name).build_time_vars
-        except (ImportError, AttributeError):
-            pass
-        else:
-            value = variables.get("TZPATH")
-            return value if value is None or isinstance(value, str) else str(value)
-    import sysconfig
+        except (ImportError, AttributeError):  # then sysconfig itself (no contextlib on a warm check, #16)
+            variables = None
+    if variables is not None:
+        value = variables.get("TZPATH")
+    else:
+        import sysconfig
 
-    value = sysconfig.get_config_var("TZPATH")
+        value = sysconfig.get_config_var("TZPATH")
     return value if value is None or isinstance(value, str) else str(value)
 
 
